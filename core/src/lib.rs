@@ -1,0 +1,38 @@
+//! # regulars-core
+//!
+//! The domain of regulars, messenger-first loyalty for cafes and chains: chains and cafes,
+//! programs (points or stamps), guests with several messenger identities, wallets and the
+//! append-only ledger, purchases, staff and shifts, and the event log. It also defines the
+//! plugin points (the [`store`] repository traits today; channels and POS sources next).
+//!
+//! No HTTP and no SQL live here: storage, channels and the server depend on this crate, never
+//! the other way round.
+//!
+//! ```
+//! use regulars_core::ledger::{EntryKind, IdempotencyKey};
+//! use regulars_core::money::{Currency, Money};
+//!
+//! let total = Money::new(35_000, Currency::new("RSD")?);
+//! assert_eq!(total.to_string(), "350.00 RSD");
+//! let key = IdempotencyKey::new("pos:demo:receipt-1")?;
+//! assert_eq!(EntryKind::parse("earn")?, EntryKind::Earn);
+//! # let _ = key;
+//! # Ok::<(), regulars_core::Error>(())
+//! ```
+
+pub mod chain;
+pub mod error;
+pub mod event;
+pub mod guest;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod page;
+pub mod program;
+pub mod purchase;
+pub mod rules;
+pub mod staff;
+pub mod store;
+pub mod wallet;
+
+pub use error::{Error, ErrorKind, Result};

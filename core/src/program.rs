@@ -1,0 +1,80 @@
+//! Loyalty programs: what a guest collects (points or stamps) and where (chain-wide or per cafe).
+//!
+//! The earning rules, tiers and rewards of a program are data ([`ProgramRules`]), stored per
+//! program as JSON so they can change without a migration; the engine that applies them lives
+//! in [`crate::rules`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ChainId, ProgramId};
+use crate::rules::ProgramRules;
+use crate::{Error, Result};
+
+/// What a program counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ProgramKind {
+    /// Points earned per purchase and spent on rewards.
+    Points,
+    /// Visits toward a card of `card_size` stamps (e.g. the 7th coffee free).
+    Stamps {
+        /// Stamps that fill one card.
+        card_size: u32,
+    },
+}
+
+/// Where a wallet of the program is valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramScope {
+    /// One wallet per guest, earned and spent at every cafe of the chain.
+    Chain,
+    /// One wallet per guest per cafe.
+    Cafe,
+}
+
+/// A loyalty program of a chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Program {
+    /// Storage identifier.
+    pub id: ProgramId,
+    /// Owning chain.
+    pub chain_id: ChainId,
+    /// Display name, e.g. `Demo Points`.
+    pub name: String,
+    /// Points or stamps.
+    pub kind: ProgramKind,
+    /// Chain-wide or per cafe.
+    pub scope: ProgramScope,
+    /// Earning rules, tiers, rewards and expiry.
+    pub rules: ProgramRules,
+}
+
+/// What is needed to create a [`Program`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewProgram {
+    /// See [`Program::name`].
+    pub name: String,
+    /// See [`Program::kind`].
+    pub kind: ProgramKind,
+    /// See [`Program::scope`].
+    pub scope: ProgramScope,
+    /// See [`Program::rules`].
+    pub rules: ProgramRules,
+}
+
+impl NewProgram {
+    /// Checks the program and its rules.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        crate::chain::non_empty("name", &self.name)?;
+        if let ProgramKind::Stamps { card_size } = self.kind
+            && !(1..=100).contains(&card_size)
+        {
+            return Err(Error::invalid("kind.card_size", "must be between 1 and 100"));
+        }
+        self.rules.validate()
+    }
+}
