@@ -96,7 +96,9 @@ impl OpeningHours {
     #[must_use]
     pub fn daily(opens: NaiveTime, closes: NaiveTime) -> Self {
         use Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
-        Self([Mon, Tue, Wed, Thu, Fri, Sat, Sun].into_iter().map(|day| OpeningInterval { day, opens, closes }).collect())
+        Self(
+            [Mon, Tue, Wed, Thu, Fri, Sat, Sun].into_iter().map(|day| OpeningInterval { day, opens, closes }).collect(),
+        )
     }
 
     /// Whether the cafe is open at `at`, judged in the cafe's timezone `tz`.
@@ -176,11 +178,7 @@ fn validate_slug(field: &str, slug: &str) -> Result<()> {
     let ok = !slug.is_empty()
         && slug.len() <= 64
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(field, "use 1-64 characters of a-z, 0-9 and '-'"))
-    }
+    if ok { Ok(()) } else { Err(Error::invalid(field, "use 1-64 characters of a-z, 0-9 and '-'")) }
 }
 
 #[cfg(test)]

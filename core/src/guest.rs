@@ -24,7 +24,11 @@ impl ChannelKind {
         let ok = !name.is_empty()
             && name.len() <= 32
             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if ok { Ok(Self(name)) } else { Err(Error::invalid("channel", format!("`{name}` is not a valid channel name"))) }
+        if ok {
+            Ok(Self(name))
+        } else {
+            Err(Error::invalid("channel", format!("`{name}` is not a valid channel name")))
+        }
     }
 
     /// The name as text.

@@ -49,7 +49,10 @@ impl EntryKind {
     /// # Errors
     /// [`Error::InvalidInput`] naming `kind`.
     pub fn parse(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| Error::invalid("kind", format!("unknown ledger entry kind `{s}`")))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Error::invalid("kind", format!("unknown ledger entry kind `{s}`")))
     }
 
     /// Whether the entry counts toward lifetime points (and so toward tiers).
@@ -207,8 +210,12 @@ impl NewLedgerEntry {
                 return Err(Error::invalid(field, "is out of range"));
             }
             match self.kind.required_sign() {
-                Some(true) if value < 0 => return Err(Error::invalid(field, format!("must not be negative for {}", self.kind.as_str()))),
-                Some(false) if value > 0 => return Err(Error::invalid(field, format!("must not be positive for {}", self.kind.as_str()))),
+                Some(true) if value < 0 => {
+                    return Err(Error::invalid(field, format!("must not be negative for {}", self.kind.as_str())));
+                }
+                Some(false) if value > 0 => {
+                    return Err(Error::invalid(field, format!("must not be positive for {}", self.kind.as_str())));
+                }
                 _ => {}
             }
         }
@@ -243,7 +250,10 @@ impl NewLedgerEntry {
     /// request is a replay, a different one is a conflict).
     #[must_use]
     pub fn matches(&self, entry: &LedgerEntry) -> bool {
-        entry.wallet_id == self.wallet_id && entry.kind == self.kind && entry.points == self.points && entry.stamps == self.stamps
+        entry.wallet_id == self.wallet_id
+            && entry.kind == self.kind
+            && entry.points == self.points
+            && entry.stamps == self.stamps
     }
 }
 

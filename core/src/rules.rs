@@ -70,7 +70,10 @@ impl ProgramRules {
         }
         for (i, pair) in self.tiers.windows(2).enumerate() {
             if pair[1].threshold <= pair[0].threshold {
-                return Err(Error::invalid(format!("rules.tiers[{}].threshold", i + 1), "tiers must have increasing thresholds"));
+                return Err(Error::invalid(
+                    format!("rules.tiers[{}].threshold", i + 1),
+                    "tiers must have increasing thresholds",
+                ));
             }
         }
         for (i, reward) in self.rewards.iter().enumerate() {

@@ -161,16 +161,34 @@ mod tests {
     #[test]
     fn shift_closes_once() {
         let opened = Utc::now();
-        let shift = Shift { id: ShiftId(1), chain_id: ChainId(1), staff_id: StaffId(1), cafe_id: CafeId(1), opened_at: opened, state: ShiftState::Open };
+        let shift = Shift {
+            id: ShiftId(1),
+            chain_id: ChainId(1),
+            staff_id: StaffId(1),
+            cafe_id: CafeId(1),
+            opened_at: opened,
+            state: ShiftState::Open,
+        };
         let closed = shift.close(opened + chrono::Duration::hours(8)).unwrap();
         assert!(!closed.is_open());
         assert_eq!(closed.close(Utc::now()).unwrap_err().kind(), crate::ErrorKind::Conflict);
-        assert_eq!(shift.close(opened - chrono::Duration::hours(1)).unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(
+            shift.close(opened - chrono::Duration::hours(1)).unwrap_err().kind(),
+            crate::ErrorKind::InvalidInput
+        );
     }
 
     #[test]
     fn owners_work_everywhere() {
-        let mut s = Staff { id: StaffId(1), chain_id: ChainId(1), name: "A".into(), role: Role::Barista, cafes: vec![CafeId(2)], identity: None, login: None };
+        let mut s = Staff {
+            id: StaffId(1),
+            chain_id: ChainId(1),
+            name: "A".into(),
+            role: Role::Barista,
+            cafes: vec![CafeId(2)],
+            identity: None,
+            login: None,
+        };
         assert!(s.works_at(CafeId(2)) && !s.works_at(CafeId(3)));
         s.role = Role::Owner;
         assert!(s.works_at(CafeId(3)));

@@ -10,6 +10,9 @@
 
 use async_trait::async_trait;
 
+#[cfg(doc)]
+use crate::Error;
+use crate::Result;
 use crate::chain::{Cafe, Chain, NewCafe, NewChain};
 use crate::event::Event;
 use crate::guest::{ChannelIdentity, Guest, NewGuest};
@@ -20,9 +23,6 @@ use crate::program::{NewProgram, Program};
 use crate::purchase::{NewPurchase, Purchase};
 use crate::staff::{NewStaff, Shift, Staff};
 use crate::wallet::{Wallet, WalletScope};
-#[cfg(doc)]
-use crate::Error;
-use crate::Result;
 
 /// Chains (tenants).
 #[async_trait]
@@ -205,7 +205,9 @@ pub trait EventRepo: Send + Sync {
 
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: ChainRepo + CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo + StaffRepo + EventRepo {
+pub trait Store:
+    ChainRepo + CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo + StaffRepo + EventRepo
+{
     /// Succeeds when the database answers a trivial query; [`Error::Unavailable`] otherwise.
     async fn ping(&self) -> Result<()>;
 
