@@ -1,1 +1,51 @@
-//! placeholder
+//! # regulars-storage
+//!
+//! The repository traits of [`regulars_core::store`], implemented once with diesel +
+//! diesel-async for two backends chosen by URL:
+//!
+//! - `sqlite://path/to/file.db`: embedded, zero setup, the default. Bundled SQLite in WAL
+//!   mode with foreign keys on and a busy timeout; writes are group-committed by one writer
+//!   task (see [`sqlite`](crate#sqlite-group-commit)).
+//! - `postgres://…`: production. A deadpool of async connections (`pool_size`), one
+//!   transaction per write, row locks for concurrent debits.
+//!
+//! Migrations for both live in `migrations/{sqlite,postgres}`, are embedded in the binary and
+//! applied when the store opens.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use regulars_core::chain::NewChain;
+//! use regulars_core::store::ChainRepo;
+//! use regulars_storage::{DbStore, StoreConfig, DatabaseUrl};
+//!
+//! let store = DbStore::open(&StoreConfig { url: DatabaseUrl::new("sqlite://data/demo.db"), pool_size: 4 }).await?;
+//! let chain = store
+//!     .create_chain(NewChain { slug: "demo".into(), name: "Demo Coffee".into(), default_language: "en".into() })
+//!     .await?;
+//! # let _ = chain; Ok(()) }
+//! ```
+//!
+//! ## SQLite group commit
+//! SQLite has one writer at a time. Every write goes to a single writer task that takes all
+//! writes waiting at that moment, runs each inside its own `SAVEPOINT`, and commits them
+//! together with one `fsync` (`synchronous = FULL`). Callers are answered after that commit.
+
+mod cafes;
+mod chains;
+mod columns;
+mod config;
+mod error;
+mod events;
+mod guests;
+mod ledger;
+mod postgres;
+mod programs;
+mod purchases;
+mod schema;
+mod sqlite;
+mod staff;
+mod store;
+
+pub use config::{DatabaseUrl, StoreConfig, Target};
+pub use error::OpenError;
+pub use store::DbStore;

@@ -1,0 +1,11 @@
+DROP TABLE events;
+DROP TABLE shifts;
+DROP TABLE staff;
+DROP TABLE purchases;
+DROP TABLE ledger_entries;
+DROP TABLE wallets;
+DROP TABLE guest_identities;
+DROP TABLE guests;
+DROP TABLE programs;
+DROP TABLE cafes;
+DROP TABLE chains;

@@ -1,0 +1,89 @@
+//! The event log.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::Result;
+use regulars_core::event::Event;
+use regulars_core::ids::{ChainId, EventId};
+use regulars_core::page::{Page, PageRequest};
+use regulars_core::store::EventRepo;
+
+use crate::columns::{from_json, from_millis, now_millis, to_json};
+use crate::error::DbError;
+use crate::schema::events;
+use crate::store::{DbStore, read};
+
+/// An event to append inside the same transaction as the change it records.
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+pub(crate) struct NewEventRow {
+    chain_id: i64,
+    kind: &'static str,
+    subject: String,
+    payload: String,
+    created_at: i64,
+}
+
+impl NewEventRow {
+    pub(crate) fn new(chain: ChainId, kind: &'static str, subject: String, payload: &serde_json::Value) -> Self {
+        Self { chain_id: chain.get(), kind, subject, payload: to_json(payload), created_at: now_millis() }
+    }
+}
+
+/// Appends an event inside the current transaction.
+macro_rules! append_event {
+    ($c:ident, $chain:expr, $kind:expr, $subject:expr, $payload:expr) => {
+        diesel_async::RunQueryDsl::execute(
+            diesel::insert_into($crate::schema::events::table)
+                .values($crate::events::NewEventRow::new($chain, $kind, $subject, &$payload)),
+            $c,
+        )
+        .await?
+    };
+}
+pub(crate) use append_event;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    id: i64,
+    chain_id: i64,
+    kind: String,
+    subject: String,
+    payload: String,
+    created_at: i64,
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<Event, DbError> {
+        Ok(Event {
+            id: EventId(self.id),
+            chain_id: ChainId(self.chain_id),
+            kind: self.kind,
+            subject: self.subject,
+            payload: from_json("events.payload", &self.payload)?,
+            created_at: from_millis("events.created_at", self.created_at)?,
+        })
+    }
+}
+
+#[async_trait]
+impl EventRepo for DbStore {
+    async fn events(&self, chain: ChainId, page: PageRequest) -> Result<Page<Event>> {
+        let limit = page.clamped_limit();
+        let after = page.after.map_or(0, |c| c.key());
+        let rows: Vec<EventRow> = read!(self, |c| {
+            Ok(events::table
+                .filter(events::chain_id.eq(chain.get()))
+                .filter(events::id.gt(after))
+                .order(events::id.asc())
+                .limit(limit + 1)
+                .select(EventRow::as_select())
+                .load(c)
+                .await?)
+        })?;
+        let events = rows.into_iter().map(EventRow::into_event).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(events, limit, |e| e.id.get()))
+    }
+}

@@ -1,0 +1,275 @@
+//! Guests and their messenger identities.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, NewGuest, random_base32};
+use regulars_core::ids::{ChainId, GuestId};
+use regulars_core::page::{Page, PageRequest};
+use regulars_core::store::GuestRepo;
+use regulars_core::{Error, Result};
+use serde_json::json;
+
+use crate::chains::require_chain;
+use crate::columns::{from_millis, now_millis};
+use crate::error::{DbError, corrupt};
+use crate::events::append_event;
+use crate::schema::{guest_identities, guests};
+use crate::store::{DbStore, read, write_tx};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = guests)]
+pub(crate) struct GuestRow {
+    id: i64,
+    chain_id: i64,
+    public_id: String,
+    display_name: Option<String>,
+    phone: Option<String>,
+    phone_verified: bool,
+    language: Option<String>,
+    birthday: Option<String>,
+    referral_code: String,
+    marketing_consent: bool,
+    created_at: i64,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = guest_identities)]
+pub(crate) struct IdentityRow {
+    guest_id: i64,
+    channel: String,
+    external_id: String,
+}
+
+impl IdentityRow {
+    fn into_identity(self) -> Result<ChannelIdentity, DbError> {
+        ChannelIdentity::new(&self.channel, self.external_id).map_err(|e| corrupt("guest_identities", e))
+    }
+}
+
+impl GuestRow {
+    fn into_guest(self, identities: Vec<ChannelIdentity>) -> Result<Guest, DbError> {
+        Ok(Guest {
+            id: GuestId(self.id),
+            chain_id: ChainId(self.chain_id),
+            public_id: GuestPublicId::parse(&self.public_id).map_err(|e| corrupt("guests.public_id", e))?,
+            display_name: self.display_name,
+            phone: self.phone,
+            phone_verified: self.phone_verified,
+            language: self.language,
+            birthday: self
+                .birthday
+                .map(|d| d.parse::<NaiveDate>().map_err(|e| corrupt("guests.birthday", e)))
+                .transpose()?,
+            referral_code: self.referral_code,
+            consent: Consent { marketing: self.marketing_consent },
+            created_at: from_millis("guests.created_at", self.created_at)?,
+            identities,
+        })
+    }
+}
+
+/// Attaches identities (one query for the whole batch) to guest rows, keeping their order.
+fn assemble(rows: Vec<GuestRow>, identities: Vec<IdentityRow>) -> Result<Vec<Guest>, DbError> {
+    let mut by_guest: HashMap<i64, Vec<ChannelIdentity>> = HashMap::new();
+    for row in identities {
+        by_guest.entry(row.guest_id).or_default().push(row.into_identity()?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let ids = by_guest.remove(&row.id).unwrap_or_default();
+            row.into_guest(ids)
+        })
+        .collect()
+}
+
+/// Loads guest rows selected by `$filter` (a boxed-free filter on `guests`) with their
+/// identities, inside whatever connection `$c` is.
+macro_rules! load_guests {
+    ($c:ident, $query:expr) => {{
+        let rows: Vec<GuestRow> = $query.select(GuestRow::as_select()).load($c).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let identities: Vec<IdentityRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            guest_identities::table
+                .filter(guest_identities::guest_id.eq_any(&ids))
+                .order(guest_identities::id.asc())
+                .select(IdentityRow::as_select())
+                .load($c)
+                .await?
+        };
+        assemble(rows, identities)?
+    }};
+}
+
+fn one(mut guests: Vec<Guest>, what: impl std::fmt::Display) -> Result<Guest> {
+    guests.pop().ok_or_else(|| Error::not_found(GuestId::ENTITY, what))
+}
+
+#[async_trait]
+impl GuestRepo for DbStore {
+    async fn create_guest(&self, chain: ChainId, new: NewGuest) -> Result<Guest> {
+        new.validate()?;
+        let guest_id: i64 = write_tx!(self, |c| {
+            require_chain!(c, chain);
+            if let Some(identity) = &new.identity {
+                let taken: i64 = guest_identities::table
+                    .filter(guest_identities::chain_id.eq(chain.get()))
+                    .filter(guest_identities::channel.eq(identity.channel.as_str()))
+                    .filter(guest_identities::external_id.eq(&identity.external_id))
+                    .count()
+                    .get_result(c)
+                    .await?;
+                if taken > 0 {
+                    return Err(
+                        Error::Conflict(format!("{} identity is already linked to a guest", identity.channel)).into()
+                    );
+                }
+            }
+            let now = now_millis();
+            let id: i64 = diesel::insert_into(guests::table)
+                .values((
+                    guests::chain_id.eq(chain.get()),
+                    guests::public_id.eq(GuestPublicId::random().as_str()),
+                    guests::display_name.eq(&new.display_name),
+                    guests::phone.eq(&new.phone),
+                    guests::phone_verified.eq(new.phone_verified),
+                    guests::language.eq(&new.language),
+                    guests::birthday.eq(new.birthday.map(|d| d.to_string())),
+                    guests::referral_code.eq(random_base32(8)),
+                    guests::marketing_consent.eq(new.consent.marketing),
+                    guests::created_at.eq(now),
+                ))
+                .returning(guests::id)
+                .get_result(c)
+                .await?;
+            if let Some(identity) = &new.identity {
+                diesel::insert_into(guest_identities::table)
+                    .values((
+                        guest_identities::chain_id.eq(chain.get()),
+                        guest_identities::guest_id.eq(id),
+                        guest_identities::channel.eq(identity.channel.as_str()),
+                        guest_identities::external_id.eq(&identity.external_id),
+                        guest_identities::created_at.eq(now),
+                    ))
+                    .execute(c)
+                    .await?;
+            }
+            let channel = new.identity.as_ref().map(|i| i.channel.to_string());
+            append_event!(c, chain, "guest.joined", format!("guest:{id}"), json!({ "channel": channel }));
+            Ok(id)
+        })?;
+        self.guest(chain, GuestId(guest_id)).await
+    }
+
+    async fn guest(&self, chain: ChainId, id: GuestId) -> Result<Guest> {
+        let guests: Vec<Guest> = read!(self, |c| {
+            Ok(load_guests!(c, guests::table.filter(guests::id.eq(id.get())).filter(guests::chain_id.eq(chain.get()))))
+        })?;
+        one(guests, id)
+    }
+
+    async fn guest_by_public_id(&self, chain: ChainId, public_id: &str) -> Result<Guest> {
+        // Ids are stored upper-case; accept what a person typed.
+        let normalized = public_id.to_ascii_uppercase();
+        let guests: Vec<Guest> = read!(self, |c| {
+            Ok(load_guests!(
+                c,
+                guests::table.filter(guests::public_id.eq(&normalized)).filter(guests::chain_id.eq(chain.get()))
+            ))
+        })?;
+        one(guests, public_id)
+    }
+
+    async fn guest_by_identity(&self, chain: ChainId, identity: &ChannelIdentity) -> Result<Guest> {
+        let guests: Vec<Guest> = read!(self, |c| {
+            let owner: Option<i64> = guest_identities::table
+                .filter(guest_identities::chain_id.eq(chain.get()))
+                .filter(guest_identities::channel.eq(identity.channel.as_str()))
+                .filter(guest_identities::external_id.eq(&identity.external_id))
+                .select(guest_identities::guest_id)
+                .first(c)
+                .await
+                .optional()?;
+            let Some(owner) = owner else { return Ok(Vec::new()) };
+            Ok(load_guests!(c, guests::table.filter(guests::id.eq(owner)).filter(guests::chain_id.eq(chain.get()))))
+        })?;
+        one(guests, format!("{}:{}", identity.channel, identity.external_id))
+    }
+
+    async fn link_identity(&self, chain: ChainId, guest: GuestId, identity: ChannelIdentity) -> Result<Guest> {
+        write_tx!(self, |c| {
+            let exists: i64 = guests::table
+                .filter(guests::id.eq(guest.get()))
+                .filter(guests::chain_id.eq(chain.get()))
+                .count()
+                .get_result(c)
+                .await?;
+            if exists == 0 {
+                return Err(Error::not_found(GuestId::ENTITY, guest).into());
+            }
+            let owner: Option<i64> = guest_identities::table
+                .filter(guest_identities::chain_id.eq(chain.get()))
+                .filter(guest_identities::channel.eq(identity.channel.as_str()))
+                .filter(guest_identities::external_id.eq(&identity.external_id))
+                .select(guest_identities::guest_id)
+                .first(c)
+                .await
+                .optional()?;
+            match owner {
+                Some(owner) if owner == guest.get() => Ok(()),
+                Some(_) => {
+                    Err(Error::Conflict(format!("this {} identity belongs to another guest", identity.channel)).into())
+                }
+                None => {
+                    diesel::insert_into(guest_identities::table)
+                        .values((
+                            guest_identities::chain_id.eq(chain.get()),
+                            guest_identities::guest_id.eq(guest.get()),
+                            guest_identities::channel.eq(identity.channel.as_str()),
+                            guest_identities::external_id.eq(&identity.external_id),
+                            guest_identities::created_at.eq(now_millis()),
+                        ))
+                        .execute(c)
+                        .await?;
+                    append_event!(
+                        c,
+                        chain,
+                        "guest.identity_linked",
+                        format!("guest:{guest}"),
+                        json!({ "channel": identity.channel.as_str() })
+                    );
+                    Ok(())
+                }
+            }
+        })?;
+        self.guest(chain, guest).await
+    }
+
+    async fn list_guests(&self, chain: ChainId, page: PageRequest) -> Result<Page<Guest>> {
+        let limit = page.clamped_limit();
+        let after = page.after.map_or(0, |c| c.key());
+        let guests: Vec<Guest> = read!(self, |c| {
+            Ok(load_guests!(
+                c,
+                guests::table
+                    .filter(guests::chain_id.eq(chain.get()))
+                    .filter(guests::id.gt(after))
+                    .order(guests::id.asc())
+                    .limit(limit + 1)
+            ))
+        })?;
+        Ok(Page::from_rows(guests, limit, |g| g.id.get()))
+    }
+
+    async fn count_guests(&self, chain: ChainId) -> Result<u64> {
+        let n: i64 = read!(self, |c| {
+            Ok(guests::table.filter(guests::chain_id.eq(chain.get())).count().get_result(c).await?)
+        })?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}

@@ -1,0 +1,384 @@
+//! Wallets and the append-only ledger.
+//!
+//! A write is: look up the idempotency key (a replay answers with the first outcome); apply
+//! the deltas to the wallet with one conditional `UPDATE` (`points >= debit`), which is what
+//! makes concurrent debits safe on PostgreSQL (the row lock serialises them and the condition
+//! is re-checked after the lock); then insert the entry and an event. All in one transaction.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, ShiftId, WalletId};
+use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, LedgerEntry, LedgerOutcome, NewLedgerEntry};
+use regulars_core::page::{Page, PageRequest};
+use regulars_core::program::ProgramScope;
+use regulars_core::store::LedgerRepo;
+use regulars_core::wallet::{Balances, Wallet, WalletScope};
+use regulars_core::{Error, Result};
+use serde_json::json;
+
+use crate::columns::{from_json, from_millis, now_millis, to_json};
+use crate::error::{DbError, corrupt};
+use crate::events::append_event;
+use crate::programs::load_program;
+use crate::schema::{cafes, guests, ledger_entries, wallets};
+use crate::store::{DbStore, read, write_tx};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = wallets)]
+struct WalletRow {
+    id: i64,
+    chain_id: i64,
+    guest_id: i64,
+    program_id: i64,
+    cafe_id: Option<i64>,
+    points: i64,
+    stamps: i64,
+    lifetime_points: i64,
+    tier: Option<String>,
+    updated_at: i64,
+}
+
+impl WalletRow {
+    fn into_wallet(self) -> Result<Wallet, DbError> {
+        Ok(Wallet {
+            id: WalletId(self.id),
+            chain_id: ChainId(self.chain_id),
+            scope: WalletScope {
+                guest_id: GuestId(self.guest_id),
+                program_id: ProgramId(self.program_id),
+                cafe_id: self.cafe_id.map(CafeId),
+            },
+            balances: Balances { points: self.points, stamps: self.stamps, lifetime_points: self.lifetime_points },
+            tier: self.tier,
+            updated_at: from_millis("wallets.updated_at", self.updated_at)?,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ledger_entries)]
+struct EntryRow {
+    id: i64,
+    chain_id: i64,
+    wallet_id: i64,
+    kind: String,
+    points: i64,
+    stamps: i64,
+    points_after: i64,
+    stamps_after: i64,
+    lifetime_after: i64,
+    idempotency_key: String,
+    actor_kind: String,
+    actor_ref: String,
+    cafe_id: Option<i64>,
+    shift_id: Option<i64>,
+    purchase_id: Option<i64>,
+    reason: Option<String>,
+    rule_snapshot: String,
+    created_at: i64,
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<LedgerEntry, DbError> {
+        Ok(LedgerEntry {
+            id: LedgerEntryId(self.id),
+            chain_id: ChainId(self.chain_id),
+            wallet_id: WalletId(self.wallet_id),
+            kind: EntryKind::parse(&self.kind).map_err(|e| corrupt("ledger_entries.kind", e))?,
+            points: self.points,
+            stamps: self.stamps,
+            balances_after: Balances {
+                points: self.points_after,
+                stamps: self.stamps_after,
+                lifetime_points: self.lifetime_after,
+            },
+            idempotency_key: IdempotencyKey::new(self.idempotency_key)
+                .map_err(|e| corrupt("ledger_entries.idempotency_key", e))?,
+            actor: Actor::from_parts(&self.actor_kind, self.actor_ref)
+                .map_err(|e| corrupt("ledger_entries.actor", e))?,
+            cafe_id: self.cafe_id.map(CafeId),
+            shift_id: self.shift_id.map(ShiftId),
+            purchase_id: self.purchase_id.map(PurchaseId),
+            reason: self.reason,
+            rule_snapshot: from_json("ledger_entries.rule_snapshot", &self.rule_snapshot)?,
+            created_at: from_millis("ledger_entries.created_at", self.created_at)?,
+        })
+    }
+}
+
+/// The smallest balance a debit of `delta` needs, or no requirement for credits and allowed
+/// overdrafts. One query shape serves all cases, so its prepared statement is reused.
+fn floor_for(delta: i64, forbid: bool) -> i64 {
+    if forbid && delta < 0 { -delta } else { i64::MIN }
+}
+
+/// Outcome of the transactional part of [`LedgerRepo::post_entry`].
+enum Posted {
+    Applied(EntryRow),
+    Replayed(EntryRow),
+}
+
+#[async_trait]
+impl LedgerRepo for DbStore {
+    async fn open_wallet(&self, chain: ChainId, scope: WalletScope) -> Result<Wallet> {
+        let row: WalletRow = write_tx!(self, |c| {
+            let program = load_program!(c, chain, scope.program_id);
+            match (program.scope, scope.cafe_id) {
+                (ProgramScope::Chain, Some(_)) => {
+                    return Err(Error::invalid(
+                        "cafe_id",
+                        "this program is chain-wide: open its wallet without a cafe",
+                    )
+                    .into());
+                }
+                (ProgramScope::Cafe, None) => {
+                    return Err(Error::invalid("cafe_id", "this program is per cafe: say which cafe").into());
+                }
+                (ProgramScope::Cafe, Some(cafe)) => {
+                    let found: i64 = cafes::table
+                        .filter(cafes::id.eq(cafe.get()))
+                        .filter(cafes::chain_id.eq(chain.get()))
+                        .count()
+                        .get_result(c)
+                        .await?;
+                    if found == 0 {
+                        return Err(Error::not_found(CafeId::ENTITY, cafe).into());
+                    }
+                }
+                (ProgramScope::Chain, None) => {}
+            }
+            let guest_found: i64 = guests::table
+                .filter(guests::id.eq(scope.guest_id.get()))
+                .filter(guests::chain_id.eq(chain.get()))
+                .count()
+                .get_result(c)
+                .await?;
+            if guest_found == 0 {
+                return Err(Error::not_found(GuestId::ENTITY, scope.guest_id).into());
+            }
+            let scope_key = scope.cafe_id.map_or(0, CafeId::get);
+            let inserted = diesel::insert_into(wallets::table)
+                .values((
+                    wallets::chain_id.eq(chain.get()),
+                    wallets::guest_id.eq(scope.guest_id.get()),
+                    wallets::program_id.eq(scope.program_id.get()),
+                    wallets::cafe_id.eq(scope.cafe_id.map(CafeId::get)),
+                    wallets::scope_key.eq(scope_key),
+                    wallets::points.eq(0),
+                    wallets::stamps.eq(0),
+                    wallets::lifetime_points.eq(0),
+                    wallets::tier.eq(program.rules.tier_for(0).map(|t| t.name.clone())),
+                    wallets::updated_at.eq(now_millis()),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+                .await?;
+            let row: WalletRow = wallets::table
+                .filter(wallets::program_id.eq(scope.program_id.get()))
+                .filter(wallets::guest_id.eq(scope.guest_id.get()))
+                .filter(wallets::scope_key.eq(scope_key))
+                .select(WalletRow::as_select())
+                .first(c)
+                .await?;
+            if inserted > 0 {
+                append_event!(
+                    c,
+                    chain,
+                    "wallet.opened",
+                    format!("guest:{}", scope.guest_id),
+                    json!({ "wallet": row.id, "program": scope.program_id })
+                );
+            }
+            Ok(row)
+        })?;
+        Ok(row.into_wallet()?)
+    }
+
+    async fn wallet(&self, chain: ChainId, id: WalletId) -> Result<Wallet> {
+        let row: Option<WalletRow> = read!(self, |c| {
+            Ok(wallets::table
+                .filter(wallets::id.eq(id.get()))
+                .filter(wallets::chain_id.eq(chain.get()))
+                .select(WalletRow::as_select())
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        Ok(row.ok_or_else(|| Error::not_found(WalletId::ENTITY, id))?.into_wallet()?)
+    }
+
+    async fn wallets_of_guest(&self, chain: ChainId, guest: GuestId) -> Result<Vec<Wallet>> {
+        let rows: Vec<WalletRow> = read!(self, |c| {
+            Ok(wallets::table
+                .filter(wallets::guest_id.eq(guest.get()))
+                .filter(wallets::chain_id.eq(chain.get()))
+                .order(wallets::id.asc())
+                .select(WalletRow::as_select())
+                .load(c)
+                .await?)
+        })?;
+        Ok(rows.into_iter().map(WalletRow::into_wallet).collect::<Result<_, _>>()?)
+    }
+
+    async fn post_entry(&self, chain: ChainId, entry: NewLedgerEntry) -> Result<LedgerOutcome> {
+        entry.validate()?;
+        // On PostgreSQL two transactions may race on one key; the loser rolls back and, on
+        // the second pass, finds the winner's entry and answers with a replay.
+        let mut attempts = 0;
+        let posted = loop {
+            attempts += 1;
+            let attempt = entry.clone();
+            match write_tx!(self, |c| c.post_in_tx(chain, attempt).await) {
+                Err(DbError::KeyRace) if attempts < 3 => {}
+                other => break other?,
+            }
+        };
+        let (row, replayed) = match posted {
+            Posted::Applied(row) => (row, false),
+            Posted::Replayed(row) => (row, true),
+        };
+        let stored = row.into_entry()?;
+        if replayed && !entry.matches(&stored) {
+            return Err(Error::Conflict(format!(
+                "idempotency key `{}` was already used for a different ledger write",
+                entry.idempotency_key
+            )));
+        }
+        Ok(LedgerOutcome { entry: stored, replayed })
+    }
+
+    async fn ledger_entries(&self, chain: ChainId, wallet: WalletId, page: PageRequest) -> Result<Page<LedgerEntry>> {
+        let limit = page.clamped_limit();
+        let before = page.after.map_or(i64::MAX, |c| c.key());
+        let rows: Vec<EntryRow> = read!(self, |c| {
+            Ok(ledger_entries::table
+                .filter(ledger_entries::wallet_id.eq(wallet.get()))
+                .filter(ledger_entries::chain_id.eq(chain.get()))
+                .filter(ledger_entries::id.lt(before))
+                .order(ledger_entries::id.desc())
+                .limit(limit + 1)
+                .select(EntryRow::as_select())
+                .load(c)
+                .await?)
+        })?;
+        let entries = rows.into_iter().map(EntryRow::into_entry).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(entries, limit, |e| e.id.get()))
+    }
+}
+
+/// The transactional part of a ledger write, for whichever connection type the backend uses.
+trait PostInTx {
+    fn post_in_tx(
+        &mut self,
+        chain: ChainId,
+        entry: NewLedgerEntry,
+    ) -> impl Future<Output = Result<Posted, DbError>> + Send;
+}
+
+/// The body of a ledger write, written once and expanded for both connection types.
+macro_rules! impl_post_in_tx {
+    ($conn:ty) => {
+        impl PostInTx for $conn {
+        async fn post_in_tx(&mut self, chain: ChainId, entry: NewLedgerEntry) -> Result<Posted, DbError> {
+            let c = self;
+            let existing: Option<EntryRow> = ledger_entries::table
+                .filter(ledger_entries::chain_id.eq(chain.get()))
+                .filter(ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()))
+                .select(EntryRow::as_select())
+                .first(c)
+                .await
+                .optional()?;
+            if let Some(row) = existing {
+                return Ok(Posted::Replayed(row));
+            }
+
+            let forbid = entry.overdraft == regulars_core::ledger::Overdraft::Forbid;
+            let lifetime_delta = if entry.kind.counts_toward_lifetime() { entry.points } else { 0 };
+            let now = now_millis();
+            let after: Option<(i64, i64, i64)> = diesel::update(
+                wallets::table
+                    .filter(wallets::id.eq(entry.wallet_id.get()))
+                    .filter(wallets::chain_id.eq(chain.get()))
+                    .filter(wallets::points.ge(floor_for(entry.points, forbid)))
+                    .filter(wallets::stamps.ge(floor_for(entry.stamps, forbid))),
+            )
+            .set((
+                wallets::points.eq(wallets::points + entry.points),
+                wallets::stamps.eq(wallets::stamps + entry.stamps),
+                wallets::lifetime_points.eq(wallets::lifetime_points + lifetime_delta),
+                wallets::updated_at.eq(now),
+            ))
+            .returning((wallets::points, wallets::stamps, wallets::lifetime_points))
+            .get_result(c)
+            .await
+            .optional()?;
+            let Some((points_after, stamps_after, lifetime_after)) = after else {
+                let current: Option<(i64, i64)> = wallets::table
+                    .filter(wallets::id.eq(entry.wallet_id.get()))
+                    .filter(wallets::chain_id.eq(chain.get()))
+                    .select((wallets::points, wallets::stamps))
+                    .first(c)
+                    .await
+                    .optional()?;
+                return Err(match current {
+                    None => Error::not_found(WalletId::ENTITY, entry.wallet_id),
+                    Some((points, _)) if entry.points < 0 && points + entry.points < 0 => {
+                        Error::InsufficientBalance { available: points, requested: -entry.points }
+                    }
+                    Some((_, stamps)) => Error::InsufficientBalance { available: stamps, requested: -entry.stamps },
+                }
+                .into());
+            };
+
+            let (actor_kind, actor_ref) = entry.actor.to_parts();
+            let inserted: Option<EntryRow> = diesel::insert_into(ledger_entries::table)
+                .values((
+                    ledger_entries::chain_id.eq(chain.get()),
+                    ledger_entries::wallet_id.eq(entry.wallet_id.get()),
+                    ledger_entries::kind.eq(entry.kind.as_str()),
+                    ledger_entries::points.eq(entry.points),
+                    ledger_entries::stamps.eq(entry.stamps),
+                    ledger_entries::points_after.eq(points_after),
+                    ledger_entries::stamps_after.eq(stamps_after),
+                    ledger_entries::lifetime_after.eq(lifetime_after),
+                    ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()),
+                    ledger_entries::actor_kind.eq(actor_kind),
+                    ledger_entries::actor_ref.eq(&actor_ref),
+                    ledger_entries::cafe_id.eq(entry.cafe_id.map(CafeId::get)),
+                    ledger_entries::shift_id.eq(entry.shift_id.map(ShiftId::get)),
+                    ledger_entries::purchase_id.eq(entry.purchase_id.map(PurchaseId::get)),
+                    ledger_entries::reason.eq(&entry.reason),
+                    ledger_entries::rule_snapshot.eq(to_json(&entry.rule_snapshot)),
+                    ledger_entries::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .returning(EntryRow::as_returning())
+                .get_result(c)
+                .await
+                .optional()?;
+            // Nothing inserted: a concurrent transaction committed the same key after our
+            // lookup. Roll back (undoing the wallet update) and let the caller retry.
+            let row = inserted.ok_or(DbError::KeyRace)?;
+            append_event!(
+                c,
+                chain,
+                match entry.kind {
+                    EntryKind::Earn => "ledger.earn",
+                    EntryKind::Redeem => "ledger.redeem",
+                    EntryKind::Expire => "ledger.expire",
+                    EntryKind::Adjust => "ledger.adjust",
+                    EntryKind::Refund => "ledger.refund",
+                    EntryKind::Bonus => "ledger.bonus",
+                },
+                format!("wallet:{}", entry.wallet_id),
+                json!({ "entry": row.id, "points": entry.points, "stamps": entry.stamps, "actor": actor_kind, "actor_ref": actor_ref })
+            );
+            Ok(Posted::Applied(row))
+        }
+        }
+    };
+}
+
+impl_post_in_tx!(crate::sqlite::SqliteConn);
+impl_post_in_tx!(crate::postgres::PgConn);

@@ -1,0 +1,133 @@
+//! Purchases reported by POS sources.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId};
+use regulars_core::money::{Currency, Money};
+use regulars_core::purchase::{NewPurchase, Purchase};
+use regulars_core::store::PurchaseRepo;
+use regulars_core::{Error, Result};
+use serde_json::json;
+
+use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
+use crate::error::{DbError, corrupt};
+use crate::events::append_event;
+use crate::schema::{cafes, guests, purchases};
+use crate::store::{DbStore, read, write_tx};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = purchases)]
+struct PurchaseRow {
+    id: i64,
+    chain_id: i64,
+    cafe_id: i64,
+    source: String,
+    external_id: String,
+    guest_id: Option<i64>,
+    total_minor: i64,
+    currency: String,
+    items: String,
+    occurred_at: i64,
+    recorded_at: i64,
+}
+
+impl PurchaseRow {
+    fn into_purchase(self) -> Result<Purchase, DbError> {
+        Ok(Purchase {
+            id: PurchaseId(self.id),
+            chain_id: ChainId(self.chain_id),
+            details: NewPurchase {
+                cafe_id: CafeId(self.cafe_id),
+                source: self.source,
+                external_id: self.external_id,
+                guest_id: self.guest_id.map(GuestId),
+                total: Money::new(
+                    self.total_minor,
+                    Currency::new(&self.currency).map_err(|e| corrupt("purchases.currency", e))?,
+                ),
+                items: from_json("purchases.items", &self.items)?,
+                occurred_at: from_millis("purchases.occurred_at", self.occurred_at)?,
+            },
+            recorded_at: from_millis("purchases.recorded_at", self.recorded_at)?,
+        })
+    }
+}
+
+#[async_trait]
+impl PurchaseRepo for DbStore {
+    async fn record_purchase(&self, chain: ChainId, new: NewPurchase) -> Result<(Purchase, bool)> {
+        new.validate()?;
+        let (row, replayed): (PurchaseRow, bool) = write_tx!(self, |c| {
+            let existing: Option<PurchaseRow> = purchases::table
+                .filter(purchases::chain_id.eq(chain.get()))
+                .filter(purchases::source.eq(&new.source))
+                .filter(purchases::external_id.eq(&new.external_id))
+                .select(PurchaseRow::as_select())
+                .first(c)
+                .await
+                .optional()?;
+            if let Some(row) = existing {
+                return Ok((row, true));
+            }
+            let cafe_found: i64 = cafes::table
+                .filter(cafes::id.eq(new.cafe_id.get()))
+                .filter(cafes::chain_id.eq(chain.get()))
+                .count()
+                .get_result(c)
+                .await?;
+            if cafe_found == 0 {
+                return Err(Error::not_found(CafeId::ENTITY, new.cafe_id).into());
+            }
+            if let Some(guest) = new.guest_id {
+                let guest_found: i64 = guests::table
+                    .filter(guests::id.eq(guest.get()))
+                    .filter(guests::chain_id.eq(chain.get()))
+                    .count()
+                    .get_result(c)
+                    .await?;
+                if guest_found == 0 {
+                    return Err(Error::not_found(GuestId::ENTITY, guest).into());
+                }
+            }
+            let row: PurchaseRow = diesel::insert_into(purchases::table)
+                .values((
+                    purchases::chain_id.eq(chain.get()),
+                    purchases::cafe_id.eq(new.cafe_id.get()),
+                    purchases::source.eq(&new.source),
+                    purchases::external_id.eq(&new.external_id),
+                    purchases::guest_id.eq(new.guest_id.map(GuestId::get)),
+                    purchases::total_minor.eq(new.total.minor),
+                    purchases::currency.eq(new.total.currency.as_str()),
+                    purchases::items.eq(to_json(&new.items)),
+                    purchases::occurred_at.eq(to_millis(new.occurred_at)),
+                    purchases::recorded_at.eq(now_millis()),
+                ))
+                .returning(PurchaseRow::as_returning())
+                .get_result(c)
+                .await?;
+            append_event!(
+                c,
+                chain,
+                "purchase.recorded",
+                format!("purchase:{}", row.id),
+                json!({ "source": new.source, "receipt": new.external_id, "total_minor": new.total.minor, "guest": new.guest_id })
+            );
+            Ok((row, false))
+        })?;
+        Ok((row.into_purchase()?, replayed))
+    }
+
+    async fn purchase(&self, chain: ChainId, id: PurchaseId) -> Result<Purchase> {
+        let row: Option<PurchaseRow> = read!(self, |c| {
+            Ok(purchases::table
+                .filter(purchases::id.eq(id.get()))
+                .filter(purchases::chain_id.eq(chain.get()))
+                .select(PurchaseRow::as_select())
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        Ok(row.ok_or_else(|| Error::not_found(PurchaseId::ENTITY, id))?.into_purchase()?)
+    }
+}

@@ -1,0 +1,157 @@
+//! The diesel schema, shared by both backends (the migrations keep the SQL types compatible:
+//! `BIGINT`/`INTEGER`, `TEXT`, `BOOLEAN`, `DOUBLE PRECISION`/`REAL`).
+
+diesel::table! {
+    chains (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        default_language -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    cafes (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        name -> Text,
+        address -> Text,
+        lat -> Double,
+        lon -> Double,
+        timezone -> Text,
+        currency -> Text,
+        opening_hours -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    programs (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        scope -> Text,
+        rules -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    guests (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        public_id -> Text,
+        display_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_verified -> Bool,
+        language -> Nullable<Text>,
+        birthday -> Nullable<Text>,
+        referral_code -> Text,
+        marketing_consent -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    guest_identities (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        guest_id -> BigInt,
+        channel -> Text,
+        external_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    wallets (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        guest_id -> BigInt,
+        program_id -> BigInt,
+        cafe_id -> Nullable<BigInt>,
+        scope_key -> BigInt,
+        points -> BigInt,
+        stamps -> BigInt,
+        lifetime_points -> BigInt,
+        tier -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        wallet_id -> BigInt,
+        kind -> Text,
+        points -> BigInt,
+        stamps -> BigInt,
+        points_after -> BigInt,
+        stamps_after -> BigInt,
+        lifetime_after -> BigInt,
+        idempotency_key -> Text,
+        actor_kind -> Text,
+        actor_ref -> Text,
+        cafe_id -> Nullable<BigInt>,
+        shift_id -> Nullable<BigInt>,
+        purchase_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        rule_snapshot -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    purchases (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        cafe_id -> BigInt,
+        source -> Text,
+        external_id -> Text,
+        guest_id -> Nullable<BigInt>,
+        total_minor -> BigInt,
+        currency -> Text,
+        items -> Text,
+        occurred_at -> BigInt,
+        recorded_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        name -> Text,
+        role -> Text,
+        cafes -> Text,
+        channel -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        login -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    shifts (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        staff_id -> BigInt,
+        cafe_id -> BigInt,
+        opened_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        payload -> Text,
+        created_at -> BigInt,
+    }
+}

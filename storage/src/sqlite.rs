@@ -1,0 +1,219 @@
+//! The embedded SQLite backend: a pool of reader connections and one writer task that groups
+//! concurrent writes into one transaction (group commit).
+//!
+//! Why one writer: SQLite admits a single writer at a time anyway; letting many connections
+//! race for the lock wastes time in busy-waits. Funnelling writes through one task lets it
+//! take every write that is waiting, run each inside its own SAVEPOINT (so one failed write
+//! never undoes another), and commit them together: one `fsync` for the whole group. Each
+//! caller is answered only after the commit that made its write durable.
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, SqliteConnection};
+use diesel_async::SimpleAsyncConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures::future::BoxFuture;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{DbError, OpenError};
+
+/// The async SQLite connection used everywhere in storage code.
+pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Most writes grouped into one commit; bounds the latency a single commit adds.
+const MAX_GROUP: usize = 512;
+
+/// How long a connection waits for a lock held by another process before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) struct SqliteDb {
+    readers: Pool<SqliteConn>,
+    writes: mpsc::Sender<Box<dyn WriteJob>>,
+}
+
+fn open_connection(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
+    let mut conn = SqliteConnection::establish(path)?;
+    // WAL: readers never block the writer; synchronous=FULL: a commit is on disk before any
+    // caller hears "ok" (group commit pays one fsync for many writes).
+    conn.batch_execute(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = {}; PRAGMA temp_store = MEMORY;",
+        BUSY_TIMEOUT.as_millis()
+    ))
+    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+impl SqliteDb {
+    pub(crate) async fn open(path: &Path, readers: u32) -> Result<Self, OpenError> {
+        let connect = |reason: String| OpenError::Connect { backend: "sqlite", reason };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| connect(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let url = path
+            .to_str()
+            .ok_or_else(|| OpenError::InvalidUrl("the SQLite path must be valid UTF-8".into()))?
+            .to_owned();
+
+        let migrate_url = url.clone();
+        let migrated = tokio::task::spawn_blocking(move || {
+            let mut conn = open_connection(&migrate_url).map_err(|e| connect(e.to_string()))?;
+            conn.run_pending_migrations(MIGRATIONS)
+                .map(|applied| applied.len())
+                .map_err(|e| OpenError::Migrate { backend: "sqlite", reason: e.to_string() })
+        })
+        .await
+        .map_err(|e| connect(e.to_string()))??;
+        if migrated > 0 {
+            tracing::info!(migrations = migrated, "applied SQLite migrations");
+        }
+
+        let mut manager_config = ManagerConfig::default();
+        manager_config.custom_setup = Box::new(|url| {
+            let url = url.to_owned();
+            Box::pin(async move {
+                tokio::task::spawn_blocking(move || open_connection(&url).map(SyncConnectionWrapper::new))
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+            })
+        });
+        // Connections are local files: a liveness query on every checkout would only cost time.
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::new_with_config(url.clone(), manager_config);
+        let readers =
+            Pool::builder(manager).max_size(readers.max(1) as usize).build().map_err(|e| connect(e.to_string()))?;
+
+        let writer_conn = tokio::task::spawn_blocking(move || open_connection(&url))
+            .await
+            .map_err(|e| connect(e.to_string()))?
+            .map_err(|e| connect(e.to_string()))?;
+        let (writes, queue) = mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(run_writer(SyncConnectionWrapper::new(writer_conn), queue));
+        Ok(Self { readers, writes })
+    }
+
+    pub(crate) async fn reader(&self) -> Result<Object<SqliteConn>, DbError> {
+        self.readers.get().await.map_err(|e| DbError::unavailable(format!("sqlite pool: {e}")))
+    }
+
+    /// Runs `f` inside the writer's current group transaction and answers once it is committed.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConn) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.writes
+            .send(Box::new(Job { body: f, reply }))
+            .await
+            .map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?;
+        answer.await.map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?
+    }
+}
+
+/// One queued write, type-erased so writes of every result type share the queue.
+trait WriteJob: Send {
+    /// Runs the write; returns whether it succeeded and a way to answer the caller later.
+    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConn) -> BoxFuture<'c, Settled>;
+    /// Answers the caller without running (the group could not start).
+    fn fail(self: Box<Self>, reason: String);
+}
+
+struct Job<F, T> {
+    body: F,
+    reply: oneshot::Sender<Result<T, DbError>>,
+}
+
+/// A write that ran, waiting for the fate of its group's commit.
+struct Settled {
+    succeeded: bool,
+    answer: Box<dyn FnOnce(Option<&str>) + Send>,
+}
+
+impl<F, T> WriteJob for Job<F, T>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConn) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+{
+    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConn) -> BoxFuture<'c, Settled> {
+        let Job { body, reply } = *self;
+        Box::pin(async move {
+            let result = body(conn).await;
+            let succeeded = result.is_ok();
+            Settled {
+                succeeded,
+                answer: Box::new(move |commit_failure: Option<&str>| {
+                    let outcome = match commit_failure {
+                        Some(reason) if succeeded => Err(DbError::unavailable(format!("commit failed: {reason}"))),
+                        _ => result,
+                    };
+                    // The caller may have gone away (timeout, disconnect): nothing to do then.
+                    let _ = reply.send(outcome);
+                }),
+            }
+        })
+    }
+
+    fn fail(self: Box<Self>, reason: String) {
+        let _ = self.reply.send(Err(DbError::unavailable(reason)));
+    }
+}
+
+async fn run_writer(mut conn: SqliteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
+        commit_group(&mut conn, group.drain(..)).await;
+    }
+    tracing::debug!("SQLite writer stopped: every store handle was dropped");
+}
+
+async fn commit_group(conn: &mut SqliteConn, jobs: impl Iterator<Item = Box<dyn WriteJob>>) {
+    // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
+    // (busy_timeout) instead of failing half-way through the group.
+    if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE").await {
+        tracing::warn!(error = %e, "could not start a write transaction");
+        for job in jobs {
+            job.fail(format!("database busy: {e}"));
+        }
+        return;
+    }
+    let mut settled = Vec::new();
+    let mut broken = None;
+    for job in jobs {
+        if broken.is_some() {
+            job.fail("an earlier write in the group broke the transaction".into());
+            continue;
+        }
+        if let Err(e) = conn.batch_execute("SAVEPOINT job").await {
+            broken = Some(e.to_string());
+            job.fail(e.to_string());
+            continue;
+        }
+        let done = job.run(conn).await;
+        let close = if done.succeeded { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        if let Err(e) = conn.batch_execute(close).await {
+            broken = Some(e.to_string());
+        }
+        settled.push(done);
+    }
+    let failure = match broken {
+        Some(reason) => Some(reason),
+        None => conn.batch_execute("COMMIT").await.err().map(|e| e.to_string()),
+    };
+    if let Some(reason) = &failure {
+        tracing::error!(%reason, writes = settled.len(), "group commit failed; rolling back");
+        if let Err(e) = conn.batch_execute("ROLLBACK").await {
+            tracing::error!(error = %e, "rollback after a failed commit failed too");
+        }
+    }
+    for done in settled {
+        (done.answer)(failure.as_deref());
+    }
+}

@@ -1,0 +1,101 @@
+//! [`DbStore`]: one store, either backend.
+
+use async_trait::async_trait;
+use regulars_core::Result;
+use regulars_core::store::Store;
+
+use crate::config::{StoreConfig, Target};
+use crate::error::OpenError;
+use crate::postgres::PgDb;
+use crate::sqlite::SqliteDb;
+
+pub(crate) enum Backend {
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
+}
+
+/// The store behind every repository trait, on SQLite or PostgreSQL.
+///
+/// Cheap to share: wrap it in an `Arc` (usually as `Arc<dyn Store>`).
+pub struct DbStore {
+    pub(crate) backend: Backend,
+}
+
+impl std::fmt::Debug for DbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbStore").field("backend", &self.backend_name()).finish_non_exhaustive()
+    }
+}
+
+impl DbStore {
+    /// Opens (creating an SQLite file and its folder if needed) and migrates the database.
+    ///
+    /// # Errors
+    /// [`OpenError`] saying whether the URL, the connection or a migration failed.
+    pub async fn open(config: &StoreConfig) -> Result<Self, OpenError> {
+        let backend = match config.url.target()? {
+            Target::Sqlite(path) => Backend::Sqlite(SqliteDb::open(&path, config.pool_size.min(8)).await?),
+            Target::Postgres(url) => Backend::Postgres(PgDb::open(&url, config.pool_size).await?),
+        };
+        let store = Self { backend };
+        tracing::info!(backend = store.backend_name(), url = %config.url, "store open");
+        Ok(store)
+    }
+}
+
+/// Runs a read on whichever backend; `$body` is written once and type-checked for both
+/// connection types. Evaluates to `Result<_, DbError>`.
+macro_rules! read {
+    ($store:expr, |$c:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite(db) => match db.reader().await {
+                Ok(mut conn) => {
+                    let $c: &mut $crate::sqlite::SqliteConn = &mut conn;
+                    let result: Result<_, $crate::error::DbError> = async { $body }.await;
+                    result
+                }
+                Err(e) => Err(e),
+            },
+            $crate::store::Backend::Postgres(db) => match db.conn().await {
+                Ok(mut conn) => {
+                    let $c: &mut $crate::postgres::PgConn = &mut conn;
+                    let result: Result<_, $crate::error::DbError> = async { $body }.await;
+                    result
+                }
+                Err(e) => Err(e),
+            },
+        }
+    };
+}
+
+/// Runs a write transaction on whichever backend (group-committed on SQLite); `$body` owns
+/// what it captures. Evaluates to `Result<_, DbError>`, answered once the write is durable.
+macro_rules! write_tx {
+    ($store:expr, |$c:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite(db) => db.write(move |$c| Box::pin(async move { $body })).await,
+            $crate::store::Backend::Postgres(db) => db.write(move |$c| Box::pin(async move { $body })).await,
+        }
+    };
+}
+
+pub(crate) use {read, write_tx};
+
+#[async_trait]
+impl Store for DbStore {
+    async fn ping(&self) -> Result<()> {
+        use diesel_async::RunQueryDsl;
+        read!(self, |c| {
+            diesel::sql_query("SELECT 1").execute(c).await?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}

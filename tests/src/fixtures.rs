@@ -1,0 +1,137 @@
+//! Scenario fixtures: a chain with a cafe and programs in one call.
+
+use chrono::NaiveTime;
+use regulars_core::chain::{Cafe, Chain, GeoPoint, NewCafe, NewChain, OpeningHours};
+use regulars_core::guest::{ChannelIdentity, Guest, NewGuest};
+use regulars_core::ids::{ChainId, WalletId};
+use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
+use regulars_core::money::Currency;
+use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
+use regulars_core::rules::ProgramRules;
+use regulars_core::store::Store;
+use regulars_core::wallet::{Wallet, WalletScope};
+
+/// A chain with one cafe, a chain-wide points program and a per-cafe stamp card.
+#[derive(Debug, Clone)]
+pub struct TestChain {
+    /// The chain.
+    pub chain: Chain,
+    /// Its cafe.
+    pub cafe: Cafe,
+    /// Chain-wide points program.
+    pub points: Program,
+    /// Per-cafe 7-stamp card.
+    pub stamps: Program,
+}
+
+impl TestChain {
+    /// Creates the chain (slug `slug`), its cafe and programs.
+    ///
+    /// # Panics
+    /// When the store refuses: fixtures are expected to work.
+    pub async fn create(store: &dyn Store, slug: &str) -> Self {
+        let chain = store
+            .create_chain(NewChain { slug: slug.into(), name: format!("Chain {slug}"), default_language: "en".into() })
+            .await
+            .expect("create chain");
+        let cafe = store
+            .create_cafe(
+                chain.id,
+                NewCafe {
+                    name: format!("{slug} central"),
+                    address: "Knez Mihailova 1, Beograd".into(),
+                    location: GeoPoint { lat: 44.8176, lon: 20.4569 },
+                    timezone: chrono_tz::Europe::Belgrade,
+                    currency: Currency::new("RSD").expect("currency"),
+                    opening_hours: OpeningHours::daily(
+                        NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
+                        NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                    ),
+                },
+            )
+            .await
+            .expect("create cafe");
+        let points = store
+            .create_program(
+                chain.id,
+                NewProgram {
+                    name: "Points".into(),
+                    kind: ProgramKind::Points,
+                    scope: ProgramScope::Chain,
+                    rules: ProgramRules::default(),
+                },
+            )
+            .await
+            .expect("create points program");
+        let stamps = store
+            .create_program(
+                chain.id,
+                NewProgram {
+                    name: "Coffee card".into(),
+                    kind: ProgramKind::Stamps { card_size: 7 },
+                    scope: ProgramScope::Cafe,
+                    rules: ProgramRules::default(),
+                },
+            )
+            .await
+            .expect("create stamp program");
+        Self { chain, cafe, points, stamps }
+    }
+
+    /// The chain's id.
+    #[must_use]
+    pub fn id(&self) -> ChainId {
+        self.chain.id
+    }
+
+    /// A new guest known on Telegram as `telegram_id`.
+    ///
+    /// # Panics
+    /// When the store refuses.
+    pub async fn guest(&self, store: &dyn Store, telegram_id: &str) -> Guest {
+        store
+            .create_guest(
+                self.id(),
+                NewGuest {
+                    display_name: Some(format!("Guest {telegram_id}")),
+                    identity: Some(ChannelIdentity::new("telegram", telegram_id).expect("identity")),
+                    ..NewGuest::default()
+                },
+            )
+            .await
+            .expect("create guest")
+    }
+
+    /// The guest's chain-wide points wallet.
+    ///
+    /// # Panics
+    /// When the store refuses.
+    pub async fn points_wallet(&self, store: &dyn Store, guest: &Guest) -> Wallet {
+        store
+            .open_wallet(self.id(), WalletScope { guest_id: guest.id, program_id: self.points.id, cafe_id: None })
+            .await
+            .expect("open wallet")
+    }
+}
+
+/// A ledger write of `points` (negative for a redeem) under `key`, by the system.
+///
+/// # Panics
+/// When `key` is not a valid idempotency key.
+#[must_use]
+pub fn entry(wallet: WalletId, kind: EntryKind, points: i64, key: &str) -> NewLedgerEntry {
+    NewLedgerEntry {
+        wallet_id: wallet,
+        kind,
+        points,
+        stamps: 0,
+        idempotency_key: IdempotencyKey::new(key).expect("key"),
+        actor: Actor::System("test".into()),
+        cafe_id: None,
+        shift_id: None,
+        purchase_id: None,
+        reason: None,
+        rule_snapshot: serde_json::json!({ "rule": "test" }),
+        overdraft: Overdraft::Forbid,
+    }
+}
