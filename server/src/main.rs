@@ -1,1 +1,73 @@
-fn main() {}
+//! The `regulars` command: serve, migrate, seed the demo, benchmark.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use regulars_server::bench::{self, LedgerBench};
+use regulars_server::config::Config;
+use regulars_server::{demo, serve};
+use tracing_subscriber::EnvFilter;
+
+/// Messenger-first loyalty for cafes and chains.
+#[derive(Debug, Parser)]
+#[command(name = "regulars", version, about)]
+struct Cli {
+    /// TOML configuration file (also `REGULARS_CONFIG`); without one, defaults and
+    /// `REGULARS_*` environment variables apply.
+    #[arg(long, global = true, env = "REGULARS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Seed the demo chain (two cafes, programs, 50 guests with history) unless present.
+    Demo,
+    /// Measure performance and print the figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Idempotent earn transactions per second and latency, on SQLite or PostgreSQL.
+    Ledger(LedgerBench),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log.filter)).context("log.filter")?;
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing::debug!(?config, "configuration");
+
+    // Two worker threads match the machines regulars is sized for; more only adds switching.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve::run(config).await,
+            Command::Migrate => {
+                serve::open_store(&config).await?;
+                tracing::info!("database is up to date");
+                Ok(())
+            }
+            Command::Demo => {
+                let store = serve::open_store(&config).await?;
+                match demo::seed(store).await? {
+                    demo::Seeded::Created { guests, purchases } => {
+                        tracing::info!(guests, purchases, "demo chain `{}` created", demo::DEMO_SLUG);
+                    }
+                    demo::Seeded::AlreadyPresent => tracing::info!("demo chain `{}` already present", demo::DEMO_SLUG),
+                }
+                Ok(())
+            }
+            Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
+        }
+    })
+}

@@ -99,3 +99,39 @@ impl Store for DbStore {
         }
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+impl DbStore {
+    /// Every `(table, column)` of the migrated schema, sorted, excluding diesel's own
+    /// bookkeeping table. The two migration trees must produce the same list; a test compares
+    /// them, and operators can use it to inspect a database.
+    ///
+    /// # Errors
+    /// [`regulars_core::Error::Unavailable`] when the database cannot be read.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
+        use diesel_async::RunQueryDsl;
+        let sql = match self.backend {
+            Backend::Sqlite(_) => {
+                "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+                 AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
+            }
+            Backend::Postgres(_) => {
+                "SELECT table_name::text AS table_name, column_name::text AS column_name \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name <> '__diesel_schema_migrations'"
+            }
+        };
+        let rows: Vec<ColumnRow> = read!(self, |c| Ok(diesel::sql_query(sql).load(c).await?))?;
+        let mut columns: Vec<(String, String)> = rows.into_iter().map(|r| (r.table_name, r.column_name)).collect();
+        columns.sort();
+        Ok(columns)
+    }
+}

@@ -1,0 +1,223 @@
+//! Server configuration: defaults, then one TOML file, then `REGULARS_*` environment variables.
+//!
+//! The file is `--config PATH` or `REGULARS_CONFIG`; without either, no file is read and the
+//! defaults serve a demo on SQLite. Environment variables map to keys by turning the first
+//! `_` after the prefix into a dot: `REGULARS_DATABASE_URL` is `database.url`,
+//! `REGULARS_DATABASE_POOL_SIZE` is `database.pool_size`.
+//!
+//! Keys:
+//! - `server.listen` (`127.0.0.1:8080`): the address to serve on.
+//! - `database.url` (`sqlite://data/regulars.db`) and `database.pool_size` (16): see
+//!   [`regulars_storage::StoreConfig`]. The URL may hold a password; it is never logged.
+//! - `demo.seed_when_empty` (`true`): seed the demo chain when the database has no chain.
+//! - `log.filter` (`info,regulars=info`): a `tracing` filter; `RUST_LOG` overrides it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use regulars_storage::StoreConfig;
+use serde::{Deserialize, Serialize};
+
+/// Everything the server reads at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[database]`.
+    pub database: StoreConfig,
+    /// `[demo]`.
+    pub demo: DemoConfig,
+    /// `[log]`.
+    pub log: LogConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// `server.listen`.
+    pub listen: SocketAddr,
+}
+
+/// `[demo]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    /// `demo.seed_when_empty`.
+    pub seed_when_empty: bool,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `log.filter`.
+    pub filter: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+    }
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self { seed_when_empty: true }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { filter: "info".into() }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: StoreConfig::default(),
+            demo: DemoConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// The sections environment variables may set; anything else under `REGULARS_` (such as
+/// `REGULARS_CONFIG` or test settings) is not configuration.
+const SECTIONS: [&str; 4] = ["server_", "database_", "demo_", "log_"];
+
+impl Config {
+    /// Loads the configuration from `file` (if any) and the process environment.
+    ///
+    /// # Errors
+    /// A message naming the offending key and where it came from.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::from_figment(Self::figment(file, Env::prefixed("REGULARS_")))
+    }
+
+    fn figment(file: Option<&Path>, env: Env) -> Figment {
+        // Defaults come from `#[serde(default)]`; providers only override.
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment.merge(
+            env.filter(|key| SECTIONS.iter().any(|s| key.as_str().starts_with(s)))
+                .map(|key| key.as_str().replacen('_', ".", 1).into()),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+        let config: Self = figment.extract().map_err(|e| anyhow::anyhow!(describe(&e))).context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.database.pool_size == 0 {
+            bail!("invalid configuration: database.pool_size must be at least 1");
+        }
+        self.database.url.target().context("invalid configuration")?;
+        Ok(())
+    }
+}
+
+/// One line per problem, each naming the key and the source (file or variable).
+fn describe(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let key = if e.path.is_empty() { "(top level)".to_owned() } else { e.path.join(".") };
+            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            format!("{key}: {}{source}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_file(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regulars.toml");
+        std::fs::write(&path, toml).unwrap();
+        Config::from_figment(Config::figment(Some(&path), Env::prefixed("REGULARS_NOTHING_")))
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost() {
+        let config = Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_NOTHING_"))).unwrap();
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database.url.to_string(), "sqlite://data/regulars.db");
+        assert!(config.demo.seed_when_empty);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("regulars.toml", "[database]\nurl = \"sqlite://a.db\"\npool_size = 4\n")?;
+            jail.set_env("REGULARS_DATABASE_URL", "sqlite://b.db");
+            jail.set_env("REGULARS_CONFIG", "ignored.toml");
+            jail.set_env("REGULARS_TEST_POSTGRES_URL", "postgres://ignored");
+            let config = Config::from_figment(Config::figment(Some(Path::new("regulars.toml")), Env::prefixed("REGULARS_")))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(config.database.url.to_string(), "sqlite://b.db");
+            assert_eq!(config.database.pool_size, 4);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("REGULARS_DATABASE_POOL_SIZE", "lots");
+            let err = Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_"))).unwrap_err();
+            let text = format!("{err:#}");
+            assert!(text.contains("database.pool_size"), "{text}");
+            assert!(text.contains("REGULARS_DATABASE_POOL_SIZE"), "{text}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[server]\nlisten = \"not an address\"\n")?;
+            let err = Config::from_figment(Config::figment(Some(Path::new("bad.toml")), Env::prefixed("REGULARS_NOTHING_")))
+                .unwrap_err();
+            assert!(format!("{err:#}").contains("server.listen"), "{err:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_urls_are_refused() {
+        let err = load_file("[database]\nurll = \"sqlite://x.db\"\n").unwrap_err();
+        assert!(format!("{err:#}").contains("urll"), "{err:#}");
+        let err = load_file("[database]\nurl = \"mysql://x\"\n").unwrap_err();
+        assert!(format!("{err:#}").contains("database.url"), "{err:#}");
+        let err = load_file("[database]\npool_size = 0\n").unwrap_err();
+        assert!(format!("{err:#}").contains("database.pool_size"), "{err:#}");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        let err = Config::from_figment(Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("REGULARS_DATABASE_URL", "postgres://app:hunter2@db/regulars");
+            let config = Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_"))).map_err(|e| e.to_string())?;
+            assert!(!format!("{config:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+}

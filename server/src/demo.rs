@@ -1,0 +1,280 @@
+//! The demo chain: what a newcomer sees on first start, and what the README tour walks through.
+//!
+//! Two cafes in Belgrade with opening hours and coordinates, a chain-wide points program with
+//! Classic / Silver / Gold tiers, a per-cafe 7-stamp coffee card, and 50 guests with a few
+//! months of purchase history. The data is generated from a fixed seed, so every demo
+//! database looks the same.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveTime, Utc, Weekday};
+use futures::StreamExt;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use regulars_core::chain::{Chain, GeoPoint, NewCafe, NewChain, OpeningHours, OpeningInterval};
+use regulars_core::guest::{ChannelIdentity, Consent, NewGuest};
+use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
+use regulars_core::money::{Currency, Money};
+use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
+use regulars_core::purchase::{LineItem, NewPurchase};
+use regulars_core::rules::{EarnRate, ProgramRules, Reward, Tier};
+use regulars_core::store::Store;
+use regulars_core::wallet::WalletScope;
+use regulars_core::{ErrorKind, Result};
+
+/// The demo chain's slug.
+pub const DEMO_SLUG: &str = "demo";
+
+/// The POS source name the demo's purchase history is recorded under.
+const DEMO_SOURCE: &str = "demo-pos";
+
+const GUESTS: usize = 50;
+
+/// (sku, name, category, price in para)
+const MENU: [(&str, &str, &str, i64); 6] = [
+    ("ESP", "Espresso", "coffee", 22_000),
+    ("CAP", "Cappuccino", "coffee", 29_000),
+    ("FLW", "Flat white", "coffee", 32_000),
+    ("CRO", "Croissant", "pastry", 25_000),
+    ("CHC", "Cheesecake", "pastry", 39_000),
+    ("LEM", "Lemonade", "drinks", 27_000),
+];
+
+const NAMES: [(&str, &str); 10] = [
+    ("Milica", "sr"),
+    ("Nikola", "sr"),
+    ("Ana", "en"),
+    ("Ivan", "ru"),
+    ("Olga", "ru"),
+    ("Noa", "he"),
+    ("Yael", "he"),
+    ("Marko", "sr"),
+    ("Sara", "en"),
+    ("Dmitry", "ru"),
+];
+
+/// What [`seed`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seeded {
+    /// The demo chain was created with this many guests and purchases.
+    Created {
+        /// Guests created.
+        guests: usize,
+        /// Purchases recorded.
+        purchases: usize,
+    },
+    /// A chain with the demo slug already exists; nothing was written.
+    AlreadyPresent,
+}
+
+/// Seeds the demo chain unless it exists.
+///
+/// # Errors
+/// Whatever the store reports.
+pub async fn seed(store: Arc<dyn Store>) -> Result<Seeded> {
+    match store.chain_by_slug(DEMO_SLUG).await {
+        Ok(_) => return Ok(Seeded::AlreadyPresent),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let chain = match store
+        .create_chain(NewChain { slug: DEMO_SLUG.into(), name: "Demo Coffee".into(), default_language: "sr".into() })
+        .await
+    {
+        Ok(chain) => chain,
+        // Another process seeded it between our check and our insert.
+        Err(e) if e.kind() == ErrorKind::Conflict => return Ok(Seeded::AlreadyPresent),
+        Err(e) => return Err(e),
+    };
+    let world = create_world(&*store, &chain).await?;
+    let purchases: Vec<usize> = futures::stream::iter(0..GUESTS)
+        .map(|n| {
+            let store = store.clone();
+            let world = world.clone();
+            async move { seed_guest(&*store, &world, n).await }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<Result<usize>>>()
+        .await
+        .into_iter()
+        .collect::<Result<_>>()?;
+    let purchases = purchases.into_iter().sum();
+    tracing::info!(chain = %chain.slug, guests = GUESTS, purchases, "seeded the demo chain");
+    Ok(Seeded::Created { guests: GUESTS, purchases })
+}
+
+#[derive(Clone)]
+struct World {
+    chain: Chain,
+    cafes: Vec<regulars_core::ids::CafeId>,
+    points: Program,
+    stamps: Program,
+}
+
+fn time(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+}
+
+async fn create_world(store: &dyn Store, chain: &Chain) -> Result<World> {
+    let rsd = Currency::new("RSD")?;
+    let belgrade = chrono_tz::Europe::Belgrade;
+    let weekdays = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
+    let mut dorcol_hours: Vec<OpeningInterval> =
+        weekdays.iter().map(|&day| OpeningInterval { day, opens: time(7, 30), closes: time(21, 0) }).collect();
+    dorcol_hours.extend(
+        [Weekday::Sat, Weekday::Sun].map(|day| OpeningInterval { day, opens: time(9, 0), closes: time(22, 0) }),
+    );
+    let dorcol = store
+        .create_cafe(
+            chain.id,
+            NewCafe {
+                name: "Demo Coffee Dorćol".into(),
+                address: "Cara Dušana 48, Beograd".into(),
+                location: GeoPoint { lat: 44.8236, lon: 20.4663 },
+                timezone: belgrade,
+                currency: rsd,
+                opening_hours: OpeningHours(dorcol_hours),
+            },
+        )
+        .await?;
+    let vracar = store
+        .create_cafe(
+            chain.id,
+            NewCafe {
+                name: "Demo Coffee Vračar".into(),
+                address: "Njegoševa 12, Beograd".into(),
+                location: GeoPoint { lat: 44.8005, lon: 20.4765 },
+                timezone: belgrade,
+                currency: rsd,
+                opening_hours: OpeningHours::daily(time(8, 0), time(20, 0)),
+            },
+        )
+        .await?;
+    let points = store
+        .create_program(
+            chain.id,
+            NewProgram {
+                name: "Demo Points".into(),
+                kind: ProgramKind::Points,
+                scope: ProgramScope::Chain,
+                rules: ProgramRules {
+                    // One point per 10 RSD.
+                    earn: Some(EarnRate { points: 1, per_minor: 1_000 }),
+                    tiers: vec![
+                        Tier { name: "Classic".into(), threshold: 0 },
+                        Tier { name: "Silver".into(), threshold: 500 },
+                        Tier { name: "Gold".into(), threshold: 1_500 },
+                    ],
+                    rewards: vec![
+                        Reward { key: "free-coffee".into(), name: "Free coffee".into(), cost: 300 },
+                        Reward { key: "croissant".into(), name: "Croissant".into(), cost: 250 },
+                        Reward { key: "breakfast".into(), name: "Breakfast for two".into(), cost: 1_000 },
+                    ],
+                },
+            },
+        )
+        .await?;
+    let stamps = store
+        .create_program(
+            chain.id,
+            NewProgram {
+                name: "Coffee card".into(),
+                kind: ProgramKind::Stamps { card_size: 7 },
+                scope: ProgramScope::Cafe,
+                rules: ProgramRules {
+                    rewards: vec![Reward { key: "seventh-coffee".into(), name: "7th coffee free".into(), cost: 7 }],
+                    ..ProgramRules::default()
+                },
+            },
+        )
+        .await?;
+    Ok(World { chain: chain.clone(), cafes: vec![dorcol.id, vracar.id], points, stamps })
+}
+
+/// Creates guest `n` and replays their purchase history; returns how many purchases.
+async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize> {
+    // One generator per guest, seeded by their number: deterministic however the tasks interleave.
+    let mut rng = StdRng::seed_from_u64(0x5EED_0000 + n as u64);
+    let (name, language) = NAMES[n % NAMES.len()];
+    let chain = world.chain.id;
+    let guest = store
+        .create_guest(
+            chain,
+            NewGuest {
+                display_name: Some(format!("{name} {}", n / NAMES.len() + 1)),
+                phone: (n % 3 == 0).then(|| format!("+38160{:07}", 1_000_000 + n)),
+                phone_verified: n % 3 == 0,
+                language: Some(language.into()),
+                birthday: None,
+                consent: Consent { marketing: n % 4 != 0 },
+                identity: Some(ChannelIdentity::new("telegram", (100_000 + n).to_string())?),
+            },
+        )
+        .await?;
+    let points_wallet =
+        store.open_wallet(chain, WalletScope { guest_id: guest.id, program_id: world.points.id, cafe_id: None }).await?;
+    let rate = world.points.rules.earn.unwrap_or(EarnRate { points: 1, per_minor: 1_000 });
+    // A few regulars visit a lot; most come now and then.
+    let visits = if n % 10 == 0 { rng.random_range(25..40) } else { rng.random_range(1..14) };
+    let now = Utc::now();
+    for visit in 0..visits {
+        let cafe = world.cafes[rng.random_range(0..world.cafes.len())];
+        let items: Vec<LineItem> = (0..rng.random_range(1..4))
+            .map(|_| {
+                let (sku, item, category, price) = MENU[rng.random_range(0..MENU.len())];
+                LineItem {
+                    sku: sku.into(),
+                    name: item.into(),
+                    category: Some(category.into()),
+                    quantity: 1,
+                    unit_price_minor: price,
+                }
+            })
+            .collect();
+        let total: i64 = items.iter().map(LineItem::total_minor).sum();
+        let has_coffee = items.iter().any(|i| i.category.as_deref() == Some("coffee"));
+        let occurred_at = now - Duration::minutes(rng.random_range(60..90 * 24 * 60));
+        let receipt = format!("D-{n:03}-{visit:03}");
+        let (purchase, _) = store
+            .record_purchase(
+                chain,
+                NewPurchase {
+                    cafe_id: cafe,
+                    source: DEMO_SOURCE.into(),
+                    external_id: receipt.clone(),
+                    guest_id: Some(guest.id),
+                    total: Money::new(total, Currency::new("RSD")?),
+                    items,
+                    occurred_at,
+                },
+            )
+            .await?;
+        let earn = |wallet, points, stamps, suffix: &str| -> Result<NewLedgerEntry> {
+            Ok(NewLedgerEntry {
+                wallet_id: wallet,
+                kind: EntryKind::Earn,
+                points,
+                stamps,
+                idempotency_key: IdempotencyKey::new(format!("pos:{DEMO_SOURCE}:{receipt}:{suffix}"))?,
+                actor: Actor::Pos(DEMO_SOURCE.into()),
+                cafe_id: Some(cafe),
+                shift_id: None,
+                purchase_id: Some(purchase.id),
+                reason: Some("demo purchase history".into()),
+                rule_snapshot: serde_json::json!({ "earn": { "points": rate.points, "per_minor": rate.per_minor } }),
+                overdraft: Overdraft::Forbid,
+            })
+        };
+        let points = total / rate.per_minor * rate.points;
+        if points > 0 {
+            store.post_entry(chain, earn(points_wallet.id, points, 0, "points")?).await?;
+        }
+        if has_coffee {
+            let card = store
+                .open_wallet(chain, WalletScope { guest_id: guest.id, program_id: world.stamps.id, cafe_id: Some(cafe) })
+                .await?;
+            store.post_entry(chain, earn(card.id, 0, 1, "stamp")?).await?;
+        }
+    }
+    Ok(visits)
+}

@@ -1,0 +1,25 @@
+//! # regulars-server
+//!
+//! The reference server of regulars, as a library (so tests drive the real [`app::router`])
+//! and the `regulars` binary.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use std::sync::Arc;
+//! use regulars_server::{app, config::Config};
+//! use regulars_storage::DbStore;
+//!
+//! let config = Config::load(None)?;
+//! let store = Arc::new(DbStore::open(&config.database).await?);
+//! let router = app::router(app::AppState { store });
+//! let listener = tokio::net::TcpListener::bind(config.server.listen).await?;
+//! axum::serve(listener, router).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod app;
+pub mod bench;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod serve;
