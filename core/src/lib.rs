@@ -24,6 +24,7 @@ pub mod chain;
 pub mod error;
 pub mod event;
 pub mod guest;
+pub mod identity;
 pub mod ids;
 pub mod ledger;
 pub mod money;

@@ -1,0 +1,631 @@
+//! [`TillIdentity`]: the service the server wires to the staff POS, the bots and the Mini App.
+//!
+//! Every staff lookup starts with the same gate: the actor must be a staff member *of that
+//! chain* (storage is chain-scoped, so another chain's staff id is simply not found), with at
+//! least [`TillConfig::lookup_role`], working at the cafe of the till. Nothing about a guest is
+//! read before the gate passes. Outcomes are a typed [`TillOutcome`] the till renders; `Err`
+//! is kept for storage trouble and bugs.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::guest::{ChannelIdentity, Guest, validate_e164};
+use crate::identity::TerminalId;
+use crate::identity::card_code::{CardPayload, PayloadProblem};
+use crate::identity::deep_link::{DeepLinkRejection, DeepLinkSigner, DeepLinkToken};
+use crate::identity::double_tap::{ActionClaim, ClaimOutcome, DOUBLE_TAP_WINDOW, TillAction};
+use crate::identity::presence::{CodeMatches, DEFAULT_PRESENCE, PresenceIndex};
+use crate::identity::rate_limit::{Admission, AttemptSubject, RateLimitPolicy};
+use crate::identity::secret::{SecretKeyring, TotpSecret};
+use crate::identity::security::{SecurityEvent, SecurityEventKind};
+use crate::identity::totp::{CodeCheck, GuestTotp, TillCode, TimeStep};
+use crate::ids::{CafeId, ChainId, GuestId, StaffId};
+use crate::staff::{Role, Staff};
+use crate::store::{GuestRepo, IdentityRepo, StaffRepo};
+use crate::{ErrorKind, Result};
+
+/// The storage [`TillIdentity`] needs; every [`Store`](crate::store::Store) is one, including
+/// `dyn Store`, so the server can use `TillIdentity<dyn Store>`.
+pub trait TillStore: GuestRepo + StaffRepo + IdentityRepo {}
+
+impl<T: GuestRepo + StaffRepo + IdentityRepo + ?Sized> TillStore for T {}
+
+/// Tunables of identity at the till.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TillConfig {
+    /// How long a guest who opened their card counts as presenting (`identity.presence_secs`).
+    pub presence: Duration,
+    /// Wrong-code limit per staff member and per terminal.
+    pub rate_limit: RateLimitPolicy,
+    /// The least role that may open a guest at the till.
+    pub lookup_role: Role,
+    /// Taps of one action closer than this count once.
+    pub double_tap_window: Duration,
+}
+
+impl Default for TillConfig {
+    fn default() -> Self {
+        Self {
+            presence: DEFAULT_PRESENCE,
+            rate_limit: RateLimitPolicy::default(),
+            lookup_role: Role::Barista,
+            double_tap_window: DOUBLE_TAP_WINDOW,
+        }
+    }
+}
+
+/// Who is asking, from where: the authenticated staff session of a web POS or a POS terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TillActor {
+    /// The chain the till belongs to.
+    pub chain: ChainId,
+    /// The staff member signed in.
+    pub staff: StaffId,
+    /// The cafe of the till.
+    pub cafe: CafeId,
+    /// The device.
+    pub terminal: TerminalId,
+}
+
+/// How a guest was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LookupMethod {
+    /// Scanned card QR.
+    Scan,
+    /// Six typed digits.
+    TypedCode,
+    /// Phone number.
+    Phone,
+    /// Staff deep link.
+    DeepLink,
+}
+
+/// A guest opened at the till.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentifiedGuest {
+    /// The guest.
+    pub guest: Guest,
+    /// The staff member who opened them (already checked).
+    pub staff: Staff,
+    /// How.
+    pub via: LookupMethod,
+    /// The TOTP step consumed, for code lookups.
+    pub step: Option<TimeStep>,
+}
+
+/// What the till shows after a lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TillOutcome {
+    /// The guest is open.
+    Identified(Box<IdentifiedGuest>),
+    /// Several guests match: ask for the last digits of the phone, or scan the QR instead.
+    NeedsDetail {
+        /// How many guests matched.
+        candidates: usize,
+    },
+    /// Nobody is opened; the reason says what to tell the barista.
+    Refused(TillRefusal),
+}
+
+impl TillOutcome {
+    /// The identified guest, if any.
+    #[must_use]
+    pub fn identified(&self) -> Option<&IdentifiedGuest> {
+        match self {
+            Self::Identified(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The refusal, if any.
+    #[must_use]
+    pub fn refusal(&self) -> Option<&TillRefusal> {
+        match self {
+            Self::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Why a lookup opened nobody. [`TillRefusal::message_id`] names the Fluent message; `Display`
+/// is the English text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TillRefusal {
+    /// The actor is not a staff member of this chain.
+    NotStaff,
+    /// The staff member's role is below the one required.
+    RoleTooLow {
+        /// The least role that may do this.
+        required: Role,
+    },
+    /// The staff member does not work at this cafe.
+    NotAtThisCafe,
+    /// Too many wrong codes from this staff member or terminal.
+    Locked {
+        /// When code entry opens again.
+        until: DateTime<Utc>,
+    },
+    /// The scan or the typed text is not a card code.
+    UnreadableCode,
+    /// A card from a newer format: the till needs an update.
+    NewerCardFormat,
+    /// The code matched nobody.
+    WrongCode {
+        /// Wrong codes left before the lock.
+        failures_left: u32,
+    },
+    /// The code is from an older step.
+    CodeExpired,
+    /// The code's step was already accepted.
+    CodeAlreadyUsed,
+    /// No such guest (scanned card or phone).
+    UnknownGuest,
+    /// The extra detail (phone digits) is not 2-6 digits.
+    UnreadableDetail,
+    /// The extra detail matched none of the guests sharing the code.
+    DetailMismatch,
+    /// The phone number is not in international format.
+    InvalidPhone,
+    /// The deep link is not genuine (forged, altered, or for another chain).
+    LinkInvalid,
+    /// The deep link is genuine but expired.
+    LinkExpired,
+}
+
+impl TillRefusal {
+    /// The Fluent message id for the till's language.
+    #[must_use]
+    pub fn message_id(&self) -> &'static str {
+        match self {
+            Self::NotStaff => "till-not-staff",
+            Self::RoleTooLow { .. } => "till-role-too-low",
+            Self::NotAtThisCafe => "till-not-at-this-cafe",
+            Self::Locked { .. } => "till-locked",
+            Self::UnreadableCode => "till-unreadable-code",
+            Self::NewerCardFormat => "till-newer-card-format",
+            Self::WrongCode { .. } => "till-wrong-code",
+            Self::CodeExpired => "till-code-expired",
+            Self::CodeAlreadyUsed => "till-code-already-used",
+            Self::UnknownGuest => "till-unknown-guest",
+            Self::UnreadableDetail => "till-unreadable-detail",
+            Self::DetailMismatch => "till-detail-mismatch",
+            Self::InvalidPhone => "till-invalid-phone",
+            Self::LinkInvalid => "till-link-invalid",
+            Self::LinkExpired => "till-link-expired",
+        }
+    }
+}
+
+impl fmt::Display for TillRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotStaff => f.write_str("Only staff of this chain can open guests."),
+            Self::RoleTooLow { required } => write!(f, "Opening guests needs the {} role.", required.as_str()),
+            Self::NotAtThisCafe => f.write_str("You are not on the staff of this cafe."),
+            Self::Locked { until } => write!(
+                f,
+                "Too many wrong codes. Code entry is locked until {} UTC; scan the QR or look the guest up by phone.",
+                until.format("%H:%M")
+            ),
+            Self::UnreadableCode => f.write_str("That is not a guest card code. Scan the QR or type the 6 digits."),
+            Self::NewerCardFormat => f.write_str("This card comes from a newer version. Update the till."),
+            Self::WrongCode { failures_left } => {
+                write!(f, "Wrong code. Check the digits with the guest ({failures_left} tries left).")
+            }
+            Self::CodeExpired => f.write_str("Code expired, ask the guest to refresh their card."),
+            Self::CodeAlreadyUsed => f.write_str("Code already used, ask the guest to refresh their card."),
+            Self::UnknownGuest => f.write_str("No such guest."),
+            Self::UnreadableDetail => f.write_str("Type the last 2-6 digits of the guest's phone."),
+            Self::DetailMismatch => f.write_str("Those digits match none of the guests. Scan the QR instead."),
+            Self::InvalidPhone => f.write_str("Use the international format, e.g. +381601234567."),
+            Self::LinkInvalid => f.write_str("This staff link is not valid."),
+            Self::LinkExpired => f.write_str("This staff link has expired; ask the guest to open their card again."),
+        }
+    }
+}
+
+/// What a guest's card shows right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedCard {
+    /// The QR payload (render with [`CardPayload::to_svg`] / [`CardPayload::to_png`]).
+    pub payload: CardPayload,
+    /// The six digits to show under the QR.
+    pub code: TillCode,
+    /// When the code rotates: refresh the card then.
+    pub refresh_at: DateTime<Utc>,
+    /// The end of the guest's presence window.
+    pub presenting_until: DateTime<Utc>,
+    /// A staff deep link token for this guest.
+    pub staff_link: DeepLinkToken,
+}
+
+/// Identity at the till, over a store `S` (usually `dyn Store`).
+pub struct TillIdentity<S: ?Sized> {
+    store: Arc<S>,
+    keyring: SecretKeyring,
+    links: DeepLinkSigner,
+    presence: PresenceIndex,
+    config: TillConfig,
+}
+
+impl<S: ?Sized> fmt::Debug for TillIdentity<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TillIdentity")
+            .field("keyring", &self.keyring)
+            .field("links", &self.links)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Presences re-read on each sync to cover clock differences between server processes.
+const SYNC_OVERLAP: Duration = Duration::seconds(5);
+
+impl<S: TillStore + ?Sized> TillIdentity<S> {
+    /// The service over `store`, with the secret keyring and deep-link signer from config.
+    pub fn new(store: Arc<S>, keyring: SecretKeyring, links: DeepLinkSigner, config: TillConfig) -> Self {
+        Self { store, keyring, links, presence: PresenceIndex::new(), config }
+    }
+
+    /// The in-memory presence index (for metrics and the benchmark).
+    #[must_use]
+    pub fn presence(&self) -> &PresenceIndex {
+        &self.presence
+    }
+
+    /// The guest opens their card: makes sure they have a secret, starts (or extends) their
+    /// presence window, and returns what the card shows.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when the guest is not in `chain`; storage errors.
+    pub async fn present_card(&self, chain: ChainId, guest: &Guest, now: DateTime<Utc>) -> Result<PresentedCard> {
+        if guest.chain_id != chain {
+            return Err(crate::Error::not_found("guest", guest.id));
+        }
+        let totp = self.guest_totp(chain, guest.id).await?;
+        let until = now + self.config.presence;
+        self.store.record_presence(chain, guest.id, until, now).await?;
+        self.presence.upsert(chain, guest.id, &totp, until, now);
+        let step = TimeStep::at(now);
+        let code = totp.code_at(step);
+        Ok(PresentedCard {
+            payload: CardPayload::new(guest.public_id.clone(), code),
+            code,
+            refresh_at: step.ends_at(),
+            presenting_until: until,
+            staff_link: self.links.sign(chain, &guest.public_id, now)?,
+        })
+    }
+
+    /// A staff deep-link token for `guest`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an impossible chain id or time.
+    pub fn staff_link(&self, chain: ChainId, guest: &Guest, now: DateTime<Utc>) -> Result<DeepLinkToken> {
+        self.links.sign(chain, &guest.public_id, now)
+    }
+
+    /// Opens the guest whose card QR was scanned.
+    ///
+    /// # Errors
+    /// Storage errors, or a secret that does not decrypt ([`ErrorKind::Internal`]).
+    pub async fn resolve_scan(&self, actor: &TillActor, scanned: &str, now: DateTime<Utc>) -> Result<TillOutcome> {
+        let staff = match self.authorize(actor, now).await? {
+            Ok(staff) => staff,
+            Err(refusal) => return Ok(TillOutcome::Refused(refusal)),
+        };
+        if let Some(locked) = self.lock_of(actor, now).await? {
+            return Ok(TillOutcome::Refused(locked));
+        }
+        let payload = match CardPayload::parse_detailed(scanned) {
+            Ok(p) => p,
+            Err(PayloadProblem::UnsupportedVersion) => return Ok(TillOutcome::Refused(TillRefusal::NewerCardFormat)),
+            Err(_) => return Ok(TillOutcome::Refused(TillRefusal::UnreadableCode)),
+        };
+        let guest = match self.store.guest_by_public_id(actor.chain, payload.public_id().as_str()).await {
+            Ok(guest) => guest,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return self.fail(actor, SecurityEventKind::UnknownCard, None, now).await;
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(sealed) = self.store.totp_secret(actor.chain, guest.id).await? else {
+            // A guest who never opened their card has no code to show: whatever was scanned
+            // is not theirs.
+            return self.fail(actor, SecurityEventKind::WrongCode, Some(guest.id), now).await;
+        };
+        let totp = GuestTotp::new(&self.keyring.open(actor.chain, guest.id, &sealed)?);
+        match totp.verify(payload.code(), now) {
+            CodeCheck::Valid(step) => self.accept(actor, staff, guest, step, LookupMethod::Scan, now).await,
+            CodeCheck::Expired(_) => self.fail(actor, SecurityEventKind::ExpiredCode, Some(guest.id), now).await,
+            CodeCheck::Wrong => self.fail(actor, SecurityEventKind::WrongCode, Some(guest.id), now).await,
+        }
+    }
+
+    /// Opens the guest whose six digits were typed, searching only the chain's presenting
+    /// guests. When several share the code, call again with `phone_hint`: the last 2-6 digits
+    /// of the guest's phone.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn resolve_typed_code(
+        &self,
+        actor: &TillActor,
+        typed: &str,
+        phone_hint: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<TillOutcome> {
+        let staff = match self.authorize(actor, now).await? {
+            Ok(staff) => staff,
+            Err(refusal) => return Ok(TillOutcome::Refused(refusal)),
+        };
+        if let Some(locked) = self.lock_of(actor, now).await? {
+            return Ok(TillOutcome::Refused(locked));
+        }
+        let Ok(code) = TillCode::parse(typed) else {
+            return Ok(TillOutcome::Refused(TillRefusal::UnreadableCode));
+        };
+        self.sync_presence(actor.chain, now).await?;
+        match self.presence.find(actor.chain, code, now) {
+            CodeMatches::Nobody => self.fail(actor, SecurityEventKind::WrongCode, None, now).await,
+            CodeMatches::Expired { guest } => self.fail(actor, SecurityEventKind::ExpiredCode, Some(guest), now).await,
+            CodeMatches::One { guest, step } => {
+                let guest = self.store.guest(actor.chain, guest).await?;
+                self.accept(actor, staff, guest, step, LookupMethod::TypedCode, now).await
+            }
+            CodeMatches::Several(candidates) => {
+                let Some(hint) = phone_hint else {
+                    return Ok(TillOutcome::NeedsDetail { candidates: candidates.len() });
+                };
+                let hint = hint.trim();
+                if !(2..=6).contains(&hint.len()) || !hint.bytes().all(|b| b.is_ascii_digit()) {
+                    return Ok(TillOutcome::Refused(TillRefusal::UnreadableDetail));
+                }
+                let mut matching = Vec::new();
+                for (id, step) in &candidates {
+                    let guest = self.store.guest(actor.chain, *id).await?;
+                    if guest.phone.as_deref().is_some_and(|p| p.ends_with(hint)) {
+                        matching.push((guest, *step));
+                    }
+                }
+                match matching.len() {
+                    0 => self.fail(actor, SecurityEventKind::DetailMismatch, None, now).await,
+                    1 => {
+                        let (guest, step) = matching.remove(0);
+                        self.accept(actor, staff, guest, step, LookupMethod::TypedCode, now).await
+                    }
+                    n => Ok(TillOutcome::NeedsDetail { candidates: n }),
+                }
+            }
+        }
+    }
+
+    /// Opens the guest with this phone number (E.164).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn lookup_by_phone(&self, actor: &TillActor, phone: &str, now: DateTime<Utc>) -> Result<TillOutcome> {
+        let staff = match self.authorize(actor, now).await? {
+            Ok(staff) => staff,
+            Err(refusal) => return Ok(TillOutcome::Refused(refusal)),
+        };
+        let phone = phone.trim();
+        if validate_e164(phone).is_err() {
+            return Ok(TillOutcome::Refused(TillRefusal::InvalidPhone));
+        }
+        let mut guests = self.store.guests_by_phone(actor.chain, phone).await?;
+        // Several guests may have typed the same phone; a messenger-verified one is the person.
+        let verified = guests.iter().filter(|g| g.phone_verified).count();
+        if guests.len() > 1 && verified == 1 {
+            guests.retain(|g| g.phone_verified);
+        }
+        match guests.len() {
+            0 => Ok(TillOutcome::Refused(TillRefusal::UnknownGuest)),
+            1 => Ok(identified(guests.remove(0), staff, LookupMethod::Phone, None)),
+            n => Ok(TillOutcome::NeedsDetail { candidates: n }),
+        }
+    }
+
+    /// Opens the guest of a staff deep link received by `chain`'s bot from `opener`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn open_deep_link(
+        &self,
+        chain: ChainId,
+        opener: &ChannelIdentity,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TillOutcome> {
+        let terminal = TerminalId::of_identity(opener);
+        let claims = match self.links.verify(token, now) {
+            Ok(claims) if claims.chain == chain => claims,
+            Ok(_) | Err(DeepLinkRejection::Malformed) => return Ok(TillOutcome::Refused(TillRefusal::LinkInvalid)),
+            Err(DeepLinkRejection::Expired) => return Ok(TillOutcome::Refused(TillRefusal::LinkExpired)),
+            Err(DeepLinkRejection::BadSignature) => {
+                self.record(chain, SecurityEventKind::ForgedDeepLink, None, Some(terminal), None, now).await?;
+                return Ok(TillOutcome::Refused(TillRefusal::LinkInvalid));
+            }
+        };
+        let staff = match self.store.staff_by_identity(chain, opener).await {
+            Ok(staff) if staff.chain_id == chain => staff,
+            Ok(_) => return Ok(TillOutcome::Refused(TillRefusal::NotStaff)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.record(chain, SecurityEventKind::NotStaff, None, Some(terminal), None, now).await?;
+                return Ok(TillOutcome::Refused(TillRefusal::NotStaff));
+            }
+            Err(e) => return Err(e),
+        };
+        if !staff.has_role(self.config.lookup_role) {
+            self.record(chain, SecurityEventKind::NotAllowed, Some(staff.id), Some(terminal), None, now).await?;
+            return Ok(TillOutcome::Refused(TillRefusal::RoleTooLow { required: self.config.lookup_role }));
+        }
+        match self.store.guest_by_public_id(chain, claims.guest.as_str()).await {
+            Ok(guest) => Ok(identified(guest, staff, LookupMethod::DeepLink, None)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(TillOutcome::Refused(TillRefusal::UnknownGuest)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The double-tap guard: whether this tap of `action` for `guest` by the actor counts.
+    /// Call it after the lookup, right before doing the action.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn claim_action(
+        &self,
+        actor: &TillActor,
+        action: TillAction,
+        guest: GuestId,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimOutcome> {
+        let claim = ActionClaim { staff: actor.staff, action, guest, at: now };
+        self.store.claim_action(actor.chain, &claim, self.config.double_tap_window).await
+    }
+
+    /// Brings this process's presence index up to date with presences recorded by any
+    /// process. Typed-code lookups call it; a background task may call it too.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn sync_presence(&self, chain: ChainId, now: DateTime<Utc>) -> Result<()> {
+        let since = self.presence.synced_at(chain).map_or(now - self.config.presence, |at| at - SYNC_OVERLAP);
+        for record in self.store.presences_changed_since(chain, since, now).await? {
+            if self.presence.presenting_until(chain, record.guest).is_some_and(|u| u >= record.presenting_until) {
+                continue;
+            }
+            // One unreadable secret must not stop the till for everyone else; the guest can
+            // still be scanned or found by phone, and the scan path reports the error.
+            let Ok(secret) = self.keyring.open(chain, record.guest, &record.secret) else { continue };
+            self.presence.upsert(chain, record.guest, &GuestTotp::new(&secret), record.presenting_until, now);
+        }
+        self.presence.mark_synced(chain, now);
+        Ok(())
+    }
+
+    async fn guest_totp(&self, chain: ChainId, guest: GuestId) -> Result<GuestTotp> {
+        let sealed = match self.store.totp_secret(chain, guest).await? {
+            Some(sealed) => sealed,
+            None => {
+                let candidate = self.keyring.seal(chain, guest, &TotpSecret::generate())?;
+                // Another process may create one at the same moment: use whichever was stored.
+                self.store.ensure_totp_secret(chain, guest, candidate).await?
+            }
+        };
+        let secret = self.keyring.open(chain, guest, &sealed)?;
+        if self.keyring.needs_resealing(&sealed) {
+            self.store.replace_totp_secret(chain, guest, self.keyring.seal(chain, guest, &secret)?).await?;
+        }
+        Ok(GuestTotp::new(&secret))
+    }
+
+    async fn authorize(&self, actor: &TillActor, now: DateTime<Utc>) -> Result<Result<Staff, TillRefusal>> {
+        let staff = match self.store.staff(actor.chain, actor.staff).await {
+            Ok(staff) if staff.chain_id == actor.chain => staff,
+            Ok(_) => return Ok(Err(TillRefusal::NotStaff)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.record(actor.chain, SecurityEventKind::NotStaff, None, Some(actor.terminal.clone()), None, now)
+                    .await?;
+                return Ok(Err(TillRefusal::NotStaff));
+            }
+            Err(e) => return Err(e),
+        };
+        let refusal = if !staff.has_role(self.config.lookup_role) {
+            TillRefusal::RoleTooLow { required: self.config.lookup_role }
+        } else if !staff.works_at(actor.cafe) {
+            TillRefusal::NotAtThisCafe
+        } else {
+            return Ok(Ok(staff));
+        };
+        self.record(
+            actor.chain,
+            SecurityEventKind::NotAllowed,
+            Some(staff.id),
+            Some(actor.terminal.clone()),
+            None,
+            now,
+        )
+        .await?;
+        Ok(Err(refusal))
+    }
+
+    /// The lock on the actor's staff member or terminal, whichever ends later.
+    async fn lock_of(&self, actor: &TillActor, now: DateTime<Utc>) -> Result<Option<TillRefusal>> {
+        Ok(self.admissions(actor, now).await?.0.map(|until| TillRefusal::Locked { until }))
+    }
+
+    /// (lock end if locked, failures left otherwise) over both subjects.
+    async fn admissions(&self, actor: &TillActor, now: DateTime<Utc>) -> Result<(Option<DateTime<Utc>>, u32)> {
+        let policy = self.config.rate_limit;
+        let since = now - policy.lookback();
+        let mut locked_until: Option<DateTime<Utc>> = None;
+        let mut left = policy.max_failures;
+        for subject in [AttemptSubject::Staff(actor.staff), AttemptSubject::Terminal(actor.terminal.clone())] {
+            let failures = self.store.failed_code_attempts(actor.chain, &subject, since).await?;
+            match policy.admit(&failures, now) {
+                Admission::Locked { until } => locked_until = Some(locked_until.map_or(until, |u| u.max(until))),
+                Admission::Open { failures_left } => left = left.min(failures_left),
+            }
+        }
+        Ok((locked_until, left))
+    }
+
+    /// Records a failed attempt and tells the till what to say, the lock first if this
+    /// failure triggered it.
+    async fn fail(
+        &self,
+        actor: &TillActor,
+        kind: SecurityEventKind,
+        guest: Option<GuestId>,
+        now: DateTime<Utc>,
+    ) -> Result<TillOutcome> {
+        self.record(actor.chain, kind, Some(actor.staff), Some(actor.terminal.clone()), guest, now).await?;
+        let (locked_until, failures_left) = self.admissions(actor, now).await?;
+        let refusal = match (locked_until, kind) {
+            (Some(until), _) => TillRefusal::Locked { until },
+            (None, SecurityEventKind::ExpiredCode) => TillRefusal::CodeExpired,
+            (None, SecurityEventKind::ReplayedCode) => TillRefusal::CodeAlreadyUsed,
+            (None, SecurityEventKind::UnknownCard) => TillRefusal::UnknownGuest,
+            (None, SecurityEventKind::DetailMismatch) => TillRefusal::DetailMismatch,
+            (None, _) => TillRefusal::WrongCode { failures_left },
+        };
+        Ok(TillOutcome::Refused(refusal))
+    }
+
+    async fn accept(
+        &self,
+        actor: &TillActor,
+        staff: Staff,
+        guest: Guest,
+        step: TimeStep,
+        via: LookupMethod,
+        now: DateTime<Utc>,
+    ) -> Result<TillOutcome> {
+        if self.store.accept_totp_step(actor.chain, guest.id, step).await? {
+            Ok(identified(guest, staff, via, Some(step)))
+        } else {
+            self.fail(actor, SecurityEventKind::ReplayedCode, Some(guest.id), now).await
+        }
+    }
+
+    async fn record(
+        &self,
+        chain: ChainId,
+        kind: SecurityEventKind,
+        staff: Option<StaffId>,
+        terminal: Option<TerminalId>,
+        guest: Option<GuestId>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.store.record_security_event(chain, &SecurityEvent { kind, staff, terminal, guest, at }).await
+    }
+}
+
+fn identified(guest: Guest, staff: Staff, via: LookupMethod, step: Option<TimeStep>) -> TillOutcome {
+    TillOutcome::Identified(Box::new(IdentifiedGuest { guest, staff, via, step }))
+}
