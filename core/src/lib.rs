@@ -27,6 +27,7 @@ pub mod guest;
 pub mod identity;
 pub mod ids;
 pub mod ledger;
+pub mod loyalty;
 pub mod money;
 pub mod page;
 pub mod program;

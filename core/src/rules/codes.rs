@@ -214,7 +214,8 @@ impl RewardCode {
             snapshot: RuleSnapshot::CodeCancelled { code: self.code.clone(), reward: self.reward_key.clone() },
             overdraft: Overdraft::Forbid,
         };
-        let next = Self { status: RewardCodeStatus::Cancelled, closed_at: Some(now), closed_by: Some(by), ..self.clone() };
+        let next =
+            Self { status: RewardCodeStatus::Cancelled, closed_at: Some(now), closed_by: Some(by), ..self.clone() };
         Ok((next, entry))
     }
 

@@ -73,7 +73,6 @@ pub enum Rounding {
 }
 
 impl Rounding {
-    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     fn is_down(&self) -> bool {
         *self == Self::Down
     }
@@ -110,12 +109,10 @@ pub struct ItemRule {
     pub per_unit: i64,
 }
 
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
 fn is_hundred(v: &u32) -> bool {
     *v == 100
 }
 
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
 fn is_zero(v: &i64) -> bool {
     *v == 0
 }
@@ -215,7 +212,6 @@ pub struct Caps {
 }
 
 impl Caps {
-    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     pub(super) fn is_unlimited(&self) -> bool {
         self.per_purchase.is_none() && self.per_guest_per_day.is_none()
     }
@@ -349,7 +345,8 @@ pub fn compute(
 
     // Exact arithmetic in i128: amount points are counted in 1/(per_minor*100) of a unit so
     // item percentages and the rate stay exact until the single rounding at the end.
-    let (rate_points, per_minor, rounding) = rules.earn.map_or((0, 1, Rounding::Down), |r| (r.points, r.per_minor, r.rounding));
+    let (rate_points, per_minor, rounding) =
+        rules.earn.map_or((0, 1, Rounding::Down), |r| (r.points, r.per_minor, r.rounding));
     let fixed: i128 = i128::from(rules.per_visit) + per_unit;
     let scale = i128::from(per_minor) * 100;
     let multipliers = snapshot

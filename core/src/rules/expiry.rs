@@ -104,7 +104,7 @@ pub fn lots(entries: &[LedgerEntry]) -> Lots {
                 Some(RuleSnapshot::Expire(e)) => e.lot.clone(),
                 _ => None,
             };
-            for lot in lots.iter_mut() {
+            for lot in &mut lots {
                 let wanted = preferred.as_ref().is_some_and(|p| lot.purchase_key.as_ref() == Some(p))
                     || named_lot.as_ref().is_some_and(|k| *k == lot.key);
                 if wanted {
@@ -174,7 +174,11 @@ pub fn schedule(policy: Option<ExpiryPolicy>, entries: &[LedgerEntry]) -> Vec<Ex
 ///
 /// # Errors
 /// [`Error::InvalidInput`] only for keys the ledger would refuse (a bug).
-pub fn plan_expiry(policy: Option<ExpiryPolicy>, entries: &[LedgerEntry], now: DateTime<Utc>) -> Result<Vec<PlannedEntry>> {
+pub fn plan_expiry(
+    policy: Option<ExpiryPolicy>,
+    entries: &[LedgerEntry],
+    now: DateTime<Utc>,
+) -> Result<Vec<PlannedEntry>> {
     let Some(policy) = policy else { return Ok(Vec::new()) };
     let state = lots(entries);
     let mut balance = state.balance();
@@ -196,7 +200,11 @@ pub fn plan_expiry(policy: Option<ExpiryPolicy>, entries: &[LedgerEntry], now: D
                     stamps: 0,
                     idempotency_key: derived_key("expire", &lot.key)?,
                     reason: format!("points earned {} expired", lot.earned_at.date_naive()),
-                    snapshot: RuleSnapshot::Expire(ExpireSnapshot { policy, lot: Some(lot.key.clone()), since: lot.earned_at }),
+                    snapshot: RuleSnapshot::Expire(ExpireSnapshot {
+                        policy,
+                        lot: Some(lot.key.clone()),
+                        since: lot.earned_at,
+                    }),
                     overdraft: Overdraft::Forbid,
                 });
             }

@@ -117,7 +117,6 @@ pub struct ProgramRules {
     pub timezone: Option<Tz>,
 }
 
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
 fn is_zero(v: &i64) -> bool {
     *v == 0
 }
@@ -177,7 +176,10 @@ impl ProgramRules {
         match kind {
             ProgramKind::Points => {
                 if self.earn.is_none() && self.per_visit == 0 && self.items.iter().all(|i| i.per_unit == 0) {
-                    return Err(Error::invalid("rules.earn", "a points program needs an earn rate, per-visit or per-item points"));
+                    return Err(Error::invalid(
+                        "rules.earn",
+                        "a points program needs an earn rate, per-visit or per-item points",
+                    ));
                 }
             }
             ProgramKind::Stamps { card_size } => {
@@ -185,10 +187,16 @@ impl ProgramRules {
                     return Err(Error::invalid("rules.earn", "a stamp program counts visits and items, not amounts"));
                 }
                 if self.per_visit == 0 && self.items.iter().all(|i| i.per_unit == 0) {
-                    return Err(Error::invalid("rules.per_visit", "a stamp program must grant stamps per visit or per item"));
+                    return Err(Error::invalid(
+                        "rules.per_visit",
+                        "a stamp program must grant stamps per visit or per item",
+                    ));
                 }
                 if self.expiry.is_some() {
-                    return Err(Error::invalid("rules.expiry", "stamps do not expire; only points programs have expiry"));
+                    return Err(Error::invalid(
+                        "rules.expiry",
+                        "stamps do not expire; only points programs have expiry",
+                    ));
                 }
                 for (i, reward) in self.rewards.iter().enumerate() {
                     if reward.cost > i64::from(card_size) {
@@ -232,7 +240,11 @@ impl ProgramRules {
 
 /// Checks a points or stamps figure is in range and not negative.
 fn units(field: &str, value: i64) -> Result<()> {
-    if (0..=MAX_UNITS).contains(&value) { Ok(()) } else { Err(Error::invalid(field, "must be between 0 and 1000000000")) }
+    if (0..=MAX_UNITS).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, "must be between 0 and 1000000000"))
+    }
 }
 
 /// Checks a percentage multiplier.

@@ -44,7 +44,13 @@ impl EntryContext {
     /// A context for arithmetic only (previews), never posted.
     #[must_use]
     pub fn detached() -> Self {
-        Self { wallet_id: WalletId(0), actor: Actor::System("preview".to_owned()), cafe_id: None, shift_id: None, purchase_id: None }
+        Self {
+            wallet_id: WalletId(0),
+            actor: Actor::System("preview".to_owned()),
+            cafe_id: None,
+            shift_id: None,
+            purchase_id: None,
+        }
     }
 }
 
@@ -186,6 +192,12 @@ pub(crate) fn derived_key(base: &str, suffix: &str) -> Result<IdempotencyKey> {
     let full = format!("{base}:{suffix}");
     let key = if full.len() <= IdempotencyKey::MAX_LEN { full } else { format!("h:{:016x}", fnv1a(full.as_bytes())) };
     IdempotencyKey::new(key)
+}
+
+/// The key of a redemption requested under `request_key` in `program`:
+/// `redeem:p<program>:<request key>`.
+pub(crate) fn derived_redeem_key(program: ProgramId, request_key: &str) -> Result<IdempotencyKey> {
+    derived_key(&format!("redeem:p{program}"), &key_part(request_key))
 }
 
 /// Percent-encodes everything but `A-Z a-z 0-9 - . _ ~`, so `:` and spaces in a POS's ids can
@@ -361,7 +373,8 @@ fn replay(input: &EarnInput<'_>, base: &str, written: &LedgerEntry, tier_now: Ti
     let mine: Vec<&LedgerEntry> = history
         .iter()
         .filter(|e| {
-            e.idempotency_key.as_str().starts_with(&prefix) && !e.idempotency_key.as_str()[prefix.len()..].starts_with("refund:")
+            e.idempotency_key.as_str().starts_with(&prefix)
+                && !e.idempotency_key.as_str()[prefix.len()..].starts_with("refund:")
         })
         .collect();
     let entries: Vec<PlannedEntry> = mine.iter().filter_map(|e| PlannedEntry::from_written(e)).collect();

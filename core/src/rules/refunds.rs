@@ -38,7 +38,6 @@ pub enum RefundPolicy {
 }
 
 impl RefundPolicy {
-    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     pub(super) fn is_default(&self) -> bool {
         *self == Self::default()
     }
@@ -96,7 +95,8 @@ pub fn plan_refund(
     let base = purchase_key(program.id, &purchase.source, &purchase.external_id);
     let key = derived_key(&base, &format!("refund:{}", key_part(&refund.refund_id)))?;
     let balances = history::balances(history);
-    let tier_now = |h: &[LedgerEntry]| tier_status(rules, &history::qualifying_events(h, rules.qualification.basis), now);
+    let tier_now =
+        |h: &[LedgerEntry]| tier_status(rules, &history::qualifying_events(h, rules.qualification.basis), now);
 
     if let Some(written) = history::find_key(history, key.as_str()) {
         let (debt_points, debt_stamps) = match RuleSnapshot::from_json(&written.rule_snapshot) {

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::history;
-use super::preview::{PlannedEntry, derived_key, key_part, unit_balance};
+use super::preview::{PlannedEntry, derived_redeem_key, unit_balance};
 use super::snapshot::{RewardSnapshot, RuleSnapshot};
 use super::tiers::Tier;
 use super::units;
@@ -92,7 +92,12 @@ pub struct RewardOption {
 /// The rewards a guest in `tier` may have at `cafe`, in catalogue order, with what is still
 /// missing for each, given `balance` in the program's unit.
 #[must_use]
-pub fn catalogue(rules: &super::ProgramRules, balance: i64, tier: Option<&str>, cafe: Option<CafeId>) -> Vec<RewardOption> {
+pub fn catalogue(
+    rules: &super::ProgramRules,
+    balance: i64,
+    tier: Option<&str>,
+    cafe: Option<CafeId>,
+) -> Vec<RewardOption> {
     rules
         .rewards
         .iter()
@@ -103,7 +108,12 @@ pub fn catalogue(rules: &super::ProgramRules, balance: i64, tier: Option<&str>, 
 
 /// What the guest can redeem right now: the affordable part of [`catalogue`].
 #[must_use]
-pub fn redeemable_now(rules: &super::ProgramRules, balance: i64, tier: Option<&str>, cafe: Option<CafeId>) -> Vec<Reward> {
+pub fn redeemable_now(
+    rules: &super::ProgramRules,
+    balance: i64,
+    tier: Option<&str>,
+    cafe: Option<CafeId>,
+) -> Vec<Reward> {
     catalogue(rules, balance, tier, cafe).into_iter().filter(|o| o.affordable).map(|o| o.reward).collect()
 }
 
@@ -124,8 +134,12 @@ pub fn plan_redeem(
     reward_key: &str,
     request_key: &str,
 ) -> Result<(PlannedEntry, Reward)> {
-    let reward =
-        program.rules.rewards.iter().find(|r| r.key == reward_key).ok_or_else(|| Error::not_found("reward", reward_key))?;
+    let reward = program
+        .rules
+        .rewards
+        .iter()
+        .find(|r| r.key == reward_key)
+        .ok_or_else(|| Error::not_found("reward", reward_key))?;
     if !reward.available(tier, cafe) {
         return Err(Error::Conflict(format!("reward `{reward_key}` is not available for this tier or cafe")));
     }
@@ -142,7 +156,7 @@ pub fn plan_redeem(
         kind: EntryKind::Redeem,
         points,
         stamps,
-        idempotency_key: derived_key(&format!("redeem:p{}", program.id), &key_part(request_key))?,
+        idempotency_key: derived_redeem_key(program.id, request_key)?,
         reason: reward.name.clone(),
         snapshot: RuleSnapshot::Redeem(RewardSnapshot {
             reward: reward.key.clone(),

@@ -37,7 +37,6 @@ pub struct Tier {
     pub multiplier_percent: u32,
 }
 
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
 fn is_hundred(v: &u32) -> bool {
     *v == 100
 }
@@ -58,7 +57,6 @@ pub struct TierQualification {
 }
 
 impl TierQualification {
-    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     pub(super) fn is_default(&self) -> bool {
         *self == Self::default()
     }
@@ -252,7 +250,9 @@ impl Window {
         match self.kind {
             QualificationWindow::Lifetime => DateTime::<Utc>::MIN_UTC,
             QualificationWindow::CalendarYear => start_of_year(at.with_timezone(&self.tz).year(), self.tz),
-            QualificationWindow::RollingMonths(n) => at.checked_sub_months(Months::new(n)).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            QualificationWindow::RollingMonths(n) => {
+                at.checked_sub_months(Months::new(n)).unwrap_or(DateTime::<Utc>::MIN_UTC)
+            }
         }
     }
 
@@ -269,7 +269,9 @@ impl Window {
     fn review_start(self, at: DateTime<Utc>) -> DateTime<Utc> {
         match self.kind {
             QualificationWindow::CalendarYear => start_of_year(at.with_timezone(&self.tz).year() - 1, self.tz),
-            QualificationWindow::RollingMonths(n) => at.checked_sub_months(Months::new(n)).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            QualificationWindow::RollingMonths(n) => {
+                at.checked_sub_months(Months::new(n)).unwrap_or(DateTime::<Utc>::MIN_UTC)
+            }
             QualificationWindow::Lifetime => DateTime::<Utc>::MIN_UTC,
         }
     }
