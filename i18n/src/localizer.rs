@@ -16,7 +16,8 @@ use crate::convention::Convention;
 use crate::error::I18nError;
 use crate::negotiate::{fallback_language, negotiate_among, parse_language};
 use crate::numbers::localize_number_text;
-use crate::source::{SourceFile, embedded_files, entry_line, line_of, overlay, read_dir_files};
+use crate::outline::outline;
+use crate::source::{SourceFile, embedded_files, entry_line, overlay, read_dir_files};
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -281,11 +282,13 @@ fn add_file(bundle: &mut Bundle, file: SourceFile) -> Result<(), I18nError> {
     let SourceFile { path, text, .. } = file;
     let resource = match FluentResource::try_new(text) {
         Ok(resource) => resource,
-        Err((resource, errors)) => {
-            let first = errors.first();
+        Err((resource, _)) => {
+            // The checker's outline places the error on the line a translator must fix.
+            let outlined = outline(resource.source());
+            let first = outlined.syntax_errors.first();
             return Err(I18nError::InvalidSource {
-                line: first.map_or(1, |e| line_of(resource.source(), e.pos.start)),
-                message: first.map_or_else(String::new, ToString::to_string),
+                line: first.map_or(1, |e| e.line),
+                message: first.map_or_else(String::new, |e| e.message.clone()),
                 path,
             });
         }
