@@ -23,13 +23,11 @@ pub const DEFAULT_DIVIDER: &str = "──────────";
 pub fn mark_lines(text: &str, direction: TextDirection) -> String {
     let mark = direction.mark();
     text.split('\n')
-        .map(|line| {
-            if line.trim().is_empty() || line.starts_with(mark) {
-                line.to_owned()
-            } else {
-                format!("{mark}{line}")
-            }
-        })
+        .map(
+            |line| {
+                if line.trim().is_empty() || line.starts_with(mark) { line.to_owned() } else { format!("{mark}{line}") }
+            },
+        )
         .collect::<Vec<_>>()
         .join("\n")
 }

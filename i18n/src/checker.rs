@@ -282,7 +282,13 @@ fn check_locale_alone(locale: &Locale<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-fn check_plurals(file: &SourceFile, id: &str, message: &MessageOutline, categories: &[&str], findings: &mut Vec<Finding>) {
+fn check_plurals(
+    file: &SourceFile,
+    id: &str,
+    message: &MessageOutline,
+    categories: &[&str],
+    findings: &mut Vec<Finding>,
+) {
     for selector in message.selectors.iter().filter(|s| s.names_plural_categories()) {
         let missing: Vec<&str> = categories
             .iter()

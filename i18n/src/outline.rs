@@ -96,10 +96,11 @@ pub(crate) fn outline(text: &str) -> FileOutline {
             walk_pattern(&attribute.value, &mut message);
         }
         let map = if is_term { &mut file.terms } else { &mut file.messages };
-        if map.contains_key(&id) {
-            file.duplicates.push((id, line));
-        } else {
-            map.insert(id, message);
+        match map.entry(id) {
+            std::collections::btree_map::Entry::Occupied(first) => file.duplicates.push((first.key().clone(), line)),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(message);
+            }
         }
     }
     file
@@ -176,7 +177,9 @@ fn walk_expression(expression: &Expression<&str>, out: &mut MessageOutline) {
 fn selector_variable(selector: &InlineExpression<&str>) -> Option<String> {
     match selector {
         InlineExpression::VariableReference { id } => Some(id.name.to_owned()),
-        InlineExpression::FunctionReference { arguments, .. } => arguments.positional.first().and_then(selector_variable),
+        InlineExpression::FunctionReference { arguments, .. } => {
+            arguments.positional.first().and_then(selector_variable)
+        }
         _ => None,
     }
 }

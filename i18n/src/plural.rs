@@ -10,7 +10,7 @@ pub const CATEGORY_NAMES: [&str; 6] = ["zero", "one", "two", "few", "many", "oth
 
 /// The CLDR name of `category`.
 #[must_use]
-pub fn category_name(category: PluralCategory) -> &'static str {
+pub fn category_name(category: &PluralCategory) -> &'static str {
     match category {
         PluralCategory::ZERO => "zero",
         PluralCategory::ONE => "one",
@@ -37,7 +37,7 @@ pub fn plural_categories(lang: &LanguageIdentifier) -> Vec<&'static str> {
     let integers = (0_u32..=1000).map(|n| rules.select(n));
     let decimals = ["0.5", "1.5", "2.5", "0.1", "1.1", "2.1", "1.0", "5.25"].into_iter().map(|d| rules.select(d));
     for category in integers.chain(decimals).flatten() {
-        let name = category_name(category);
+        let name = category_name(&category);
         let index = CATEGORY_NAMES.iter().position(|&n| n == name).unwrap_or(5);
         seen[index] = true;
     }
@@ -47,7 +47,7 @@ pub fn plural_categories(lang: &LanguageIdentifier) -> Vec<&'static str> {
 /// The category `n` falls in for `lang` (`"other"` if the locale has no rules).
 #[must_use]
 pub fn plural_category(lang: &LanguageIdentifier, n: i64) -> &'static str {
-    rules_for(lang).and_then(|rules| rules.select(n).ok()).map_or("other", category_name)
+    rules_for(lang).and_then(|rules| rules.select(n).ok()).map_or("other", |category| category_name(&category))
 }
 
 fn rules_for(lang: &LanguageIdentifier) -> Option<PluralRules> {

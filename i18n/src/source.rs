@@ -106,9 +106,9 @@ pub(crate) fn line_of(text: &str, pos: usize) -> usize {
 /// 1-based line where message or term `id` (`-name` for terms) is defined in `text`. Fluent
 /// entries always start at column 0 with the id, so a line scan is exact without spans.
 pub(crate) fn entry_line(text: &str, id: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        line.strip_prefix(id).is_some_and(|rest| rest.trim_start().starts_with('='))
-    }).map(|index| index + 1)
+    text.lines()
+        .position(|line| line.strip_prefix(id).is_some_and(|rest| rest.trim_start().starts_with('=')))
+        .map(|index| index + 1)
 }
 
 #[cfg(test)]

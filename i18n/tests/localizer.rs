@@ -28,10 +28,7 @@ fn formats_in_the_requested_locale_with_local_numbers() {
     let text = i18n.format(&lang("ru"), "notify-points-earned", Some(&args));
     assert!(text.contains("\u{2068}1\u{A0}250\u{2069} баллов"), "{text:?}");
     // A regional tag finds its language.
-    assert_eq!(
-        i18n.format(&lang("ru-RU"), "bot-menu-card", None),
-        i18n.format(&lang("ru"), "bot-menu-card", None)
-    );
+    assert_eq!(i18n.format(&lang("ru-RU"), "bot-menu-card", None), i18n.format(&lang("ru"), "bot-menu-card", None));
 }
 
 #[test]
