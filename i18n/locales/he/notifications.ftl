@@ -31,7 +31,7 @@ notify-stamp-earned = קיבלתם חותמת ב־{ $cafe }! { $stamps } מתו�
 notify-stamp-card-full = הכרטיס מלא, אז הקפה הבא עלינו! הציגו את הכרטיס בקופה.
 notify-reward-unlocked = פתחתם את { $reward }! הציגו את הכרטיס בקופה כדי לקבל.
 notify-reward-redeemed =
-    בתיאבון! { $reward } שלכם.
+    בתיאבון! תיהנו מ־{ $reward }.
     { $balance ->
         [one] נשארה לכם נקודה אחת.
         [two] נשארו לכם שתי נקודות.
@@ -56,10 +56,10 @@ notify-points-expired =
     }
 notify-referral-bonus =
     { $points ->
-        [one] { $friend } ביצע/ה קנייה ראשונה. קיבלתם נקודת בונוס אחת!
-        [two] { $friend } ביצע/ה קנייה ראשונה. קיבלתם שתי נקודות בונוס!
-        [many] { $friend } ביצע/ה קנייה ראשונה. קיבלתם { $points } נקודות בונוס!
-       *[other] { $friend } ביצע/ה קנייה ראשונה. קיבלתם { $points } נקודות בונוס!
+        [one] קנייה ראשונה של { $friend } בזכות ההזמנה שלכם! קיבלתם נקודת בונוס אחת!
+        [two] קנייה ראשונה של { $friend } בזכות ההזמנה שלכם! קיבלתם שתי נקודות בונוס!
+        [many] קנייה ראשונה של { $friend } בזכות ההזמנה שלכם! קיבלתם { $points } נקודות בונוס!
+       *[other] קנייה ראשונה של { $friend } בזכות ההזמנה שלכם! קיבלתם { $points } נקודות בונוס!
     }
 notify-birthday = יום הולדת שמח, { $name }! מתנה קטנה מ־{ $chain } מחכה לכם בכרטיס.
 notify-refund =

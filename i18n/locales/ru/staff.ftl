@@ -52,7 +52,7 @@ staff-cancelled = Отменено, ничего не изменилось.
 staff-shift-required = Сначала откройте смену: каждая продажа и награда записываются в смену.
 staff-shift-open = Открыть смену
 staff-shift-close = Закрыть смену
-staff-shift-opened = Смена открыта в { $cafe }, { $time }.
+staff-shift-opened = Смена открыта в кафе { $cafe }, { $time }.
 staff-shift-closed =
     { $actions ->
         [0] Смена закрыта. За смену не было операций.

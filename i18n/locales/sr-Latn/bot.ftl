@@ -128,9 +128,9 @@ bot-cafe-directions = Kako da stignete
 
 bot-invite =
     { $points ->
-        [one] Pozovite prijatelja u { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poen.
-        [few] Pozovite prijatelja u { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poena.
-       *[other] Pozovite prijatelja u { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poena.
+        [one] Pozovite prijatelja u program vernosti { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poen.
+        [few] Pozovite prijatelja u program vernosti { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poena.
+       *[other] Pozovite prijatelja u program vernosti { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poena.
     }
 bot-invite-link = Vaš link: { $link }
 bot-invite-share = Podeli link

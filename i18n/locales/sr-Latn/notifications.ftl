@@ -49,11 +49,11 @@ notify-points-expired =
     }
 notify-referral-bonus =
     { $points ->
-        [one] { $friend } je obavio/la prvu kupovinu. Dobili ste { $points } bonus poen!
-        [few] { $friend } je obavio/la prvu kupovinu. Dobili ste { $points } bonus poena!
-       *[other] { $friend } je obavio/la prvu kupovinu. Dobili ste { $points } bonus poena!
+        [one] Prva kupovina po vašem pozivu: { $friend }! Dobili ste { $points } bonus poen!
+        [few] Prva kupovina po vašem pozivu: { $friend }! Dobili ste { $points } bonus poena!
+       *[other] Prva kupovina po vašem pozivu: { $friend }! Dobili ste { $points } bonus poena!
     }
-notify-birthday = Srećan rođendan, { $name }! Na vašoj kartici čeka vas mali poklon od { $chain }.
+notify-birthday = Srećan rođendan, { $name }! Na vašoj kartici čeka vas mali poklon. { $chain } vam želi sve najbolje!
 notify-refund =
     { $points ->
         [one] Kupovina u kafiću { $cafe } je vraćena, pa je oduzet { $points } poen.
