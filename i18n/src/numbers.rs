@@ -1,6 +1,6 @@
 //! Numbers and money in a locale's style: `1,234.50` (en, he), `1 234,50` (ru, no-break
 //! space), `1.234,50` (sr). Fluent's own number output has no grouping; the bundles route every
-//! number through [`localize_number_text`] so `{ $points }` reads naturally too.
+//! number through the same code, so `{ $points }` reads naturally too.
 
 use unic_langid::LanguageIdentifier;
 

@@ -117,3 +117,34 @@ fn localizer_is_shareable_across_threads() {
     let texts: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     assert_eq!(texts, ["My card", "Моя карта", "הכרטיס שלי", "Moja kartica"]);
 }
+
+/// A writer that collects log output in memory, for asserting on warnings.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn missing_message_is_logged_as_a_warning() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let i18n = Localizer::embedded().unwrap();
+    let text = tracing::subscriber::with_default(subscriber, || i18n.format(&lang("ru"), "bot-no-such", None));
+    assert_eq!(text, "bot-no-such");
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("WARN") && log.contains("bot-no-such"), "{log}");
+}
