@@ -629,3 +629,350 @@ impl<S: TillStore + ?Sized> TillIdentity<S> {
 fn identified(guest: Guest, staff: Staff, via: LookupMethod, step: Option<TimeStep>) -> TillOutcome {
     TillOutcome::Identified(Box::new(IdentifiedGuest { guest, staff, via, step }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::identity::fake::FakeStore;
+    use crate::identity::secret::{KeyId, SecretKey};
+
+    const CHAIN: ChainId = ChainId(1);
+    const OTHER_CHAIN: ChainId = ChainId(2);
+    const CAFE: CafeId = CafeId(10);
+
+    fn now() -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_010, 0).unwrap()
+    }
+
+    fn keyring() -> SecretKeyring {
+        SecretKeyring::new(KeyId::new("k1").unwrap(), [(KeyId::new("k1").unwrap(), SecretKey::from_bytes([3; 32]))])
+            .unwrap()
+    }
+
+    fn service(store: &Arc<FakeStore>, config: TillConfig) -> TillIdentity<FakeStore> {
+        TillIdentity::new(store.clone(), keyring(), DeepLinkSigner::new(SecretKey::from_bytes([4; 32])), config)
+    }
+
+    struct Scene {
+        store: Arc<FakeStore>,
+        till: TillIdentity<FakeStore>,
+        actor: TillActor,
+        guest: Guest,
+    }
+
+    fn scene() -> Scene {
+        scene_with(TillConfig::default())
+    }
+
+    fn scene_with(config: TillConfig) -> Scene {
+        let store = Arc::new(FakeStore::default());
+        let staff = store.add_staff(CHAIN, Role::Barista, vec![CAFE], None);
+        let guest = store.add_guest(CHAIN, Some("+381601234567"), true);
+        let actor =
+            TillActor { chain: CHAIN, staff: staff.id, cafe: CAFE, terminal: TerminalId::new("pos-1").unwrap() };
+        Scene { till: service(&store, config), store, actor, guest }
+    }
+
+    fn refusal(outcome: &TillOutcome) -> TillRefusal {
+        *outcome.refusal().unwrap_or_else(|| panic!("expected a refusal, got {outcome:?}"))
+    }
+
+    fn guest_id(outcome: &TillOutcome) -> GuestId {
+        outcome.identified().unwrap_or_else(|| panic!("expected a guest, got {outcome:?}")).guest.id
+    }
+
+    async fn code_of(s: &Scene, guest: &Guest, at: DateTime<Utc>) -> TillCode {
+        let sealed = s.store.totp_secret(CHAIN, guest.id).await.unwrap().unwrap();
+        GuestTotp::new(&keyring().open(CHAIN, guest.id, &sealed).unwrap()).code_at(TimeStep::at(at))
+    }
+
+    #[tokio::test]
+    async fn a_scanned_card_opens_the_guest_once() {
+        let s = scene();
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        assert_eq!(card.refresh_at, TimeStep::at(now()).ends_at());
+        let scanned = card.payload.to_string();
+        let outcome = s.till.resolve_scan(&s.actor, &scanned, now()).await.unwrap();
+        let found = outcome.identified().unwrap();
+        assert_eq!(
+            (found.guest.id, found.via, found.step),
+            (s.guest.id, LookupMethod::Scan, Some(TimeStep::at(now())))
+        );
+        // Replay: the same step is refused, by scan or by typing.
+        let again = s.till.resolve_scan(&s.actor, &scanned, now() + Duration::seconds(5)).await.unwrap();
+        assert_eq!(refusal(&again), TillRefusal::CodeAlreadyUsed);
+        let typed = s.till.resolve_typed_code(&s.actor, &card.code.to_string(), None, now()).await.unwrap();
+        assert_eq!(refusal(&typed), TillRefusal::CodeAlreadyUsed);
+        assert!(s.store.events().iter().any(|e| e.kind == SecurityEventKind::ReplayedCode));
+    }
+
+    #[tokio::test]
+    async fn scans_allow_one_step_of_skew_and_call_older_codes_expired() {
+        let s = scene();
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        // The guest's phone is a step behind the till: still fine.
+        let later = now() + Duration::seconds(30);
+        let outcome = s.till.resolve_scan(&s.actor, &card.payload.to_string(), later).await.unwrap();
+        assert_eq!(guest_id(&outcome), s.guest.id);
+        // A screen two steps stale is expired, with the message the till shows.
+        let old_code = code_of(&s, &s.guest, now() - Duration::seconds(60)).await;
+        let stale = CardPayload::new(s.guest.public_id.clone(), old_code).to_string();
+        let outcome = s.till.resolve_scan(&s.actor, &stale, now()).await.unwrap();
+        assert_eq!(refusal(&outcome), TillRefusal::CodeExpired);
+        assert_eq!(refusal(&outcome).to_string(), "Code expired, ask the guest to refresh their card.");
+        // Junk and unknown cards.
+        assert_eq!(refusal(&s.till.resolve_scan(&s.actor, "hello", now()).await.unwrap()), TillRefusal::UnreadableCode);
+        let stranger = CardPayload::new(GuestPublicId::random(), card.code).to_string();
+        assert_eq!(refusal(&s.till.resolve_scan(&s.actor, &stranger, now()).await.unwrap()), TillRefusal::UnknownGuest);
+    }
+
+    use crate::guest::GuestPublicId;
+
+    #[tokio::test]
+    async fn typed_codes_resolve_among_presenting_guests_only() {
+        let s = scene();
+        let absent = s.store.add_guest(CHAIN, None, false);
+        // The absent guest has a secret (opened the card long ago) but is not presenting now.
+        s.till.present_card(CHAIN, &absent, now() - Duration::hours(1)).await.unwrap();
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        let absent_code = code_of(&s, &absent, now()).await;
+        if !absent_code.ct_eq(card.code) {
+            let outcome = s.till.resolve_typed_code(&s.actor, &absent_code.to_string(), None, now()).await.unwrap();
+            assert!(matches!(refusal(&outcome), TillRefusal::WrongCode { failures_left: 4 }), "{outcome:?}");
+        }
+        let typed = format!("{} {}", &card.code.to_string()[..3], &card.code.to_string()[3..]);
+        let outcome = s.till.resolve_typed_code(&s.actor, &typed, None, now()).await.unwrap();
+        assert_eq!(guest_id(&outcome), s.guest.id);
+        assert_eq!(outcome.identified().unwrap().via, LookupMethod::TypedCode);
+    }
+
+    #[tokio::test]
+    async fn a_card_opened_through_one_process_resolves_in_another_once() {
+        let s = scene();
+        let other_process = service(&s.store, TillConfig::default());
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        let outcome = other_process.resolve_typed_code(&s.actor, &card.code.to_string(), None, now()).await.unwrap();
+        assert_eq!(guest_id(&outcome), s.guest.id);
+        // The step is used now, whichever process sees it next.
+        let outcome = s.till.resolve_scan(&s.actor, &card.payload.to_string(), now()).await.unwrap();
+        assert_eq!(refusal(&outcome), TillRefusal::CodeAlreadyUsed);
+    }
+
+    #[tokio::test]
+    async fn a_shared_code_asks_for_the_phone_digits() {
+        let s = scene();
+        let twin = s.store.add_guest(CHAIN, Some("+381609999888"), true);
+        // Give both guests the same secret, so their codes collide as two strangers' sometimes do.
+        let shared = TotpSecret::from_bytes([5; 32]);
+        s.store.put_secret(CHAIN, s.guest.id, keyring().seal(CHAIN, s.guest.id, &shared).unwrap());
+        s.store.put_secret(CHAIN, twin.id, keyring().seal(CHAIN, twin.id, &shared).unwrap());
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        s.till.present_card(CHAIN, &twin, now()).await.unwrap();
+        let code = card.code.to_string();
+
+        let outcome = s.till.resolve_typed_code(&s.actor, &code, None, now()).await.unwrap();
+        assert_eq!(outcome, TillOutcome::NeedsDetail { candidates: 2 });
+        let outcome = s.till.resolve_typed_code(&s.actor, &code, Some("x1"), now()).await.unwrap();
+        assert_eq!(refusal(&outcome), TillRefusal::UnreadableDetail);
+        let outcome = s.till.resolve_typed_code(&s.actor, &code, Some("0000"), now()).await.unwrap();
+        assert_eq!(refusal(&outcome), TillRefusal::DetailMismatch);
+        let outcome = s.till.resolve_typed_code(&s.actor, &code, Some("888"), now()).await.unwrap();
+        assert_eq!(guest_id(&outcome), twin.id);
+        // The twin's step is used; the first guest's is not, and the hint still finds them.
+        let outcome = s.till.resolve_typed_code(&s.actor, &code, Some("4567"), now()).await.unwrap();
+        assert_eq!(guest_id(&outcome), s.guest.id);
+    }
+
+    #[tokio::test]
+    async fn five_wrong_codes_lock_the_staff_member_and_the_terminal() {
+        let s = scene();
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        let wrong = TillCode::from_u32((card.code.value() + 500_000) % 1_000_000).unwrap();
+        let wrong = CardPayload::new(s.guest.public_id.clone(), wrong).to_string();
+        for left in (1..=4).rev() {
+            let outcome = s.till.resolve_scan(&s.actor, &wrong, now()).await.unwrap();
+            assert_eq!(refusal(&outcome), TillRefusal::WrongCode { failures_left: left });
+        }
+        let outcome = s.till.resolve_scan(&s.actor, &wrong, now()).await.unwrap();
+        let until = now() + Duration::minutes(5);
+        assert_eq!(refusal(&outcome), TillRefusal::Locked { until });
+        assert!(refusal(&outcome).to_string().contains("locked until"));
+        // Locked means locked: even the right code is refused, by scan and by typing.
+        let right = card.payload.to_string();
+        assert_eq!(
+            refusal(&s.till.resolve_scan(&s.actor, &right, now()).await.unwrap()),
+            TillRefusal::Locked { until }
+        );
+        let typed = s.till.resolve_typed_code(&s.actor, &card.code.to_string(), None, now()).await.unwrap();
+        assert_eq!(refusal(&typed), TillRefusal::Locked { until });
+        // Another staff member at the same terminal is locked too; the first one elsewhere as well.
+        let colleague = s.store.add_staff(CHAIN, Role::Barista, vec![CAFE], None);
+        let at_same_till = TillActor { staff: colleague.id, ..s.actor.clone() };
+        assert_eq!(
+            refusal(&s.till.resolve_scan(&at_same_till, &right, now()).await.unwrap()),
+            TillRefusal::Locked { until }
+        );
+        let elsewhere = TillActor { terminal: TerminalId::new("pos-2").unwrap(), ..s.actor.clone() };
+        assert_eq!(
+            refusal(&s.till.resolve_scan(&elsewhere, &right, now()).await.unwrap()),
+            TillRefusal::Locked { until }
+        );
+        // The colleague on another terminal is not.
+        let free = TillActor { staff: colleague.id, terminal: TerminalId::new("pos-2").unwrap(), ..s.actor.clone() };
+        assert_eq!(guest_id(&s.till.resolve_scan(&free, &right, now()).await.unwrap()), s.guest.id);
+        // Every wrong code was reported.
+        let wrongs = s.store.events().iter().filter(|e| e.kind == SecurityEventKind::WrongCode).count();
+        assert_eq!(wrongs, 5);
+        // After the lock, code entry opens again.
+        let card = s.till.present_card(CHAIN, &s.guest, until).await.unwrap();
+        let outcome = s.till.resolve_scan(&s.actor, &card.payload.to_string(), until).await.unwrap();
+        assert_eq!(guest_id(&outcome), s.guest.id);
+    }
+
+    #[tokio::test]
+    async fn only_staff_of_the_chain_with_the_role_reach_a_guest() {
+        let s = scene_with(TillConfig { lookup_role: Role::Manager, ..TillConfig::default() });
+        let card = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        let manager = s.store.add_staff(CHAIN, Role::Manager, vec![CafeId(11)], None);
+        let foreign = s.store.add_staff(OTHER_CHAIN, Role::Owner, vec![], None);
+        let cases = [
+            (s.actor.clone(), TillRefusal::RoleTooLow { required: Role::Manager }),
+            (TillActor { staff: manager.id, ..s.actor.clone() }, TillRefusal::NotAtThisCafe),
+            (TillActor { staff: foreign.id, ..s.actor.clone() }, TillRefusal::NotStaff),
+            (TillActor { staff: StaffId(9_999), ..s.actor.clone() }, TillRefusal::NotStaff),
+        ];
+        let reads_before = s.store.guest_reads.load(Ordering::SeqCst);
+        for (actor, expected) in &cases {
+            let payload = card.payload.to_string();
+            let code = card.code.to_string();
+            assert_eq!(refusal(&s.till.resolve_scan(actor, &payload, now()).await.unwrap()), *expected);
+            assert_eq!(refusal(&s.till.resolve_typed_code(actor, &code, None, now()).await.unwrap()), *expected);
+            assert_eq!(refusal(&s.till.lookup_by_phone(actor, "+381601234567", now()).await.unwrap()), *expected);
+        }
+        assert_eq!(s.store.guest_reads.load(Ordering::SeqCst), reads_before, "a refused actor read guest data");
+        assert!(s.store.events().iter().any(|e| e.kind == SecurityEventKind::NotStaff));
+        // The same code still works for someone allowed (nothing was consumed).
+        let manager_here = s.store.add_staff(CHAIN, Role::Manager, vec![CAFE], None);
+        let ok = TillActor { staff: manager_here.id, ..s.actor.clone() };
+        assert_eq!(guest_id(&s.till.resolve_scan(&ok, &card.payload.to_string(), now()).await.unwrap()), s.guest.id);
+    }
+
+    #[tokio::test]
+    async fn phone_lookup_prefers_the_verified_guest() {
+        let s = scene();
+        s.store.add_guest(CHAIN, Some("+381601234567"), false);
+        let outcome = s.till.lookup_by_phone(&s.actor, " +381601234567 ", now()).await.unwrap();
+        assert_eq!((guest_id(&outcome), outcome.identified().unwrap().via), (s.guest.id, LookupMethod::Phone));
+        s.store.add_guest(CHAIN, Some("+381605555555"), false);
+        s.store.add_guest(CHAIN, Some("+381605555555"), false);
+        let outcome = s.till.lookup_by_phone(&s.actor, "+381605555555", now()).await.unwrap();
+        assert_eq!(outcome, TillOutcome::NeedsDetail { candidates: 2 });
+        assert_eq!(
+            refusal(&s.till.lookup_by_phone(&s.actor, "0601234567", now()).await.unwrap()),
+            TillRefusal::InvalidPhone
+        );
+        assert_eq!(
+            refusal(&s.till.lookup_by_phone(&s.actor, "+381600000000", now()).await.unwrap()),
+            TillRefusal::UnknownGuest
+        );
+    }
+
+    #[tokio::test]
+    async fn deep_links_open_the_guest_for_staff_only() {
+        let s = scene();
+        let barista_tg = ChannelIdentity::new("telegram", "5001").unwrap();
+        s.store.add_staff(CHAIN, Role::Barista, vec![CAFE], Some(barista_tg.clone()));
+        let foreign_tg = ChannelIdentity::new("telegram", "5002").unwrap();
+        s.store.add_staff(OTHER_CHAIN, Role::Owner, vec![], Some(foreign_tg.clone()));
+        let guest_tg = ChannelIdentity::new("telegram", "7001").unwrap();
+        let token = s.till.present_card(CHAIN, &s.guest, now()).await.unwrap().staff_link;
+        let token = token.as_str();
+
+        let outcome = s.till.open_deep_link(CHAIN, &barista_tg, token, now()).await.unwrap();
+        assert_eq!((guest_id(&outcome), outcome.identified().unwrap().via), (s.guest.id, LookupMethod::DeepLink));
+
+        let reads_before = s.store.guest_reads.load(Ordering::SeqCst);
+        assert_eq!(
+            refusal(&s.till.open_deep_link(CHAIN, &guest_tg, token, now()).await.unwrap()),
+            TillRefusal::NotStaff
+        );
+        assert_eq!(
+            refusal(&s.till.open_deep_link(CHAIN, &foreign_tg, token, now()).await.unwrap()),
+            TillRefusal::NotStaff
+        );
+        // Another chain's bot gets a link of this chain: refused before any lookup.
+        let outcome = s.till.open_deep_link(OTHER_CHAIN, &foreign_tg, token, now()).await.unwrap();
+        assert_eq!(refusal(&outcome), TillRefusal::LinkInvalid);
+        // Expired, forged and altered links.
+        let late = now() + Duration::minutes(11);
+        assert_eq!(
+            refusal(&s.till.open_deep_link(CHAIN, &barista_tg, token, late).await.unwrap()),
+            TillRefusal::LinkExpired
+        );
+        let forger = DeepLinkSigner::new(SecretKey::from_bytes([66; 32]));
+        let forged = forger.sign(CHAIN, &s.guest.public_id, now()).unwrap();
+        let outcome = s.till.open_deep_link(CHAIN, &barista_tg, forged.as_str(), now()).await.unwrap();
+        assert_eq!(refusal(&outcome), TillRefusal::LinkInvalid);
+        let mut altered = token.to_owned().into_bytes();
+        altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).unwrap();
+        assert_eq!(
+            refusal(&s.till.open_deep_link(CHAIN, &barista_tg, &altered, now()).await.unwrap()),
+            TillRefusal::LinkInvalid
+        );
+        assert_eq!(s.store.guest_reads.load(Ordering::SeqCst), reads_before, "a refused opener read guest data");
+        let kinds: Vec<_> = s.store.events().iter().map(|e| e.kind).collect();
+        assert!(kinds.contains(&SecurityEventKind::ForgedDeepLink) && kinds.contains(&SecurityEventKind::NotStaff));
+    }
+
+    #[tokio::test]
+    async fn a_double_tap_counts_once_across_processes() {
+        let s = scene();
+        let other_process = service(&s.store, TillConfig::default());
+        let earn = TillAction::new("earn").unwrap();
+        let first = s.till.claim_action(&s.actor, earn.clone(), s.guest.id, now()).await.unwrap();
+        assert_eq!(first, ClaimOutcome::Counted);
+        let tap = now() + Duration::milliseconds(800);
+        let second = other_process.claim_action(&s.actor, earn.clone(), s.guest.id, tap).await.unwrap();
+        assert_eq!(second, ClaimOutcome::Repeat { counted_at: now() });
+        // Another action, or after the window, counts.
+        let redeem = TillAction::new("redeem").unwrap();
+        assert_eq!(s.till.claim_action(&s.actor, redeem, s.guest.id, tap).await.unwrap(), ClaimOutcome::Counted);
+        let later = now() + Duration::seconds(3);
+        assert_eq!(s.till.claim_action(&s.actor, earn, s.guest.id, later).await.unwrap(), ClaimOutcome::Counted);
+    }
+
+    #[tokio::test]
+    async fn secrets_are_sealed_in_the_store_and_resealed_after_rotation() {
+        let s = scene();
+        s.till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        let sealed = s.store.totp_secret(CHAIN, s.guest.id).await.unwrap().unwrap();
+        assert_eq!(sealed.key_id().as_str(), "k1");
+        let code_before = code_of(&s, &s.guest, now()).await;
+        // Rotate: k2 becomes current, k1 still opens.
+        let rotated = SecretKeyring::new(
+            KeyId::new("k2").unwrap(),
+            [
+                (KeyId::new("k1").unwrap(), SecretKey::from_bytes([3; 32])),
+                (KeyId::new("k2").unwrap(), SecretKey::generate()),
+            ],
+        )
+        .unwrap();
+        let till = TillIdentity::new(
+            s.store.clone(),
+            rotated,
+            DeepLinkSigner::new(SecretKey::generate()),
+            TillConfig::default(),
+        );
+        let card = till.present_card(CHAIN, &s.guest, now()).await.unwrap();
+        assert!(card.code.ct_eq(code_before), "rotation keeps the secret");
+        let resealed = s.store.totp_secret(CHAIN, s.guest.id).await.unwrap().unwrap();
+        assert_eq!(resealed.key_id().as_str(), "k2");
+        let shown = format!("{till:?}");
+        assert!(shown.contains("k2") && !shown.contains("[3, 3"), "{shown}");
+    }
+}
