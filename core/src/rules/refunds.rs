@@ -163,7 +163,10 @@ pub fn plan_refund(
         }
     };
     let debt = (reverse_points - take_points, reverse_stamps - take_stamps);
-    if reverse_points == 0 && reverse_stamps == 0 {
+    // Nothing to record only when there is nothing to reverse at all; a refund whose share
+    // rounds to zero is still written (as an empty entry) so the amount refunded so far is
+    // known to the next refund of the purchase.
+    if (earned_points == 0 && earned_stamps == 0) || refund.amount_minor == 0 {
         return Ok(RefundPlan {
             entry: None,
             reversed_points: 0,

@@ -269,9 +269,11 @@ impl Window {
     fn review_start(self, at: DateTime<Utc>) -> DateTime<Utc> {
         match self.kind {
             QualificationWindow::CalendarYear => start_of_year(at.with_timezone(&self.tz).year() - 1, self.tz),
-            QualificationWindow::RollingMonths(n) => {
-                at.checked_sub_months(Months::new(n)).unwrap_or(DateTime::<Utc>::MIN_UTC)
-            }
+            // The window is (at - N months, at): activity at its very first instant is the
+            // activity that started the previous window, and must not keep a tier twice.
+            QualificationWindow::RollingMonths(n) => at
+                .checked_sub_months(Months::new(n))
+                .map_or(DateTime::<Utc>::MIN_UTC, |start| start + chrono::Duration::nanoseconds(1)),
             QualificationWindow::Lifetime => DateTime::<Utc>::MIN_UTC,
         }
     }
