@@ -13,6 +13,23 @@
 //!   Hebrew two and many, Serbian few); the default variant counts as `other`;
 //! - ids defined twice in one locale, references to messages or terms the locale lacks, whole
 //!   files missing or extra, and locale directories that are not language tags.
+//!
+//! How the CLI uses it:
+//!
+//! ```
+//! use std::path::Path;
+//!
+//! let dir: Option<&Path> = None; // `regulars i18n check [DIR]`
+//! let report = match dir {
+//!     Some(dir) => regulars_i18n::check_dir(dir),
+//!     None => regulars_i18n::check_embedded(),
+//! };
+//! // One finding per line, then a summary such as `ok: 5 locales (...), 25 files, ...`.
+//! let text = report.to_string();
+//! assert!(text.starts_with("ok: "), "{text}");
+//! let exit_code = if report.is_ok() { 0 } else { 1 };
+//! assert_eq!(exit_code, 0);
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -115,6 +115,8 @@ bot-history-bonus =
 
 bot-promotions-title = Promotions
 bot-promotions-none = No promotions right now. We'll message you as soon as there's something tasty.
+bot-promotion-until = Until { $date }
+bot-invited-by = { $friend } invited you! Join, make your first purchase, and you both get bonus points.
 
 ## Cafes
 

@@ -120,6 +120,22 @@ portal-analytics-member-revenue = Revenue from members
 portal-analytics-average-check = Average check
 portal-analytics-period = Period
 
+## Broadcasts
+
+portal-nav-broadcasts = Broadcasts
+portal-broadcast-new = New broadcast
+portal-broadcast-text = Message
+portal-broadcast-language = Language
+portal-broadcast-second-language = Second language (optional)
+portal-broadcast-bilingual-hint = Guests get both languages in one message, separated by a line.
+portal-broadcast-recipients =
+    { $count ->
+        [one] { $count } recipient
+       *[other] { $count } recipients
+    }
+portal-broadcast-send = Send
+portal-broadcast-sent = Sent.
+
 ## Till (web POS)
 
 portal-pos-title = Till

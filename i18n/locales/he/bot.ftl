@@ -121,6 +121,8 @@ bot-history-bonus =
 
 bot-promotions-title = מבצעים
 bot-promotions-none = אין מבצעים כרגע. נשלח לכם הודעה ברגע שיהיה משהו טעים.
+bot-promotion-until = עד { $date }
+bot-invited-by = קיבלתם הזמנה מ־{ $friend }! הצטרפו, בצעו קנייה ראשונה, ושניכם תקבלו נקודות בונוס.
 
 ## בתי קפה
 

@@ -126,6 +126,24 @@ portal-analytics-member-revenue = הכנסות מחברי מועדון
 portal-analytics-average-check = קנייה ממוצעת
 portal-analytics-period = תקופה
 
+## הודעות תפוצה
+
+portal-nav-broadcasts = הודעות תפוצה
+portal-broadcast-new = הודעת תפוצה חדשה
+portal-broadcast-text = הודעה
+portal-broadcast-language = שפה
+portal-broadcast-second-language = שפה שנייה (לא חובה)
+portal-broadcast-bilingual-hint = האורחים יקבלו את שתי השפות בהודעה אחת, עם קו מפריד ביניהן.
+portal-broadcast-recipients =
+    { $count ->
+        [one] נמען אחד
+        [two] שני נמענים
+        [many] { $count } נמענים
+       *[other] { $count } נמענים
+    }
+portal-broadcast-send = שליחה
+portal-broadcast-sent = נשלח.
+
 ## קופה
 
 portal-pos-title = קופה

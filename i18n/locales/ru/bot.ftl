@@ -120,6 +120,8 @@ bot-history-bonus =
 
 bot-promotions-title = Акции
 bot-promotions-none = Сейчас акций нет. Мы напишем, как только появится что-нибудь вкусное.
+bot-promotion-until = До { $date }
+bot-invited-by = Вас пригласил(а) { $friend }! Присоединяйтесь, сделайте первую покупку — и вы оба получите бонусные баллы.
 
 ## Кафе
 

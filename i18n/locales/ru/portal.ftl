@@ -126,6 +126,24 @@ portal-analytics-member-revenue = Выручка от участников
 portal-analytics-average-check = Средний чек
 portal-analytics-period = Период
 
+## Рассылки
+
+portal-nav-broadcasts = Рассылки
+portal-broadcast-new = Новая рассылка
+portal-broadcast-text = Сообщение
+portal-broadcast-language = Язык
+portal-broadcast-second-language = Второй язык (необязательно)
+portal-broadcast-bilingual-hint = Гости получат оба языка в одном сообщении, разделённые линией.
+portal-broadcast-recipients =
+    { $count ->
+        [one] { $count } получатель
+        [few] { $count } получателя
+        [many] { $count } получателей
+       *[other] { $count } получателя
+    }
+portal-broadcast-send = Отправить
+portal-broadcast-sent = Отправлено.
+
 ## Касса
 
 portal-pos-title = Касса

@@ -114,6 +114,8 @@ bot-history-bonus =
 
 bot-promotions-title = Акције
 bot-promotions-none = Тренутно нема акција. Јавићемо вам чим се појави нешто укусно.
+bot-promotion-until = До { $date }
+bot-invited-by = Позив вам је послао пријатељ: { $friend }! Придружите се, обавите прву куповину и обоје добијате бонус поене.
 
 ## Кафићи
 

@@ -124,6 +124,23 @@ portal-analytics-member-revenue = Промет чланова
 portal-analytics-average-check = Просечан рачун
 portal-analytics-period = Период
 
+## Поруке за све госте
+
+portal-nav-broadcasts = Масовне поруке
+portal-broadcast-new = Нова порука
+portal-broadcast-text = Текст поруке
+portal-broadcast-language = Језик
+portal-broadcast-second-language = Други језик (није обавезно)
+portal-broadcast-bilingual-hint = Гости добијају оба језика у једној поруци, одвојена линијом.
+portal-broadcast-recipients =
+    { $count ->
+        [one] { $count } прималац
+        [few] { $count } примаоца
+       *[other] { $count } прималаца
+    }
+portal-broadcast-send = Пошаљи
+portal-broadcast-sent = Послато.
+
 ## Каса
 
 portal-pos-title = Каса

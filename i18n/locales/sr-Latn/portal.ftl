@@ -123,6 +123,23 @@ portal-analytics-member-revenue = Promet članova
 portal-analytics-average-check = Prosečan račun
 portal-analytics-period = Period
 
+## Poruke za sve goste
+
+portal-nav-broadcasts = Masovne poruke
+portal-broadcast-new = Nova poruka
+portal-broadcast-text = Tekst poruke
+portal-broadcast-language = Jezik
+portal-broadcast-second-language = Drugi jezik (nije obavezno)
+portal-broadcast-bilingual-hint = Gosti dobijaju oba jezika u jednoj poruci, odvojena linijom.
+portal-broadcast-recipients =
+    { $count ->
+        [one] { $count } primalac
+        [few] { $count } primaoca
+       *[other] { $count } primalaca
+    }
+portal-broadcast-send = Pošalji
+portal-broadcast-sent = Poslato.
+
 ## Kasa
 
 portal-pos-title = Kasa
