@@ -114,7 +114,7 @@ bot-history-bonus =
 bot-promotions-title = Akcije
 bot-promotions-none = Trenutno nema akcija. Javićemo vam čim se pojavi nešto ukusno.
 bot-promotion-until = Do { $date }
-bot-invited-by = Poziv vam je poslao prijatelj: { $friend }! Pridružite se, obavite prvu kupovinu i oboje dobijate bonus poene.
+bot-invited-by = { $friend } vas poziva! Pridružite se, obavite prvu kupovinu i oboje dobijate bonus poene.
 
 ## Kafići
 
