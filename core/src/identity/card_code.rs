@@ -187,6 +187,19 @@ mod tests {
         assert_eq!(CardPayload::parse("rg1.0123456789ab.004217\r\n").unwrap(), p);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_card_round_trips(id in "[0-9A-HJKMNP-TV-Z]{12}", code in 0u32..1_000_000) {
+            let p = CardPayload::new(GuestPublicId::parse(&id).unwrap(), TillCode::from_u32(code).unwrap());
+            proptest::prop_assert_eq!(CardPayload::parse(&p.to_string()).unwrap(), p);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,40}") {
+            let _ = CardPayload::parse(&text);
+        }
+    }
+
     #[test]
     fn refuses_what_is_not_a_card() {
         for bad in [

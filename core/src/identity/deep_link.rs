@@ -219,6 +219,22 @@ mod tests {
         assert_eq!(claims, DeepLinkClaims { chain: ChainId(42), guest, expires_at: now() + DEFAULT_TTL });
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_chain_and_guest_round_trip(chain in 1i64..=i64::MAX, id in "[0-9A-HJKMNP-TV-Z]{12}") {
+            let guest = GuestPublicId::parse(&id).unwrap();
+            let token = signer().sign(ChainId(chain), &guest, now()).unwrap();
+            proptest::prop_assert!(token.as_str().len() <= TELEGRAM_START_MAX);
+            let claims = signer().verify(token.as_str(), now()).unwrap();
+            proptest::prop_assert_eq!((claims.chain, claims.guest), (ChainId(chain), guest));
+        }
+
+        #[test]
+        fn arbitrary_payloads_are_refused_without_panicking(text in "[A-Za-z0-9_-]{0,64}") {
+            proptest::prop_assert!(signer().verify(&text, now()).is_err());
+        }
+    }
+
     #[test]
     fn public_ids_pack_into_60_bits() {
         for _ in 0..100 {

@@ -304,6 +304,56 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// The index answers exactly what checking every guest's secret would: the guests
+        /// presenting at `now` whose code for a step within the skew is the typed one.
+        #[test]
+        fn agrees_with_checking_every_guest(
+            seeds in proptest::collection::vec(proptest::prelude::any::<[u8; 32]>(), 1..30),
+            mut opened in proptest::collection::vec(0i64..600, 30),
+            later in 0i64..400,
+            pick in 0usize..30,
+            delta in -2i64..=2,
+            random in 0u32..1_000_000,
+        ) {
+            let base = now();
+            opened.truncate(seeds.len());
+            opened.sort_unstable();
+            let index = PresenceIndex::new();
+            let guests: Vec<(GuestId, GuestTotp, DateTime<Utc>)> = seeds
+                .iter()
+                .zip(&opened)
+                .enumerate()
+                .map(|(i, (seed, at))| {
+                    (GuestId(i64::try_from(i).unwrap() + 1), GuestTotp::new(&TotpSecret::from_bytes(*seed)), base + Duration::seconds(*at))
+                })
+                .collect();
+            for (id, totp, at) in &guests {
+                index.upsert(ChainId(1), *id, totp, *at + DEFAULT_PRESENCE, *at);
+            }
+            let query = base + Duration::seconds(600 + later);
+            let step = TimeStep::at(query);
+            let chosen = &guests[pick % guests.len()].1;
+            for code in [chosen.code_at(step.offset(delta)), TillCode::from_u32(random).unwrap()] {
+                let mut expected: Vec<(GuestId, TimeStep)> = guests
+                    .iter()
+                    .filter(|(_, _, at)| *at + DEFAULT_PRESENCE >= query)
+                    .filter_map(|(id, totp, _)| {
+                        (-1..=1).map(|d| step.offset(d)).find(|s| totp.code_at(*s).ct_eq(code)).map(|s| (*id, s))
+                    })
+                    .collect();
+                expected.sort_unstable();
+                let found = match index.find(ChainId(1), code, query) {
+                    CodeMatches::Nobody | CodeMatches::Expired { .. } => Vec::new(),
+                    CodeMatches::One { guest, step } => vec![(guest, step)],
+                    CodeMatches::Several(all) => all,
+                };
+                proptest::prop_assert_eq!(found, expected);
+            }
+        }
+    }
+
     #[test]
     fn extending_a_presence_adds_codes_and_sweeping_drops_the_gone() {
         let index = PresenceIndex::new();
