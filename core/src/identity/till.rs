@@ -976,3 +976,28 @@ mod tests {
         assert!(shown.contains("k2") && !shown.contains("[3, 3"), "{shown}");
     }
 }
+
+#[cfg(test)]
+mod wiring {
+    use super::*;
+    use crate::store::Store;
+
+    /// The server holds `TillIdentity<dyn Store>` in axum state: it must type-check, and its
+    /// futures must be `Send`.
+    #[test]
+    fn fits_dyn_store_and_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn check(till: &TillIdentity<dyn Store>, actor: &TillActor, who: &ChannelIdentity, guest: &Guest) {
+            let now = Utc::now();
+            assert_send(&till.resolve_scan(actor, "", now));
+            assert_send(&till.resolve_typed_code(actor, "", None, now));
+            assert_send(&till.lookup_by_phone(actor, "", now));
+            assert_send(&till.open_deep_link(actor.chain, who, "", now));
+            assert_send(&till.present_card(actor.chain, guest, now));
+            assert_send(&till.claim_action(actor, TillAction::new("earn").unwrap(), guest.id, now));
+        }
+        let _ = check;
+        fn assert_sync<T: Send + Sync + ?Sized>() {}
+        assert_sync::<TillIdentity<dyn Store>>();
+    }
+}
