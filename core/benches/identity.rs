@@ -8,7 +8,19 @@
 //!
 //! Criterion reports means; the p50/p99/p99.9 lines come from an HDR histogram over many
 //! single calls and are printed to stderr. `cargo bench -p regulars-core --bench identity`
-//! runs in about a minute; `-- --quick` for less.
+//! runs in about a minute once built; `-- --quick` for less.
+//!
+//! Measured on the 2-core development machine (shared with other builds), 2026-11-22:
+//!
+//! | path | p50 | p99 | p99.9 | criterion mean |
+//! | --- | --- | --- | --- | --- |
+//! | typed code, hit, 2,000 presenting of 1,000,000 | 0.22 us | 0.76 us | 1.2 us | 0.17-0.26 us |
+//! | typed code, random digits | 0.33-0.43 us | 0.87-0.95 us | 1.3-1.6 us | 0.37-0.52 us |
+//! | scan verify, valid code | 2.3-2.5 us | 3.2-3.3 us | 22-34 us | 2.4-3.8 us |
+//! | scan verify, wrong code (13 HMACs) | 4.7-5.4 us | 5.5-6.7 us | 39-74 us | 4.9-7.9 us |
+//!
+//! Building the index for 2,000 presences (what a freshly started process does on its first
+//! sync) took 46 ms, about 23 us per presence.
 
 use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};

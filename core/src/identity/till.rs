@@ -433,6 +433,11 @@ impl<S: TillStore + ?Sized> TillIdentity<S> {
 
     /// Opens the guest of a staff deep link received by `chain`'s bot from `opener`.
     ///
+    /// The opener must be staff of `chain` with at least [`TillConfig::lookup_role`]; a link
+    /// carries no cafe, so the cafe check is left to the action that follows (earning needs an
+    /// open shift at a cafe anyway). The token is checked before anything is read, and a
+    /// non-staff opener never reaches the guest.
+    ///
     /// # Errors
     /// Storage errors.
     pub async fn open_deep_link(
