@@ -45,7 +45,7 @@ use crate::rules::rewards::{self, RewardOption};
 use crate::rules::stamps::{CardProgress, card_progress};
 use crate::rules::tiers::{TierStatus, tier_status};
 use crate::rules::{ProgramRules, history};
-use crate::store::Store;
+use crate::store::{CafeRepo, GuestRepo, LedgerRepo, ProgramRepo, PurchaseRepo, Store};
 use crate::wallet::{Balances, Wallet, WalletScope};
 use crate::{Error, ErrorKind, Result};
 
@@ -159,25 +159,39 @@ pub struct Standing {
     pub debt: (i64, i64),
 }
 
-/// The loyalty operations over a store.
-#[derive(Clone, Copy)]
-pub struct Loyalty<'a> {
-    store: &'a dyn Store,
+/// The repositories the loyalty service uses: a narrower view of [`Store`], so tests and
+/// embedders can run it over anything that keeps cafes, programs, guests, wallets and
+/// purchases. Every [`Store`] is one.
+pub trait LoyaltyStore: CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo {}
+
+impl<T: CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo + ?Sized> LoyaltyStore for T {}
+
+/// The loyalty operations over a store (usually `dyn Store`: `Loyalty::new(&*state.store)`).
+pub struct Loyalty<'a, S: ?Sized = dyn Store> {
+    store: &'a S,
 }
 
-impl std::fmt::Debug for Loyalty<'_> {
+impl<S: ?Sized> Clone for Loyalty<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ?Sized> Copy for Loyalty<'_, S> {}
+
+impl<S: ?Sized> std::fmt::Debug for Loyalty<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loyalty").field("backend", &self.store.backend_name()).finish()
+        f.debug_struct("Loyalty").finish_non_exhaustive()
     }
 }
 
 /// How many times a fresh random reward code is tried when one collides.
 const CODE_ATTEMPTS: usize = 5;
 
-impl<'a> Loyalty<'a> {
+impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
     /// The service over `store`.
     #[must_use]
-    pub fn new(store: &'a dyn Store) -> Self {
+    pub fn new(store: &'a S) -> Self {
         Self { store }
     }
 

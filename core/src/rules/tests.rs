@@ -340,30 +340,30 @@ fn validation_names_the_field() {
     type Case = (&'static str, ProgramKind, fn(&mut ProgramRules));
     let cases: Vec<Case> = vec![
         ("rules.tiers[1].threshold", ProgramKind::Points, |r| {
-            r.tiers = vec![tier("Classic", 0, 100), tier("Silver", 0, 100)]
+            r.tiers = vec![tier("Classic", 0, 100), tier("Silver", 0, 100)];
         }),
         ("rules.tiers[0].threshold", ProgramKind::Points, |r| r.tiers = vec![tier("Classic", 10, 100)]),
         ("rules.tiers[1].name", ProgramKind::Points, |r| r.tiers = vec![tier("A", 0, 100), tier("A", 5, 100)]),
         ("rules.tiers[0].multiplier_percent", ProgramKind::Points, |r| r.tiers = vec![tier("A", 0, 90_000)]),
         ("rules.earn.per_minor", ProgramKind::Points, |r| {
-            r.earn = Some(EarnRate { points: 1, per_minor: 0, rounding: Rounding::Down })
+            r.earn = Some(EarnRate { points: 1, per_minor: 0, rounding: Rounding::Down });
         }),
         ("rules.earn.points", ProgramKind::Points, |r| {
-            r.earn = Some(EarnRate { points: -1, per_minor: 5, rounding: Rounding::Down })
+            r.earn = Some(EarnRate { points: -1, per_minor: 5, rounding: Rounding::Down });
         }),
         ("rules.items[0].sku", ProgramKind::Points, |r| {
             r.items =
                 vec![ItemRule { sku: None, category: None, multiplier_percent: 100, exclude: false, per_unit: 0 }];
         }),
         ("rules.windows[0].multiplier_percent", ProgramKind::Points, |r| {
-            r.windows = vec![window("w", &[], None, None, 9_000)]
+            r.windows = vec![window("w", &[], None, None, 9_000)];
         }),
         ("rules.windows[0].name", ProgramKind::Points, |r| r.windows = vec![window(" ", &[], None, None, 100)]),
         ("rules.caps.per_purchase", ProgramKind::Points, |r| {
             r.caps = Caps { per_purchase: Some(-1), per_guest_per_day: None }
         }),
         ("rules.rewards[1].key", ProgramKind::Points, |r| {
-            r.rewards = vec![reward("a", 1, false), reward("a", 2, false)]
+            r.rewards = vec![reward("a", 1, false), reward("a", 2, false)];
         }),
         ("rules.rewards[0].cost", ProgramKind::Points, |r| r.rewards = vec![reward("a", 0, false)]),
         ("rules.rewards[1].tiers[0]", ProgramKind::Points, |r| {
@@ -427,7 +427,7 @@ fn earning_rules_table() {
                     multiplier_percent: 200,
                     exclude: false,
                     per_unit: 0,
-                }]
+                }];
             },
             buy_items("a", 50_000, coffee_and_pastry, at),
             8,
@@ -441,7 +441,7 @@ fn earning_rules_table() {
                     multiplier_percent: 100,
                     exclude: true,
                     per_unit: 0,
-                }]
+                }];
             },
             buy_items("a", 60_000, vec![line("wine", "alcohol", 1, 50_000), line("cap", "coffee", 1, 10_000)], at),
             1,
@@ -455,7 +455,7 @@ fn earning_rules_table() {
                     multiplier_percent: 200,
                     exclude: false,
                     per_unit: 0,
-                }]
+                }];
             },
             // 800 RSD list, 25% off: coffee's share 300 RSD doubled + pastry's 300 RSD.
             buy_items("a", 60_000, vec![line("cap", "coffee", 2, 20_000), line("cake", "pastry", 1, 40_000)], at),
@@ -470,7 +470,7 @@ fn earning_rules_table() {
                     multiplier_percent: 100,
                     exclude: false,
                     per_unit: 3,
-                }]
+                }];
             },
             buy_items("a", 50_000, vec![line("croissant", "pastry", 2, 25_000)], at),
             11,
