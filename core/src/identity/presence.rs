@@ -135,23 +135,40 @@ impl PresenceIndex {
     pub fn upsert(&self, chain: ChainId, guest: GuestId, totp: &GuestTotp, until: DateTime<Utc>, now: DateTime<Utc>) {
         let now_step = TimeStep::at(now).get();
         let last_needed = TimeStep::at(until).get() + SKEW_STEPS;
+        let fresh_first = now_step.saturating_sub(SKEW_STEPS);
+        let start = {
+            let chains = self.chains.read().unwrap_or_else(PoisonError::into_inner);
+            chains
+                .get(&chain)
+                .and_then(|c| c.guests.get(&guest))
+                .map_or(fresh_first, |p| p.first_step + p.codes.len() as u64)
+        };
+        // The HMACs run outside the lock, so a card being opened never stalls typed-code lookups.
+        let computed: Vec<u32> = (start..=last_needed).map(|step| totp.code_at(TimeStep::new(step)).value()).collect();
+
         let mut chains = self.chains.write().unwrap_or_else(PoisonError::into_inner);
         let presence = chains.entry(chain).or_default();
         if presence.swept_step != now_step {
             presence.sweep(now);
         }
         let entry = presence.guests.entry(guest).or_insert_with(|| PresentGuest {
-            first_step: now_step.saturating_sub(SKEW_STEPS),
+            first_step: start,
             codes: Vec::new(),
             until,
         });
         entry.until = entry.until.max(until);
-        let next = entry.first_step + entry.codes.len() as u64;
         let mut added = Vec::new();
-        for step in next..=last_needed {
-            let code = totp.code_at(TimeStep::new(step)).value();
+        let mut next = entry.first_step + entry.codes.len() as u64;
+        while next <= last_needed {
+            // Normally every code comes from `computed`; if a concurrent upsert or sweep moved
+            // the entry in between, the missing steps are computed here instead.
+            let code = next
+                .checked_sub(start)
+                .and_then(|i| computed.get(usize::try_from(i).ok()?).copied())
+                .unwrap_or_else(|| totp.code_at(TimeStep::new(next)).value());
             entry.codes.push(code);
-            added.push((step, code));
+            added.push((next, code));
+            next += 1;
         }
         for key in added {
             presence.by_code.entry(key).or_default().push(guest);
@@ -351,6 +368,42 @@ mod tests {
                 };
                 proptest::prop_assert_eq!(found, expected);
             }
+        }
+    }
+
+    #[test]
+    fn concurrent_openings_and_lookups_stay_consistent() {
+        let index = PresenceIndex::new();
+        let totps: Vec<GuestTotp> = (0..400).map(|_| GuestTotp::new(&TotpSecret::generate())).collect();
+        std::thread::scope(|scope| {
+            for part in totps.chunks(100).enumerate() {
+                let index = &index;
+                scope.spawn(move || {
+                    let (n, chunk) = part;
+                    for (i, totp) in chunk.iter().enumerate() {
+                        let id = GuestId(i64::try_from(n * 100 + i).unwrap() + 1);
+                        // Each guest opens the card twice, as a refreshing Mini App would.
+                        index.upsert(ChainId(1), id, totp, now() + DEFAULT_PRESENCE, now());
+                        index.upsert(ChainId(1), id, totp, now() + DEFAULT_PRESENCE + Duration::seconds(30), now());
+                    }
+                });
+            }
+            scope.spawn(|| {
+                for totp in &totps {
+                    let _ = index.find(ChainId(1), totp.code_at(TimeStep::at(now())), now());
+                }
+            });
+        });
+        assert_eq!(index.len(ChainId(1)), 400);
+        for (i, totp) in totps.iter().enumerate() {
+            let id = GuestId(i64::try_from(i).unwrap() + 1);
+            let found = index.find(ChainId(1), totp.code_at(TimeStep::at(now())), now());
+            let hit = match found {
+                CodeMatches::One { guest, .. } => guest == id,
+                CodeMatches::Several(all) => all.iter().any(|(g, _)| *g == id),
+                _ => false,
+            };
+            assert!(hit, "guest {i} not found");
         }
     }
 
