@@ -2,7 +2,7 @@
 //!
 //! Each operation loads what the pure engine needs (program, cafe timezone, the wallet's
 //! ledger), asks the engine for a plan, and posts the plan's entries. All writes go through
-//! [`LedgerRepo::post_entry`](crate::store::LedgerRepo::post_entry) with keys derived from the
+//! [`LedgerRepo::post_entry`] with keys derived from the
 //! request, so every operation can be retried safely: a webhook delivered twice earns once, a
 //! redemption retried after a timeout hands back the code it already issued.
 //!

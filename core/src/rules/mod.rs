@@ -12,6 +12,77 @@
 //! [`Store`](crate::store::Store). Because the till's preview and the real earn both call
 //! [`calculate`], a preview shows exactly what an earn writes.
 //!
+//! # Keys
+//!
+//! Every key is optional; what a program leaves out does not apply. In TOML (the server's
+//! config file; the same shape is stored per program as JSON):
+//!
+//! ```
+//! # use regulars_core::program::ProgramKind;
+//! # use regulars_core::rules::ProgramRules;
+//! let rules: ProgramRules = toml::from_str(r#"
+//! per_visit = 0                    # points (stamps) per purchase, whatever its size
+//! minimum_spend_minor = 20000      # below 200.00 nothing is earned
+//! cafes = [1, 2]                   # where the program earns; empty = every cafe
+//! timezone = "Europe/Belgrade"     # calendar-year boundaries of tiers; default UTC
+//! refunds = "debt"                 # or "allow_negative"
+//! expiry = { lots_after_months = 12 }   # or { inactivity_months = 6 }
+//!
+//! [earn]                           # points programs: 1 point per 100.00
+//! points = 1
+//! per_minor = 10000
+//! rounding = "down"                # "down" (default), "nearest", "up"; once per purchase
+//!
+//! [[items]]                        # first match wins; by `sku` or by `category`
+//! category = "coffee"
+//! multiplier_percent = 200         # integer percent: 200 doubles
+//! per_unit = 0                     # fixed points (stamps) per unit sold
+//!
+//! [[items]]
+//! category = "alcohol"
+//! exclude = true
+//!
+//! [[windows]]                      # in the purchase cafe's local time
+//! name = "Quiet hours"
+//! days = ["Mon", "Tue", "Wed", "Thu", "Fri"]   # empty = every day
+//! dates = []                       # e.g. ["2026-12-31"]; empty = any date
+//! from = "14:00:00"                # from/to left out = the whole day
+//! to = "17:00:00"
+//! multiplier_percent = 150
+//! bonus = 0                        # flat points (stamps) on top
+//!
+//! [caps]
+//! per_purchase = 500
+//! per_guest_per_day = 1000         # per local calendar day of the cafe
+//!
+//! [qualification]
+//! basis = "points"                 # or "spend" (minor units)
+//! window = "calendar_year"         # "lifetime" (default) or { rolling_months = 12 }
+//! downgrade = "to_qualified"       # or "one_step", "never"
+//!
+//! [[tiers]]                        # ascending; the first has threshold 0
+//! name = "Classic"
+//! threshold = 0
+//!
+//! [[tiers]]
+//! name = "Gold"
+//! threshold = 1500
+//! multiplier_percent = 150
+//!
+//! [[rewards]]
+//! key = "free-coffee"
+//! name = "Free coffee"
+//! cost = 100                       # points, or stamps in a stamp program
+//! tiers = []                       # tier-only rewards name their tiers
+//! cafes = []                       # cafe-only rewards name their cafes
+//! auto_issue = false               # issue as soon as the wallet holds the cost
+//! value_minor = 25000              # what it is worth, shown to guests
+//! valid_days = 30                  # how long its code stays valid
+//! "#)?;
+//! rules.validate_for(ProgramKind::Points)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! | concept | module |
 //! |---|---|
 //! | earning: rate, visits, items, minimum spend, time windows, multipliers, caps | [`earning`] |

@@ -1,7 +1,7 @@
 //! The earn plan: what a purchase earns, as the ledger entries to post.
 //!
 //! [`calculate`] is the one function behind both the till's (and the guest's) preview and the
-//! real earn: [`Loyalty::earn`](crate::loyalty::Loyalty::earn) posts exactly the
+//! real earn: [`Loyalty::record_purchase`](crate::loyalty::Loyalty::record_purchase) posts exactly the
 //! [`Calculation::entries`] that [`Loyalty::preview`](crate::loyalty::Loyalty::preview) shows,
 //! so a preview equals the earn by construction.
 //!
