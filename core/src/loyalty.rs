@@ -394,7 +394,7 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
             reward,
             (-entry.points, -entry.stamps),
             key,
-            entry.cafe_id.filter(|_| !reward.cafes.is_empty()),
+            wallet_row.scope.cafe_id.or(entry.cafe_id.filter(|_| !reward.cafes.is_empty())),
         )
         .await
     }
@@ -485,15 +485,18 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
     ) -> Result<Vec<ProgramRefund>> {
         let purchase = self.store.purchase(chain, command.purchase_id).await?;
         let Some(guest) = purchase.details.guest_id else { return Ok(Vec::new()) };
-        let mut done = Vec::new();
+        let wallets = self.store.wallets_of_guest(chain, guest).await?;
+        // Plan every program first, so a refund refused in one program writes nothing anywhere.
+        let mut plans = Vec::new();
         for program in self.store.list_programs(chain).await? {
             let scope = Self::scope(&program, guest, purchase.details.cafe_id);
-            let Some(wallet) = self.store.wallets_of_guest(chain, guest).await?.into_iter().find(|w| w.scope == scope)
-            else {
-                continue;
-            };
+            let Some(wallet) = wallets.iter().find(|w| w.scope == scope) else { continue };
             let history = self.history(chain, wallet.id).await?;
             let plan = plan_refund(&program, &purchase.details, &command.refund, &history, now)?;
+            plans.push((program.id, wallet, plan));
+        }
+        let mut done = Vec::new();
+        for (program_id, wallet, plan) in plans {
             let outcome = match &plan.entry {
                 Some(entry) => {
                     let ctx = EntryContext {
@@ -507,8 +510,8 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
                 }
                 None => None,
             };
-            self.sync_tier(chain, &wallet, plan.tier_after.name()).await?;
-            done.push(ProgramRefund { program_id: program.id, wallet_id: wallet.id, plan, outcome });
+            self.sync_tier(chain, wallet, plan.tier_after.name()).await?;
+            done.push(ProgramRefund { program_id, wallet_id: wallet.id, plan, outcome });
         }
         Ok(done)
     }

@@ -528,3 +528,20 @@ async fn the_expiry_job_expires_due_lots_once() {
     assert_eq!(loyalty.expire(CHAIN, points, due).await.unwrap().entries, 0);
     assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().balances.points, 0);
 }
+
+#[tokio::test]
+async fn a_refund_larger_than_the_purchase_writes_nothing() {
+    let (store, cafe, _points, _stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
+    let count = store.entry_count();
+    let command = RefundCommand {
+        purchase_id: receipt.purchase.id,
+        refund: RefundRequest { refund_id: "ref-1".into(), amount_minor: 20_001 },
+        actor: Actor::Pos("octopos".into()),
+        shift_id: None,
+    };
+    let err = loyalty.refund(CHAIN, &command, now()).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "amount_minor"), "{err}");
+    assert_eq!(store.entry_count(), count);
+}
