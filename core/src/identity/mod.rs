@@ -18,18 +18,10 @@
 //! [`IdentityRepo`](crate::store::IdentityRepo).
 //!
 //! # Configuration
-//! The server reads these keys and hands them to [`till::TillIdentity::new`]:
-//!
-//! | key | meaning |
-//! | --- | --- |
-//! | `identity.secret_keys.<id>` | base64 of a 32-byte key encrypting TOTP secrets; several ids may be listed |
-//! | `identity.current_secret_key` | the id new secrets are encrypted with; the others only decrypt |
-//! | `identity.deep_link_key` | base64 of a 32-byte HMAC key signing staff deep links |
-//! | `identity.previous_deep_link_keys` | older deep-link keys still accepted while their links live |
-//! | `identity.deep_link_ttl_secs` | how long a staff deep link stays valid (default 600) |
-//! | `identity.presence_secs` | how long a guest who opened their card counts as presenting (default 300) |
-//!
-//! None of these values is ever logged: every key type prints `***` in `Debug`.
+//! The server reads the `[identity]` section into [`config::IdentitySettings`] (its docs list
+//! every key: the secret keyring, the deep-link signing key, the presence window, the lock) and
+//! passes what [`config::IdentitySettings::build`] returns to [`till::TillIdentity::new`]. No
+//! key value is ever logged: every key type prints `***` in `Debug`.
 //!
 //! ```
 //! use regulars_core::identity::card_code::CardPayload;
@@ -47,6 +39,7 @@
 //! ```
 
 pub mod card_code;
+pub mod config;
 pub mod deep_link;
 pub mod double_tap;
 pub mod presence;
