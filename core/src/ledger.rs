@@ -219,7 +219,9 @@ impl NewLedgerEntry {
                 _ => {}
             }
         }
-        if self.points == 0 && self.stamps == 0 {
+        // A refund may change nothing when everything it reverses was already spent: it then
+        // records the debt in its rule snapshot, which later earns pay back.
+        if self.points == 0 && self.stamps == 0 && self.kind != EntryKind::Refund {
             return Err(Error::invalid("points", "an entry must change points or stamps"));
         }
         Ok(())
@@ -330,6 +332,7 @@ mod tests {
         assert!(entry(EntryKind::Redeem, 10).validate().is_err());
         assert!(entry(EntryKind::Adjust, -10).validate().is_ok());
         assert!(entry(EntryKind::Earn, 0).validate().is_err());
+        assert!(entry(EntryKind::Refund, 0).validate().is_ok(), "a refund may only record a debt");
     }
 
     #[test]

@@ -75,6 +75,6 @@ impl NewProgram {
         {
             return Err(Error::invalid("kind.card_size", "must be between 1 and 100"));
         }
-        self.rules.validate()
+        self.rules.validate_for(self.kind)
     }
 }

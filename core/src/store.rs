@@ -9,6 +9,7 @@
 //! All methods are safe to call concurrently from many tasks.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
 
 #[cfg(doc)]
 use crate::Error;
@@ -16,11 +17,17 @@ use crate::Result;
 use crate::chain::{Cafe, Chain, NewCafe, NewChain};
 use crate::event::Event;
 use crate::guest::{ChannelIdentity, Guest, NewGuest};
+use crate::identity::double_tap::{ActionClaim, ClaimOutcome};
+use crate::identity::rate_limit::AttemptSubject;
+use crate::identity::secret::EncryptedSecret;
+use crate::identity::security::SecurityEvent;
+use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
 use crate::page::{Page, PageRequest};
 use crate::program::{NewProgram, Program};
 use crate::purchase::{NewPurchase, Purchase};
+use crate::rules::codes::{RewardCode, RewardCodeStatus};
 use crate::staff::{NewStaff, Shift, Staff};
 use crate::wallet::{Wallet, WalletScope};
 
@@ -148,6 +155,52 @@ pub trait LedgerRepo: Send + Sync {
 
     /// A wallet's entries, newest first.
     async fn ledger_entries(&self, chain: ChainId, wallet: WalletId, page: PageRequest) -> Result<Page<LedgerEntry>>;
+
+    /// Updates the wallet's cached tier (the rules engine derives the tier from the ledger;
+    /// this keeps [`Wallet::tier`] in step for readers that do not run the engine).
+    ///
+    /// # Behaviour
+    /// - Sets `tier` and `updated_at`; balances and the ledger are untouched.
+    /// - An unknown wallet, or one of another chain, gives [`Error::NotFound`].
+    async fn set_wallet_tier(&self, chain: ChainId, wallet: WalletId, tier: Option<String>) -> Result<Wallet>;
+
+    /// Stores a reward code issued by a redemption (the `redeem` entry named by
+    /// `code.ledger_key` was posted first).
+    ///
+    /// # Behaviour
+    /// - Idempotent on `code.ledger_key`: when a code was already stored for that key, returns
+    ///   the stored code unchanged (whatever `code.code` says), so a retried redemption gets the
+    ///   code it was first given. This holds under concurrency.
+    /// - The wallet must belong to the chain ([`Error::NotFound`]).
+    /// - A `code.code` already used by another code of the chain gives [`Error::Conflict`]; the
+    ///   caller retries with a fresh random code.
+    /// - Writes a `reward_code.issued` event in the same transaction.
+    async fn issue_reward_code(&self, chain: ChainId, code: RewardCode) -> Result<RewardCode>;
+
+    /// The reward code with this text (exactly as stored; callers normalise typed input with
+    /// [`RewardCode::normalise`]), or [`Error::NotFound`] (also for another chain's code).
+    async fn reward_code(&self, chain: ChainId, code: &str) -> Result<RewardCode>;
+
+    /// Moves a reward code to its next state, if it is still in state `expected`.
+    ///
+    /// # Behaviour
+    /// - Compare-and-set on the status: stores `next.status`, `next.closed_at`,
+    ///   `next.used_at_cafe` and `next.closed_by` for the code `next.code` only when its stored
+    ///   status is `expected`; otherwise [`Error::Conflict`] and nothing changes. Of many
+    ///   concurrent updates from the same `expected` state exactly one succeeds, which is what
+    ///   makes a code apply exactly once.
+    /// - Other fields of `next` are ignored (a code's reward, cost and wallet never change).
+    /// - An unknown code gives [`Error::NotFound`].
+    /// - Writes a `reward_code.<new status>` event in the same transaction.
+    async fn update_reward_code(
+        &self,
+        chain: ChainId,
+        expected: RewardCodeStatus,
+        next: RewardCode,
+    ) -> Result<RewardCode>;
+
+    /// A wallet's reward codes, newest first (at most the latest 1000).
+    async fn reward_codes_of_wallet(&self, chain: ChainId, wallet: WalletId) -> Result<Vec<RewardCode>>;
 }
 
 /// Purchases from POS sources.
@@ -203,10 +256,136 @@ pub trait EventRepo: Send + Sync {
     async fn events(&self, chain: ChainId, page: PageRequest) -> Result<Page<Event>>;
 }
 
+/// A presence as stored, with the guest's sealed TOTP secret so a server process can compute
+/// the guest's codes without a second query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceRecord {
+    /// The presenting guest.
+    pub guest: GuestId,
+    /// Their sealed TOTP secret.
+    pub secret: EncryptedSecret,
+    /// The end of their presence window.
+    pub presenting_until: DateTime<Utc>,
+    /// When the presence was last recorded or extended.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What identity at the till needs from storage: TOTP secrets, accepted steps, presence,
+/// double-tap claims and security events (see [`crate::identity`]).
+#[async_trait]
+pub trait IdentityRepo: Send + Sync {
+    /// The guest's sealed TOTP secret, or `None` when the guest has none yet.
+    ///
+    /// # Behaviour
+    /// - A guest of another chain, or no guest at all, gives `Ok(None)` as well.
+    async fn totp_secret(&self, chain: ChainId, guest: GuestId) -> Result<Option<EncryptedSecret>>;
+
+    /// Stores `candidate` as the guest's secret unless the guest already has one, and returns
+    /// the secret the guest has afterwards.
+    ///
+    /// # Behaviour
+    /// - Insert-if-absent, atomically: of concurrent calls for one guest (from any number of
+    ///   processes) exactly one candidate is stored and every call returns that one.
+    /// - A guest that is not in the chain gives [`Error::NotFound`].
+    async fn ensure_totp_secret(
+        &self,
+        chain: ChainId,
+        guest: GuestId,
+        candidate: EncryptedSecret,
+    ) -> Result<EncryptedSecret>;
+
+    /// Replaces the guest's sealed secret (resealing under a new key, or a new secret after a
+    /// compromise).
+    ///
+    /// # Behaviour
+    /// - Keeps the last accepted step, so codes already used stay used.
+    /// - A guest without a secret, or not in the chain, gives [`Error::NotFound`].
+    async fn replace_totp_secret(&self, chain: ChainId, guest: GuestId, secret: EncryptedSecret) -> Result<()>;
+
+    /// Marks `step` as used for the guest: compare-and-set on the last accepted step.
+    ///
+    /// # Behaviour
+    /// - Returns `true` and stores `step` when the guest has no accepted step yet or `step` is
+    ///   greater than the stored one; returns `false` and changes nothing otherwise (the same
+    ///   step again, or an older one).
+    /// - Atomic across processes: of concurrent calls with the same step, exactly one returns
+    ///   `true` (e.g. a single `UPDATE ... SET last_step = $step WHERE guest = $g AND
+    ///   (last_step IS NULL OR last_step < $step)`, checking the affected row count).
+    /// - A guest without a secret, or not in the chain, gives [`Error::NotFound`].
+    async fn accept_totp_step(&self, chain: ChainId, guest: GuestId, step: TimeStep) -> Result<bool>;
+
+    /// Records that the guest is presenting their card until `until`.
+    ///
+    /// # Behaviour
+    /// - Upsert per (chain, guest): the stored end becomes the later of the stored one and
+    ///   `until` (a presence never shrinks), and `updated_at` becomes `now`.
+    /// - A guest not in the chain gives [`Error::NotFound`].
+    async fn record_presence(
+        &self,
+        chain: ChainId,
+        guest: GuestId,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Presences of the chain recorded or extended at or after `since` that are still open at
+    /// `now`, with each guest's sealed secret.
+    ///
+    /// # Behaviour
+    /// - Returns every presence with `updated_at >= since` and `presenting_until >= now`,
+    ///   oldest `updated_at` first; guests without a secret are left out.
+    /// - Only the chain's own guests. Needs an index on (chain, `updated_at`): it runs before
+    ///   every typed code and must not scan the chain's guests.
+    async fn presences_changed_since(
+        &self,
+        chain: ChainId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PresenceRecord>>;
+
+    /// The chain's guests whose phone is exactly `phone` (E.164).
+    ///
+    /// # Behaviour
+    /// - Verified phones first, then by creation; an empty list when none match.
+    async fn guests_by_phone(&self, chain: ChainId, phone: &str) -> Result<Vec<Guest>>;
+
+    /// Counts a tap once: the double-tap guard.
+    ///
+    /// # Behaviour
+    /// - For (chain, `claim.staff`, `claim.action`, `claim.guest`), applies
+    ///   [`double_tap::decide`](crate::identity::double_tap::decide) to the stored counted time
+    ///   and `claim.at` atomically: when it says [`ClaimOutcome::Counted`], stores `claim.at` as
+    ///   the new counted time; when it says [`ClaimOutcome::Repeat`], changes nothing.
+    /// - Atomic across processes: of concurrent claims with the same key and times within
+    ///   `window`, exactly one is [`ClaimOutcome::Counted`].
+    /// - Old claims may be purged once older than `window`.
+    async fn claim_action(&self, chain: ChainId, claim: &ActionClaim, window: Duration) -> Result<ClaimOutcome>;
+
+    /// Appends a security event (also for the owner portal's log).
+    ///
+    /// # Behaviour
+    /// - Durable when it returns `Ok`; visible to [`IdentityRepo::failed_code_attempts`] at once.
+    async fn record_security_event(&self, chain: ChainId, event: &SecurityEvent) -> Result<()>;
+
+    /// The times of the chain's failed code attempts by `subject` at or after `since`.
+    ///
+    /// # Behaviour
+    /// - Counts the security events whose kind
+    ///   [`counts_toward_lock`](crate::identity::security::SecurityEventKind::counts_toward_lock)
+    ///   and whose staff (for [`AttemptSubject::Staff`]) or terminal (for
+    ///   [`AttemptSubject::Terminal`]) is the subject; oldest first.
+    async fn failed_code_attempts(
+        &self,
+        chain: ChainId,
+        subject: &AttemptSubject,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>>;
+}
+
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    ChainRepo + CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo + StaffRepo + EventRepo
+    ChainRepo + CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo + StaffRepo + EventRepo + IdentityRepo
 {
     /// Succeeds when the database answers a trivial query; [`Error::Unavailable`] otherwise.
     async fn ping(&self) -> Result<()>;

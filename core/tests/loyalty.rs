@@ -1,0 +1,547 @@
+//! The loyalty service end to end over an in-memory store that follows the `# Behaviour`
+//! contracts of the repository traits it needs (idempotent ledger keys, forbidden overdrafts,
+//! compare-and-set on reward codes).
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use regulars_core::chain::{Cafe, GeoPoint, NewCafe, OpeningHours};
+use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, NewGuest};
+use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, WalletId};
+use regulars_core::ledger::{Actor, LedgerEntry, LedgerOutcome, NewLedgerEntry};
+use regulars_core::loyalty::{Loyalty, PurchaseContext, RedeemRequest, RefundCommand};
+use regulars_core::money::{Currency, Money};
+use regulars_core::page::{Cursor, Page, PageRequest};
+use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
+use regulars_core::purchase::{NewPurchase, Purchase};
+use regulars_core::rules::ProgramRules;
+use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
+use regulars_core::rules::refunds::RefundRequest;
+use regulars_core::store::{CafeRepo, GuestRepo, LedgerRepo, ProgramRepo, PurchaseRepo};
+use regulars_core::wallet::{Balances, Wallet, WalletScope};
+use regulars_core::{Error, ErrorKind, Result};
+
+const CHAIN: ChainId = ChainId(1);
+
+#[derive(Default)]
+struct State {
+    cafes: Vec<Cafe>,
+    programs: Vec<Program>,
+    guests: Vec<Guest>,
+    wallets: Vec<Wallet>,
+    entries: Vec<LedgerEntry>,
+    purchases: Vec<Purchase>,
+    codes: Vec<RewardCode>,
+}
+
+#[derive(Default)]
+struct MemStore(Mutex<State>);
+
+fn refused<T>() -> Result<T> {
+    Err(Error::Internal("not needed by the loyalty tests".into()))
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap()
+}
+
+impl MemStore {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().unwrap()
+    }
+
+    fn add_guest(&self) -> GuestId {
+        let mut s = self.state();
+        let id = GuestId(i64::try_from(s.guests.len()).unwrap() + 1);
+        s.guests.push(Guest {
+            id,
+            chain_id: CHAIN,
+            public_id: GuestPublicId::random(),
+            display_name: None,
+            phone: None,
+            phone_verified: false,
+            language: None,
+            birthday: None,
+            referral_code: format!("ref{}", id.0),
+            consent: Consent::default(),
+            created_at: now(),
+            identities: vec![],
+        });
+        id
+    }
+
+    fn entry_count(&self) -> usize {
+        self.state().entries.len()
+    }
+}
+
+#[async_trait]
+impl CafeRepo for MemStore {
+    async fn create_cafe(&self, chain: ChainId, new: NewCafe) -> Result<Cafe> {
+        new.validate()?;
+        let mut s = self.state();
+        let cafe = Cafe {
+            id: CafeId(i64::try_from(s.cafes.len()).unwrap() + 1),
+            chain_id: chain,
+            name: new.name,
+            address: new.address,
+            location: new.location,
+            timezone: new.timezone,
+            currency: new.currency,
+            opening_hours: new.opening_hours,
+        };
+        s.cafes.push(cafe.clone());
+        Ok(cafe)
+    }
+    async fn cafe(&self, chain: ChainId, id: CafeId) -> Result<Cafe> {
+        self.state()
+            .cafes
+            .iter()
+            .find(|c| c.id == id && c.chain_id == chain)
+            .cloned()
+            .ok_or_else(|| Error::not_found("cafe", id))
+    }
+    async fn list_cafes(&self, _chain: ChainId) -> Result<Vec<Cafe>> {
+        refused()
+    }
+}
+
+#[async_trait]
+impl ProgramRepo for MemStore {
+    async fn create_program(&self, chain: ChainId, new: NewProgram) -> Result<Program> {
+        new.validate()?;
+        let mut s = self.state();
+        let program = Program {
+            id: ProgramId(i64::try_from(s.programs.len()).unwrap() + 1),
+            chain_id: chain,
+            name: new.name,
+            kind: new.kind,
+            scope: new.scope,
+            rules: new.rules,
+        };
+        s.programs.push(program.clone());
+        Ok(program)
+    }
+    async fn program(&self, chain: ChainId, id: ProgramId) -> Result<Program> {
+        self.state()
+            .programs
+            .iter()
+            .find(|p| p.id == id && p.chain_id == chain)
+            .cloned()
+            .ok_or_else(|| Error::not_found("program", id))
+    }
+    async fn list_programs(&self, chain: ChainId) -> Result<Vec<Program>> {
+        Ok(self.state().programs.iter().filter(|p| p.chain_id == chain).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl GuestRepo for MemStore {
+    async fn create_guest(&self, _chain: ChainId, _new: NewGuest) -> Result<Guest> {
+        refused()
+    }
+    async fn guest(&self, _chain: ChainId, _id: GuestId) -> Result<Guest> {
+        refused()
+    }
+    async fn guest_by_public_id(&self, _chain: ChainId, _public_id: &str) -> Result<Guest> {
+        refused()
+    }
+    async fn guest_by_identity(&self, _chain: ChainId, _identity: &ChannelIdentity) -> Result<Guest> {
+        refused()
+    }
+    async fn link_identity(&self, _chain: ChainId, _guest: GuestId, _identity: ChannelIdentity) -> Result<Guest> {
+        refused()
+    }
+    async fn list_guests(&self, chain: ChainId, page: PageRequest) -> Result<Page<Guest>> {
+        let after = page.after.map_or(0, Cursor::key);
+        let rows: Vec<Guest> = self
+            .state()
+            .guests
+            .iter()
+            .filter(|g| g.chain_id == chain && g.id.0 > after)
+            .take(usize::try_from(page.clamped_limit()).unwrap() + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_rows(rows, page.clamped_limit(), |g| g.id.0))
+    }
+    async fn count_guests(&self, _chain: ChainId) -> Result<u64> {
+        refused()
+    }
+}
+
+#[async_trait]
+impl LedgerRepo for MemStore {
+    async fn open_wallet(&self, chain: ChainId, scope: WalletScope) -> Result<Wallet> {
+        let mut s = self.state();
+        if let Some(w) = s.wallets.iter().find(|w| w.scope == scope && w.chain_id == chain) {
+            return Ok(w.clone());
+        }
+        let program = s
+            .programs
+            .iter()
+            .find(|p| p.id == scope.program_id)
+            .ok_or_else(|| Error::not_found("program", scope.program_id))?;
+        if (program.scope == ProgramScope::Cafe) != scope.cafe_id.is_some() {
+            return Err(Error::invalid("cafe_id", "does not match the program's scope"));
+        }
+        let wallet = Wallet {
+            id: WalletId(i64::try_from(s.wallets.len()).unwrap() + 1),
+            chain_id: chain,
+            scope,
+            balances: Balances::default(),
+            tier: None,
+            updated_at: now(),
+        };
+        s.wallets.push(wallet.clone());
+        Ok(wallet)
+    }
+    async fn wallet(&self, chain: ChainId, id: WalletId) -> Result<Wallet> {
+        self.state()
+            .wallets
+            .iter()
+            .find(|w| w.id == id && w.chain_id == chain)
+            .cloned()
+            .ok_or_else(|| Error::not_found("wallet", id))
+    }
+    async fn wallets_of_guest(&self, chain: ChainId, guest: GuestId) -> Result<Vec<Wallet>> {
+        Ok(self.state().wallets.iter().filter(|w| w.chain_id == chain && w.scope.guest_id == guest).cloned().collect())
+    }
+    async fn post_entry(&self, chain: ChainId, entry: NewLedgerEntry) -> Result<LedgerOutcome> {
+        entry.validate()?;
+        let mut s = self.state();
+        if let Some(e) = s.entries.iter().find(|e| e.idempotency_key == entry.idempotency_key) {
+            return if entry.matches(e) {
+                Ok(LedgerOutcome { entry: e.clone(), replayed: true })
+            } else {
+                Err(Error::Conflict("idempotency key reused".into()))
+            };
+        }
+        let wallet = s
+            .wallets
+            .iter_mut()
+            .find(|w| w.id == entry.wallet_id)
+            .ok_or_else(|| Error::not_found("wallet", entry.wallet_id))?;
+        let after = entry.apply_to(wallet.balances)?;
+        wallet.balances = after;
+        let written = LedgerEntry {
+            id: LedgerEntryId(i64::try_from(s.entries.len()).unwrap() + 1),
+            chain_id: chain,
+            wallet_id: entry.wallet_id,
+            kind: entry.kind,
+            points: entry.points,
+            stamps: entry.stamps,
+            balances_after: after,
+            idempotency_key: entry.idempotency_key,
+            actor: entry.actor,
+            cafe_id: entry.cafe_id,
+            shift_id: entry.shift_id,
+            purchase_id: entry.purchase_id,
+            reason: entry.reason,
+            rule_snapshot: entry.rule_snapshot,
+            created_at: Utc::now(),
+        };
+        s.entries.push(written.clone());
+        Ok(LedgerOutcome { entry: written, replayed: false })
+    }
+    async fn ledger_entries(&self, _chain: ChainId, wallet: WalletId, page: PageRequest) -> Result<Page<LedgerEntry>> {
+        let before = page.after.map_or(i64::MAX, Cursor::key);
+        let rows: Vec<LedgerEntry> = self
+            .state()
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| e.wallet_id == wallet && e.id.0 < before)
+            .take(usize::try_from(page.clamped_limit()).unwrap() + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_rows(rows, page.clamped_limit(), |e| e.id.0))
+    }
+    async fn set_wallet_tier(&self, chain: ChainId, wallet: WalletId, tier: Option<String>) -> Result<Wallet> {
+        let mut s = self.state();
+        let w = s
+            .wallets
+            .iter_mut()
+            .find(|w| w.id == wallet && w.chain_id == chain)
+            .ok_or_else(|| Error::not_found("wallet", wallet))?;
+        w.tier = tier;
+        Ok(w.clone())
+    }
+    async fn issue_reward_code(&self, _chain: ChainId, code: RewardCode) -> Result<RewardCode> {
+        let mut s = self.state();
+        if let Some(c) = s.codes.iter().find(|c| c.ledger_key == code.ledger_key) {
+            return Ok(c.clone());
+        }
+        if s.codes.iter().any(|c| c.code == code.code) {
+            return Err(Error::Conflict("code taken".into()));
+        }
+        s.codes.push(code.clone());
+        Ok(code)
+    }
+    async fn reward_code(&self, _chain: ChainId, code: &str) -> Result<RewardCode> {
+        self.state().codes.iter().find(|c| c.code == code).cloned().ok_or_else(|| Error::not_found("reward code", code))
+    }
+    async fn update_reward_code(
+        &self,
+        _chain: ChainId,
+        expected: RewardCodeStatus,
+        next: RewardCode,
+    ) -> Result<RewardCode> {
+        let mut s = self.state();
+        let stored = s
+            .codes
+            .iter_mut()
+            .find(|c| c.code == next.code)
+            .ok_or_else(|| Error::not_found("reward code", &next.code))?;
+        if stored.status != expected {
+            return Err(Error::Conflict(format!("code is {}", stored.status)));
+        }
+        stored.status = next.status;
+        stored.closed_at = next.closed_at;
+        stored.used_at_cafe = next.used_at_cafe;
+        stored.closed_by = next.closed_by;
+        Ok(stored.clone())
+    }
+    async fn reward_codes_of_wallet(&self, _chain: ChainId, wallet: WalletId) -> Result<Vec<RewardCode>> {
+        Ok(self.state().codes.iter().rev().filter(|c| c.wallet_id == wallet).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl PurchaseRepo for MemStore {
+    async fn record_purchase(&self, chain: ChainId, new: NewPurchase) -> Result<(Purchase, bool)> {
+        new.validate()?;
+        let mut s = self.state();
+        if let Some(p) =
+            s.purchases.iter().find(|p| p.details.source == new.source && p.details.external_id == new.external_id)
+        {
+            return Ok((p.clone(), true));
+        }
+        let purchase = Purchase {
+            id: PurchaseId(i64::try_from(s.purchases.len()).unwrap() + 1),
+            chain_id: chain,
+            details: new,
+            recorded_at: now(),
+        };
+        s.purchases.push(purchase.clone());
+        Ok((purchase, false))
+    }
+    async fn purchase(&self, chain: ChainId, id: PurchaseId) -> Result<Purchase> {
+        self.state()
+            .purchases
+            .iter()
+            .find(|p| p.id == id && p.chain_id == chain)
+            .cloned()
+            .ok_or_else(|| Error::not_found("purchase", id))
+    }
+}
+
+/// A chain with one Belgrade cafe, a chain-wide points program and a per-cafe stamp card.
+async fn setup() -> (MemStore, CafeId, ProgramId, ProgramId, GuestId) {
+    let store = MemStore::default();
+    let cafe = store
+        .create_cafe(
+            CHAIN,
+            NewCafe {
+                name: "Dorćol".into(),
+                address: "Cara Dušana 1".into(),
+                location: GeoPoint { lat: 44.82, lon: 20.46 },
+                timezone: chrono_tz::Europe::Belgrade,
+                currency: Currency::new("RSD").unwrap(),
+                opening_hours: OpeningHours::daily(NaiveTime::MIN, NaiveTime::MIN),
+            },
+        )
+        .await
+        .unwrap();
+    let points: ProgramRules = serde_json::from_value(serde_json::json!({
+        "earn": {"points": 1, "per_minor": 100},
+        "tiers": [{"name": "Classic", "threshold": 0}, {"name": "Silver", "threshold": 500}],
+        "rewards": [{"key": "free-coffee", "name": "Free coffee", "cost": 300, "valid_days": 30}],
+        "expiry": {"lots_after_months": 12}
+    }))
+    .unwrap();
+    let points = store
+        .create_program(
+            CHAIN,
+            NewProgram { name: "Points".into(), kind: ProgramKind::Points, scope: ProgramScope::Chain, rules: points },
+        )
+        .await
+        .unwrap();
+    let stamps: ProgramRules = serde_json::from_value(serde_json::json!({
+        "per_visit": 1,
+        "rewards": [{"key": "card-coffee", "name": "Seventh coffee", "cost": 7, "auto_issue": true}]
+    }))
+    .unwrap();
+    let stamps = store
+        .create_program(
+            CHAIN,
+            NewProgram {
+                name: "Card".into(),
+                kind: ProgramKind::Stamps { card_size: 7 },
+                scope: ProgramScope::Cafe,
+                rules: stamps,
+            },
+        )
+        .await
+        .unwrap();
+    let guest = store.add_guest();
+    (store, cafe.id, points.id, stamps.id, guest)
+}
+
+fn purchase(cafe: CafeId, guest: GuestId, receipt: &str, total: i64, hour: u32) -> NewPurchase {
+    NewPurchase {
+        cafe_id: cafe,
+        source: "octopos".into(),
+        external_id: receipt.into(),
+        guest_id: Some(guest),
+        total: Money::new(total, Currency::new("RSD").unwrap()),
+        items: vec![],
+        occurred_at: Utc.with_ymd_and_hms(2026, 11, 2, hour, 0, 0).unwrap(),
+    }
+}
+
+fn pos() -> PurchaseContext {
+    PurchaseContext { actor: Actor::Pos("octopos".into()), shift_id: None, promotions: vec![] }
+}
+
+#[tokio::test]
+async fn a_purchase_earns_in_every_program_once_and_preview_matches() {
+    let (store, cafe, points, stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    let new = purchase(cafe, guest, "r-1", 60_000, 9);
+    let preview = loyalty.preview(CHAIN, points, &new, &[]).await.unwrap();
+    assert_eq!(store.entry_count(), 0, "a preview writes nothing");
+
+    let receipt = loyalty.record_purchase(CHAIN, new.clone(), &pos()).await.unwrap();
+    assert!(!receipt.duplicate);
+    assert_eq!(receipt.earned.len(), 2);
+    let earned_points = receipt.earned.iter().find(|e| e.program_id == points).unwrap();
+    assert_eq!(earned_points.calculation.entries, preview.entries, "preview equals earn");
+    assert_eq!(earned_points.calculation.points, 600);
+    let wallet = store.wallet(CHAIN, earned_points.wallet_id).await.unwrap();
+    assert_eq!((wallet.balances.points, wallet.tier.as_deref()), (600, Some("Silver")), "the tier cache follows");
+    let card = receipt.earned.iter().find(|e| e.program_id == stamps).unwrap();
+    assert_eq!(store.wallet(CHAIN, card.wallet_id).await.unwrap().scope.cafe_id, Some(cafe));
+
+    let count = store.entry_count();
+    let again = loyalty.record_purchase(CHAIN, new, &pos()).await.unwrap();
+    assert!(again.duplicate);
+    assert!(again.earned.iter().all(|e| e.calculation.replayed && e.outcomes.iter().all(|o| o.replayed)));
+    assert_eq!(store.entry_count(), count, "a webhook delivered twice earns once");
+}
+
+#[tokio::test]
+async fn the_seventh_stamp_issues_a_code_the_till_applies_once() {
+    let (store, cafe, _points, stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    let mut codes = Vec::new();
+    for i in 0..7 {
+        let receipt = loyalty
+            .record_purchase(CHAIN, purchase(cafe, guest, &format!("s{i}"), 30_000, 8 + i), &pos())
+            .await
+            .unwrap();
+        codes.extend(receipt.earned.into_iter().filter(|e| e.program_id == stamps).flat_map(|e| e.codes));
+    }
+    assert_eq!(codes.len(), 1);
+    let code = &codes[0];
+    assert_eq!((code.reward_key.as_str(), code.cafe_id, code.cost_stamps), ("card-coffee", Some(cafe), 7));
+    let staff = Actor::Staff(regulars_core::ids::StaffId(1));
+    let used = loyalty.apply_code(CHAIN, &code.code.to_lowercase(), cafe, staff.clone(), now()).await.unwrap();
+    assert_eq!(used.status, RewardCodeStatus::Used);
+    let twice = loyalty.apply_code(CHAIN, &code.code, cafe, staff, now()).await.unwrap_err();
+    assert_eq!(twice.kind(), ErrorKind::Conflict);
+}
+
+#[tokio::test]
+async fn redeem_charges_once_and_cancel_gives_back() {
+    let (store, cafe, points, _stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 40_000, 9), &pos()).await.unwrap();
+    let wallet = receipt.earned.iter().find(|e| e.program_id == points).unwrap().wallet_id;
+    let request = RedeemRequest {
+        wallet_id: wallet,
+        reward_key: "free-coffee".into(),
+        cafe_id: Some(cafe),
+        request_key: "tg:callback:42".into(),
+        actor: Actor::System("bot".into()),
+        shift_id: None,
+    };
+    let code = loyalty.redeem(CHAIN, &request, now()).await.unwrap();
+    assert_eq!(code.expires_at.map(|e| (e - code.issued_at).num_days()), Some(30));
+    let retried = loyalty.redeem(CHAIN, &request, now()).await.unwrap();
+    assert_eq!(retried.code, code.code, "a retried redemption hands back the same code");
+    assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().balances.points, 100, "charged once");
+
+    let other = RedeemRequest { request_key: "tg:callback:43".into(), ..request };
+    assert_eq!(loyalty.redeem(CHAIN, &other, now()).await.unwrap_err().kind(), ErrorKind::InsufficientBalance);
+
+    let cancelled = loyalty.cancel_code(CHAIN, &code.code, Actor::System("bot".into()), now()).await.unwrap();
+    assert_eq!(cancelled.status, RewardCodeStatus::Cancelled);
+    assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().balances.points, 400);
+    // Cancelling again completes nothing twice.
+    loyalty.cancel_code(CHAIN, &code.code, Actor::System("bot".into()), now()).await.unwrap();
+    assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().balances.points, 400);
+    let applied = loyalty.apply_code(CHAIN, &code.code, cafe, Actor::System("till".into()), now()).await.unwrap_err();
+    assert_eq!(applied.kind(), ErrorKind::Conflict);
+}
+
+#[tokio::test]
+async fn a_refund_reverses_the_earn_and_the_tier() {
+    let (store, cafe, points, _stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
+    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-2", 40_000, 10), &pos()).await.unwrap();
+    let wallet = receipt.earned.iter().find(|e| e.program_id == points).unwrap().wallet_id;
+    assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().tier.as_deref(), Some("Silver"));
+    let command = RefundCommand {
+        purchase_id: receipt.purchase.id,
+        refund: RefundRequest { refund_id: "ref-1".into(), amount_minor: 40_000 },
+        actor: Actor::Pos("octopos".into()),
+        shift_id: None,
+    };
+    let done = loyalty.refund(CHAIN, &command, now()).await.unwrap();
+    assert_eq!(done.len(), 2, "both programs reversed");
+    let after = store.wallet(CHAIN, wallet).await.unwrap();
+    assert_eq!(
+        (after.balances.points, after.balances.lifetime_points, after.tier.as_deref()),
+        (200, 200, Some("Classic"))
+    );
+    let standing = loyalty.standing(CHAIN, wallet, Some(cafe), now()).await.unwrap();
+    assert_eq!(standing.balances, after.balances, "the cached balances agree with the ledger");
+    assert_eq!(standing.tier.next.map(|n| n.missing), Some(300));
+    assert_eq!(standing.catalogue[0].missing, 100);
+}
+
+#[tokio::test]
+async fn the_expiry_job_expires_due_lots_once() {
+    let (store, cafe, points, _stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
+    let wallet = receipt.earned.iter().find(|e| e.program_id == points).unwrap().wallet_id;
+    let standing = loyalty.standing(CHAIN, wallet, None, now()).await.unwrap();
+    let due = standing.expiring[0].at;
+    assert_eq!(due, Utc.with_ymd_and_hms(2027, 11, 2, 9, 0, 0).unwrap());
+    let early = loyalty.expire(CHAIN, points, due - chrono::Duration::seconds(1)).await.unwrap();
+    assert_eq!((early.wallets, early.entries), (1, 0));
+    let run = loyalty.expire(CHAIN, points, due).await.unwrap();
+    assert_eq!((run.entries, run.points), (1, 200));
+    assert_eq!(loyalty.expire(CHAIN, points, due).await.unwrap().entries, 0);
+    assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().balances.points, 0);
+}
+
+#[tokio::test]
+async fn a_refund_larger_than_the_purchase_writes_nothing() {
+    let (store, cafe, _points, _stamps, guest) = setup().await;
+    let loyalty = Loyalty::new(&store);
+    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
+    let count = store.entry_count();
+    let command = RefundCommand {
+        purchase_id: receipt.purchase.id,
+        refund: RefundRequest { refund_id: "ref-1".into(), amount_minor: 20_001 },
+        actor: Actor::Pos("octopos".into()),
+        shift_id: None,
+    };
+    let err = loyalty.refund(CHAIN, &command, now()).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "amount_minor"), "{err}");
+    assert_eq!(store.entry_count(), count);
+}

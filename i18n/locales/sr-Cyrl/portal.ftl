@@ -1,0 +1,158 @@
+# GENERATED from sr-Latn/portal.ftl by i18n/scripts/sr-latn-to-cyrl.py; edit sr-Latn instead.
+# Портал за власнике и веб-каса.
+
+portal-app-name = Regulars
+portal-sign-in = Пријава
+portal-sign-out = Одјава
+portal-email = Имејл
+portal-password = Лозинка
+portal-search = Претрага
+portal-save = Сачувај
+portal-cancel = Откажи
+portal-add = Додај
+portal-edit = Измени
+portal-delete = Обриши
+portal-back = Назад
+portal-saved = Сачувано.
+portal-empty = Овде још нема ничега.
+portal-page = Страна { $page } од { $pages }
+portal-loading = Учитава се…
+
+## Навигација
+
+portal-nav-dashboard = Преглед
+portal-nav-guests = Гости
+portal-nav-cafes = Кафићи
+portal-nav-programs = Програми
+portal-nav-staff = Особље
+portal-nav-shifts = Смене
+portal-nav-events = Дневник догађаја
+portal-nav-analytics = Аналитика
+portal-nav-settings = Подешавања
+portal-nav-pos = Каса
+
+## Гости
+
+portal-guests-title = Гости
+portal-guests-count =
+    { $count ->
+        [one] { $count } гост
+        [few] { $count } госта
+       *[other] { $count } гостију
+    }
+portal-guest-name = Име
+portal-guest-phone = Телефон
+portal-guest-tier = Ниво
+portal-guest-balance = Стање
+portal-guest-last-visit = Последња посета
+portal-guest-joined = Члан од
+portal-guest-language = Језик
+portal-guest-channels = Апликације
+portal-guest-adjust = Исправи стање
+portal-guest-adjust-reason = Разлог (гост га види у историји)
+
+## Кафићи
+
+portal-cafes-title = Кафићи
+portal-cafe-name = Назив
+portal-cafe-address = Адреса
+portal-cafe-timezone = Временска зона
+portal-cafe-currency = Валута
+portal-cafe-hours = Радно време
+portal-cafe-closed = Затворено
+
+## Програми
+
+portal-programs-title = Програми верности
+portal-program-kind = Врста
+portal-program-kind-points = Поени
+portal-program-kind-stamps = Печати
+portal-program-scope = Важи у
+portal-program-scope-chain = Свим кафићима
+portal-program-scope-cafe = Једном кафићу
+portal-program-rules = Правила сакупљања
+portal-program-tiers = Нивои
+portal-program-rewards = Награде
+portal-program-expiry = Поени истичу после
+portal-program-expiry-days =
+    { $days ->
+        [one] { $days } дан
+        [few] { $days } дана
+       *[other] { $days } дана
+    }
+
+## Особље и смене
+
+portal-staff-title = Особље
+portal-staff-role = Улога
+portal-role-owner = Власник
+portal-role-manager = Менаџер
+portal-role-barista = Бариста
+portal-staff-invite = Позови запосленог
+portal-shifts-title = Смене
+portal-shift-open = Отворена
+portal-shift-closed = Затворена
+portal-shift-opened-by = Отворио/la
+portal-shift-opened-at = Отворена
+portal-shift-closed-at = Затворена
+portal-shift-actions =
+    { $count ->
+        [one] { $count } операција
+        [few] { $count } операције
+       *[other] { $count } операција
+    }
+
+## Дневник догађаја
+
+portal-events-title = Дневник догађаја
+portal-event-time = Време
+portal-event-actor = Ко
+portal-event-action = Шта
+portal-event-guest = Гост
+portal-event-cafe = Кафић
+
+## Аналитика
+
+portal-analytics-title = Аналитика
+portal-analytics-active-guests = Активни гости
+portal-analytics-new-guests = Нови гости
+portal-analytics-visits = Посете
+portal-analytics-repeat-rate = Вратили су се
+portal-analytics-points-issued = Додељени поени
+portal-analytics-points-redeemed = Искоришћени поени
+portal-analytics-member-revenue = Промет чланова
+portal-analytics-average-check = Просечан рачун
+portal-analytics-period = Период
+
+## Поруке за све госте
+
+portal-nav-broadcasts = Масовне поруке
+portal-broadcast-new = Нова порука
+portal-broadcast-text = Текст поруке
+portal-broadcast-language = Језик
+portal-broadcast-second-language = Други језик (није обавезно)
+portal-broadcast-bilingual-hint = Гости добијају оба језика у једној поруци, одвојена линијом.
+portal-broadcast-recipients =
+    { $count ->
+        [one] { $count } прималац
+        [few] { $count } примаоца
+       *[other] { $count } прималаца
+    }
+portal-broadcast-send = Пошаљи
+portal-broadcast-sent = Послато.
+
+## Каса
+
+portal-pos-title = Каса
+portal-pos-scan = Скенирајте гостов ко̂д
+portal-pos-code = Ко̂д од 6 цифара
+portal-pos-amount = Износ куповине
+portal-pos-add = Додај куповину
+
+## Грешке
+
+portal-error-not-found = Ова страница не постоји.
+portal-error-forbidden = Немате приступ овој страници.
+portal-error-session-expired = Сесија је истекла. Пријавите се поново.
+portal-error-save-failed = Чување није успело. Проверите поља означена црвеном и покушајте поново.
+portal-error-sign-in = Погрешан имејл или лозинка.

@@ -1,0 +1,157 @@
+# Portal za vlasnike i veb-kasa.
+
+portal-app-name = Regulars
+portal-sign-in = Prijava
+portal-sign-out = Odjava
+portal-email = Imejl
+portal-password = Lozinka
+portal-search = Pretraga
+portal-save = Sačuvaj
+portal-cancel = Otkaži
+portal-add = Dodaj
+portal-edit = Izmeni
+portal-delete = Obriši
+portal-back = Nazad
+portal-saved = Sačuvano.
+portal-empty = Ovde još nema ničega.
+portal-page = Strana { $page } od { $pages }
+portal-loading = Učitava se…
+
+## Navigacija
+
+portal-nav-dashboard = Pregled
+portal-nav-guests = Gosti
+portal-nav-cafes = Kafići
+portal-nav-programs = Programi
+portal-nav-staff = Osoblje
+portal-nav-shifts = Smene
+portal-nav-events = Dnevnik događaja
+portal-nav-analytics = Analitika
+portal-nav-settings = Podešavanja
+portal-nav-pos = Kasa
+
+## Gosti
+
+portal-guests-title = Gosti
+portal-guests-count =
+    { $count ->
+        [one] { $count } gost
+        [few] { $count } gosta
+       *[other] { $count } gostiju
+    }
+portal-guest-name = Ime
+portal-guest-phone = Telefon
+portal-guest-tier = Nivo
+portal-guest-balance = Stanje
+portal-guest-last-visit = Poslednja poseta
+portal-guest-joined = Član od
+portal-guest-language = Jezik
+portal-guest-channels = Aplikacije
+portal-guest-adjust = Ispravi stanje
+portal-guest-adjust-reason = Razlog (gost ga vidi u istoriji)
+
+## Kafići
+
+portal-cafes-title = Kafići
+portal-cafe-name = Naziv
+portal-cafe-address = Adresa
+portal-cafe-timezone = Vremenska zona
+portal-cafe-currency = Valuta
+portal-cafe-hours = Radno vreme
+portal-cafe-closed = Zatvoreno
+
+## Programi
+
+portal-programs-title = Programi vernosti
+portal-program-kind = Vrsta
+portal-program-kind-points = Poeni
+portal-program-kind-stamps = Pečati
+portal-program-scope = Važi u
+portal-program-scope-chain = Svim kafićima
+portal-program-scope-cafe = Jednom kafiću
+portal-program-rules = Pravila sakupljanja
+portal-program-tiers = Nivoi
+portal-program-rewards = Nagrade
+portal-program-expiry = Poeni ističu posle
+portal-program-expiry-days =
+    { $days ->
+        [one] { $days } dan
+        [few] { $days } dana
+       *[other] { $days } dana
+    }
+
+## Osoblje i smene
+
+portal-staff-title = Osoblje
+portal-staff-role = Uloga
+portal-role-owner = Vlasnik
+portal-role-manager = Menadžer
+portal-role-barista = Barista
+portal-staff-invite = Pozovi zaposlenog
+portal-shifts-title = Smene
+portal-shift-open = Otvorena
+portal-shift-closed = Zatvorena
+portal-shift-opened-by = Otvorio/la
+portal-shift-opened-at = Otvorena
+portal-shift-closed-at = Zatvorena
+portal-shift-actions =
+    { $count ->
+        [one] { $count } operacija
+        [few] { $count } operacije
+       *[other] { $count } operacija
+    }
+
+## Dnevnik događaja
+
+portal-events-title = Dnevnik događaja
+portal-event-time = Vreme
+portal-event-actor = Ko
+portal-event-action = Šta
+portal-event-guest = Gost
+portal-event-cafe = Kafić
+
+## Analitika
+
+portal-analytics-title = Analitika
+portal-analytics-active-guests = Aktivni gosti
+portal-analytics-new-guests = Novi gosti
+portal-analytics-visits = Posete
+portal-analytics-repeat-rate = Vratili su se
+portal-analytics-points-issued = Dodeljeni poeni
+portal-analytics-points-redeemed = Iskorišćeni poeni
+portal-analytics-member-revenue = Promet članova
+portal-analytics-average-check = Prosečan račun
+portal-analytics-period = Period
+
+## Poruke za sve goste
+
+portal-nav-broadcasts = Masovne poruke
+portal-broadcast-new = Nova poruka
+portal-broadcast-text = Tekst poruke
+portal-broadcast-language = Jezik
+portal-broadcast-second-language = Drugi jezik (nije obavezno)
+portal-broadcast-bilingual-hint = Gosti dobijaju oba jezika u jednoj poruci, odvojena linijom.
+portal-broadcast-recipients =
+    { $count ->
+        [one] { $count } primalac
+        [few] { $count } primaoca
+       *[other] { $count } primalaca
+    }
+portal-broadcast-send = Pošalji
+portal-broadcast-sent = Poslato.
+
+## Kasa
+
+portal-pos-title = Kasa
+portal-pos-scan = Skenirajte gostov kôd
+portal-pos-code = Kôd od 6 cifara
+portal-pos-amount = Iznos kupovine
+portal-pos-add = Dodaj kupovinu
+
+## Greške
+
+portal-error-not-found = Ova stranica ne postoji.
+portal-error-forbidden = Nemate pristup ovoj stranici.
+portal-error-session-expired = Sesija je istekla. Prijavite se ponovo.
+portal-error-save-failed = Čuvanje nije uspelo. Proverite polja označena crvenom i pokušajte ponovo.
+portal-error-sign-in = Pogrešan imejl ili lozinka.
