@@ -17,7 +17,6 @@ use regulars_core::guest::NewGuest;
 use regulars_core::ids::WalletId;
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
-use regulars_core::rules::ProgramRules;
 use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
 use regulars_storage::{DatabaseUrl, DbStore, StoreConfig};
@@ -152,8 +151,13 @@ fn earn(wallet: WalletId, key: &str) -> regulars_core::Result<NewLedgerEntry> {
     })
 }
 
-async fn prepare(store: &dyn Store, run: &str, wallets: usize) -> anyhow::Result<(regulars_core::ids::ChainId, Vec<WalletId>)> {
-    let chain = store.create_chain(NewChain { slug: run.into(), name: run.into(), default_language: "en".into() }).await?;
+async fn prepare(
+    store: &dyn Store,
+    run: &str,
+    wallets: usize,
+) -> anyhow::Result<(regulars_core::ids::ChainId, Vec<WalletId>)> {
+    let chain =
+        store.create_chain(NewChain { slug: run.into(), name: run.into(), default_language: "en".into() }).await?;
     let program = store
         .create_program(
             chain.id,
@@ -161,15 +165,16 @@ async fn prepare(store: &dyn Store, run: &str, wallets: usize) -> anyhow::Result
                 name: "bench".into(),
                 kind: ProgramKind::Points,
                 scope: ProgramScope::Chain,
-                rules: ProgramRules::default(),
+                rules: serde_json::from_value(serde_json::json!({ "earn": { "points": 1, "per_minor": 100 } }))?,
             },
         )
         .await?;
     let ids = futures::stream::iter(0..wallets.max(1))
         .map(|_| async {
             let guest = store.create_guest(chain.id, NewGuest::default()).await?;
-            let wallet =
-                store.open_wallet(chain.id, WalletScope { guest_id: guest.id, program_id: program.id, cafe_id: None }).await?;
+            let wallet = store
+                .open_wallet(chain.id, WalletScope { guest_id: guest.id, program_id: program.id, cafe_id: None })
+                .await?;
             anyhow::Ok(wallet.id)
         })
         .buffer_unordered(32)

@@ -108,13 +108,15 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment.merge(
-            env.filter(|key| SECTIONS.iter().any(|s| key.as_str().starts_with(s)))
+            // Keys arrive here as written (upper case); figment lowercases them afterwards.
+            env.filter(|key| SECTIONS.iter().any(|s| key.as_str().to_ascii_lowercase().starts_with(s)))
                 .map(|key| key.as_str().replacen('_', ".", 1).into()),
         )
     }
 
     fn from_figment(figment: Figment) -> anyhow::Result<Self> {
-        let config: Self = figment.extract().map_err(|e| anyhow::anyhow!(describe(&e))).context("invalid configuration")?;
+        let config: Self =
+            figment.extract().map_err(|e| anyhow::anyhow!(describe(&e))).context("invalid configuration")?;
         config.validate()?;
         Ok(config)
     }
@@ -135,7 +137,16 @@ fn describe(error: &figment::Error) -> String {
         .into_iter()
         .map(|e| {
             let key = if e.path.is_empty() { "(top level)".to_owned() } else { e.path.join(".") };
-            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            let source = match &e.metadata {
+                // Name the exact variable: the key path joined by `_` is its name by construction.
+                Some(m) if m.name.contains("environment") => {
+                    format!(" (from REGULARS_{})", e.path.join("_").to_ascii_uppercase())
+                }
+                Some(m) => {
+                    format!(" (from {})", m.source.as_ref().map_or_else(|| m.name.to_string(), ToString::to_string))
+                }
+                None => String::new(),
+            };
             format!("{key}: {}{source}", e.kind)
         })
         .collect::<Vec<_>>()
@@ -168,8 +179,9 @@ mod tests {
             jail.set_env("REGULARS_DATABASE_URL", "sqlite://b.db");
             jail.set_env("REGULARS_CONFIG", "ignored.toml");
             jail.set_env("REGULARS_TEST_POSTGRES_URL", "postgres://ignored");
-            let config = Config::from_figment(Config::figment(Some(Path::new("regulars.toml")), Env::prefixed("REGULARS_")))
-                .map_err(|e| e.to_string())?;
+            let config =
+                Config::from_figment(Config::figment(Some(Path::new("regulars.toml")), Env::prefixed("REGULARS_")))
+                    .map_err(|e| e.to_string())?;
             assert_eq!(config.database.url.to_string(), "sqlite://b.db");
             assert_eq!(config.database.pool_size, 4);
             Ok(())
@@ -188,8 +200,9 @@ mod tests {
         });
         figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "[server]\nlisten = \"not an address\"\n")?;
-            let err = Config::from_figment(Config::figment(Some(Path::new("bad.toml")), Env::prefixed("REGULARS_NOTHING_")))
-                .unwrap_err();
+            let err =
+                Config::from_figment(Config::figment(Some(Path::new("bad.toml")), Env::prefixed("REGULARS_NOTHING_")))
+                    .unwrap_err();
             assert!(format!("{err:#}").contains("server.listen"), "{err:#}");
             Ok(())
         });
@@ -207,7 +220,8 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_an_error() {
-        let err = Config::from_figment(Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
+        let err =
+            Config::from_figment(Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
         assert!(err.is_err());
     }
 
@@ -215,7 +229,8 @@ mod tests {
     fn secrets_stay_out_of_debug() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("REGULARS_DATABASE_URL", "postgres://app:hunter2@db/regulars");
-            let config = Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_"))).map_err(|e| e.to_string())?;
+            let config =
+                Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_"))).map_err(|e| e.to_string())?;
             assert!(!format!("{config:?}").contains("hunter2"));
             Ok(())
         });

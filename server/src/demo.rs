@@ -13,13 +13,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use regulars_core::chain::{Chain, GeoPoint, NewCafe, NewChain, OpeningHours, OpeningInterval};
 use regulars_core::guest::{ChannelIdentity, Consent, NewGuest};
-use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
+use regulars_core::ledger::Actor;
+use regulars_core::loyalty::{Loyalty, PurchaseContext};
 use regulars_core::money::{Currency, Money};
-use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
+use regulars_core::program::NewProgram;
 use regulars_core::purchase::{LineItem, NewPurchase};
-use regulars_core::rules::{EarnRate, ProgramRules, Reward, Tier};
 use regulars_core::store::Store;
-use regulars_core::wallet::WalletScope;
 use regulars_core::{ErrorKind, Result};
 
 /// The demo chain's slug.
@@ -52,6 +51,41 @@ const NAMES: [(&str, &str); 10] = [
     ("Sara", "en"),
     ("Dmitry", "ru"),
 ];
+
+/// The chain-wide points program, written as an owner would write it in the config file.
+const DEMO_POINTS: &str = r#"
+name = "Demo Points"
+kind = { type = "points" }
+scope = "chain"
+
+[rules]
+earn = { points = 1, per_minor = 1000 }   # one point per 10 RSD, rounded down per purchase
+tiers = [
+    { name = "Classic", threshold = 0 },
+    { name = "Silver", threshold = 500, multiplier_percent = 110 },
+    { name = "Gold", threshold = 1500, multiplier_percent = 125 },
+]
+rewards = [
+    { key = "free-coffee", name = "Free coffee", cost = 300, value_minor = 29000 },
+    { key = "croissant", name = "Croissant", cost = 250, value_minor = 25000 },
+    { key = "breakfast", name = "Breakfast for two", cost = 1000, tiers = ["Gold"] },
+]
+"#;
+
+/// The per-cafe coffee card: every 7th coffee free.
+const DEMO_STAMPS: &str = r#"
+name = "Coffee card"
+kind = { type = "stamps", card_size = 7 }
+scope = "cafe"
+
+[rules]
+items = [{ category = "coffee", per_unit = 1 }]
+rewards = [{ key = "seventh-coffee", name = "7th coffee free", cost = 7, auto_issue = true }]
+"#;
+
+fn program_from_toml(text: &str) -> Result<NewProgram> {
+    toml::from_str(text).map_err(|e| regulars_core::Error::Internal(format!("demo program: {e}")))
+}
 
 /// What [`seed`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,8 +141,6 @@ pub async fn seed(store: Arc<dyn Store>) -> Result<Seeded> {
 struct World {
     chain: Chain,
     cafes: Vec<regulars_core::ids::CafeId>,
-    points: Program,
-    stamps: Program,
 }
 
 fn time(h: u32, m: u32) -> NaiveTime {
@@ -121,9 +153,11 @@ async fn create_world(store: &dyn Store, chain: &Chain) -> Result<World> {
     let weekdays = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
     let mut dorcol_hours: Vec<OpeningInterval> =
         weekdays.iter().map(|&day| OpeningInterval { day, opens: time(7, 30), closes: time(21, 0) }).collect();
-    dorcol_hours.extend(
-        [Weekday::Sat, Weekday::Sun].map(|day| OpeningInterval { day, opens: time(9, 0), closes: time(22, 0) }),
-    );
+    dorcol_hours.extend([Weekday::Sat, Weekday::Sun].map(|day| OpeningInterval {
+        day,
+        opens: time(9, 0),
+        closes: time(22, 0),
+    }));
     let dorcol = store
         .create_cafe(
             chain.id,
@@ -150,45 +184,9 @@ async fn create_world(store: &dyn Store, chain: &Chain) -> Result<World> {
             },
         )
         .await?;
-    let points = store
-        .create_program(
-            chain.id,
-            NewProgram {
-                name: "Demo Points".into(),
-                kind: ProgramKind::Points,
-                scope: ProgramScope::Chain,
-                rules: ProgramRules {
-                    // One point per 10 RSD.
-                    earn: Some(EarnRate { points: 1, per_minor: 1_000 }),
-                    tiers: vec![
-                        Tier { name: "Classic".into(), threshold: 0 },
-                        Tier { name: "Silver".into(), threshold: 500 },
-                        Tier { name: "Gold".into(), threshold: 1_500 },
-                    ],
-                    rewards: vec![
-                        Reward { key: "free-coffee".into(), name: "Free coffee".into(), cost: 300 },
-                        Reward { key: "croissant".into(), name: "Croissant".into(), cost: 250 },
-                        Reward { key: "breakfast".into(), name: "Breakfast for two".into(), cost: 1_000 },
-                    ],
-                },
-            },
-        )
-        .await?;
-    let stamps = store
-        .create_program(
-            chain.id,
-            NewProgram {
-                name: "Coffee card".into(),
-                kind: ProgramKind::Stamps { card_size: 7 },
-                scope: ProgramScope::Cafe,
-                rules: ProgramRules {
-                    rewards: vec![Reward { key: "seventh-coffee".into(), name: "7th coffee free".into(), cost: 7 }],
-                    ..ProgramRules::default()
-                },
-            },
-        )
-        .await?;
-    Ok(World { chain: chain.clone(), cafes: vec![dorcol.id, vracar.id], points, stamps })
+    store.create_program(chain.id, program_from_toml(DEMO_POINTS)?).await?;
+    store.create_program(chain.id, program_from_toml(DEMO_STAMPS)?).await?;
+    Ok(World { chain: chain.clone(), cafes: vec![dorcol.id, vracar.id] })
 }
 
 /// Creates guest `n` and replays their purchase history; returns how many purchases.
@@ -211,13 +209,15 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
             },
         )
         .await?;
-    let points_wallet =
-        store.open_wallet(chain, WalletScope { guest_id: guest.id, program_id: world.points.id, cafe_id: None }).await?;
-    let rate = world.points.rules.earn.unwrap_or(EarnRate { points: 1, per_minor: 1_000 });
+    let loyalty = Loyalty::new(store);
+    let context = PurchaseContext { actor: Actor::Pos(DEMO_SOURCE.into()), shift_id: None, promotions: Vec::new() };
     // A few regulars visit a lot; most come now and then.
     let visits = if n % 10 == 0 { rng.random_range(25..40) } else { rng.random_range(1..14) };
     let now = Utc::now();
-    for visit in 0..visits {
+    // Visits in time order over the last 90 days: the engine reads history as it happened.
+    let mut minutes_ago: Vec<i64> = (0..visits).map(|_| rng.random_range(60..90 * 24 * 60)).collect();
+    minutes_ago.sort_unstable_by(|a, b| b.cmp(a));
+    for (visit, ago) in minutes_ago.into_iter().enumerate() {
         let cafe = world.cafes[rng.random_range(0..world.cafes.len())];
         let items: Vec<LineItem> = (0..rng.random_range(1..4))
             .map(|_| {
@@ -232,49 +232,17 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
             })
             .collect();
         let total: i64 = items.iter().map(LineItem::total_minor).sum();
-        let has_coffee = items.iter().any(|i| i.category.as_deref() == Some("coffee"));
-        let occurred_at = now - Duration::minutes(rng.random_range(60..90 * 24 * 60));
-        let receipt = format!("D-{n:03}-{visit:03}");
-        let (purchase, _) = store
-            .record_purchase(
-                chain,
-                NewPurchase {
-                    cafe_id: cafe,
-                    source: DEMO_SOURCE.into(),
-                    external_id: receipt.clone(),
-                    guest_id: Some(guest.id),
-                    total: Money::new(total, Currency::new("RSD")?),
-                    items,
-                    occurred_at,
-                },
-            )
-            .await?;
-        let earn = |wallet, points, stamps, suffix: &str| -> Result<NewLedgerEntry> {
-            Ok(NewLedgerEntry {
-                wallet_id: wallet,
-                kind: EntryKind::Earn,
-                points,
-                stamps,
-                idempotency_key: IdempotencyKey::new(format!("pos:{DEMO_SOURCE}:{receipt}:{suffix}"))?,
-                actor: Actor::Pos(DEMO_SOURCE.into()),
-                cafe_id: Some(cafe),
-                shift_id: None,
-                purchase_id: Some(purchase.id),
-                reason: Some("demo purchase history".into()),
-                rule_snapshot: serde_json::json!({ "earn": { "points": rate.points, "per_minor": rate.per_minor } }),
-                overdraft: Overdraft::Forbid,
-            })
+        let occurred_at = now - Duration::minutes(ago);
+        let purchase = NewPurchase {
+            cafe_id: cafe,
+            source: DEMO_SOURCE.into(),
+            external_id: format!("D-{n:03}-{visit:03}"),
+            guest_id: Some(guest.id),
+            total: Money::new(total, Currency::new("RSD")?),
+            items,
+            occurred_at,
         };
-        let points = total / rate.per_minor * rate.points;
-        if points > 0 {
-            store.post_entry(chain, earn(points_wallet.id, points, 0, "points")?).await?;
-        }
-        if has_coffee {
-            let card = store
-                .open_wallet(chain, WalletScope { guest_id: guest.id, program_id: world.stamps.id, cafe_id: Some(cafe) })
-                .await?;
-            store.post_entry(chain, earn(card.id, 0, 1, "stamp")?).await?;
-        }
+        loyalty.record_purchase(chain, purchase, &context).await?;
     }
     Ok(visits)
 }

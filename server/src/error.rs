@@ -46,7 +46,8 @@ impl IntoResponse for AppError {
             Error::InvalidInput { field, .. } => Some(field.clone()),
             _ => None,
         };
-        let mut response = (status, Json(json!({ "error": { "kind": kind, "message": message, "field": field } }))).into_response();
+        let mut response =
+            (status, Json(json!({ "error": { "kind": kind, "message": message, "field": field } }))).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }

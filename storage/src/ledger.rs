@@ -12,6 +12,7 @@ use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, Pur
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, LedgerEntry, LedgerOutcome, NewLedgerEntry};
 use regulars_core::page::{Page, PageRequest};
 use regulars_core::program::ProgramScope;
+use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
 use regulars_core::store::LedgerRepo;
 use regulars_core::wallet::{Balances, Wallet, WalletScope};
 use regulars_core::{Error, Result};
@@ -246,6 +247,53 @@ impl LedgerRepo for DbStore {
             )));
         }
         Ok(LedgerOutcome { entry: stored, replayed })
+    }
+
+    async fn set_wallet_tier(&self, chain: ChainId, wallet: WalletId, tier: Option<String>) -> Result<Wallet> {
+        let row: WalletRow = write_tx!(self, |c| {
+            let key = wallets::table.filter(wallets::id.eq(wallet.get())).filter(wallets::chain_id.eq(chain.get()));
+            let before: Option<Option<String>> = key.select(wallets::tier).first(c).await.optional()?;
+            let Some(before) = before else {
+                return Err(Error::not_found(WalletId::ENTITY, wallet).into());
+            };
+            let row: WalletRow = diesel::update(key)
+                .set((wallets::tier.eq(&tier), wallets::updated_at.eq(now_millis())))
+                .returning(WalletRow::as_returning())
+                .get_result(c)
+                .await?;
+            if before != tier {
+                append_event!(
+                    c,
+                    chain,
+                    "wallet.tier_changed",
+                    format!("guest:{}", row.guest_id),
+                    json!({ "wallet": wallet, "from": before, "to": tier })
+                );
+            }
+            Ok(row)
+        })?;
+        Ok(row.into_wallet()?)
+    }
+
+    async fn issue_reward_code(&self, chain: ChainId, code: RewardCode) -> Result<RewardCode> {
+        self.issue_reward_code_impl(chain, code).await
+    }
+
+    async fn reward_code(&self, chain: ChainId, code: &str) -> Result<RewardCode> {
+        self.reward_code_impl(chain, code).await
+    }
+
+    async fn update_reward_code(
+        &self,
+        chain: ChainId,
+        expected: RewardCodeStatus,
+        next: RewardCode,
+    ) -> Result<RewardCode> {
+        self.update_reward_code_impl(chain, expected, next).await
+    }
+
+    async fn reward_codes_of_wallet(&self, chain: ChainId, wallet: WalletId) -> Result<Vec<RewardCode>> {
+        self.reward_codes_of_wallet_impl(chain, wallet).await
     }
 
     async fn ledger_entries(&self, chain: ChainId, wallet: WalletId, page: PageRequest) -> Result<Page<LedgerEntry>> {

@@ -155,3 +155,67 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    guest_secrets (guest_id) {
+        guest_id -> BigInt,
+        chain_id -> BigInt,
+        key_id -> Text,
+        sealed -> Binary,
+        last_step -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    presences (guest_id) {
+        guest_id -> BigInt,
+        chain_id -> BigInt,
+        presenting_until -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    action_claims (chain_id, staff_id, action, guest_id) {
+        chain_id -> BigInt,
+        staff_id -> BigInt,
+        action -> Text,
+        guest_id -> BigInt,
+        counted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    security_events (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        kind -> Text,
+        staff_id -> Nullable<BigInt>,
+        terminal -> Nullable<Text>,
+        guest_id -> Nullable<BigInt>,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reward_codes (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        code -> Text,
+        wallet_id -> BigInt,
+        reward_key -> Text,
+        reward_name -> Text,
+        cost_points -> BigInt,
+        cost_stamps -> BigInt,
+        ledger_key -> Text,
+        cafe_id -> Nullable<BigInt>,
+        status -> Text,
+        issued_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+        closed_at -> Nullable<BigInt>,
+        used_at_cafe -> Nullable<BigInt>,
+        closed_by_kind -> Nullable<Text>,
+        closed_by_ref -> Nullable<Text>,
+    }
+}

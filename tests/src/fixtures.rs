@@ -58,7 +58,7 @@ impl TestChain {
                     name: "Points".into(),
                     kind: ProgramKind::Points,
                     scope: ProgramScope::Chain,
-                    rules: ProgramRules::default(),
+                    rules: rules(r#"{ "earn": { "points": 1, "per_minor": 10000 } }"#),
                 },
             )
             .await
@@ -70,7 +70,9 @@ impl TestChain {
                     name: "Coffee card".into(),
                     kind: ProgramKind::Stamps { card_size: 7 },
                     scope: ProgramScope::Cafe,
-                    rules: ProgramRules::default(),
+                    rules: rules(
+                        r#"{ "per_visit": 1, "rewards": [{ "key": "coffee", "name": "Coffee", "cost": 7 }] }"#,
+                    ),
                 },
             )
             .await
@@ -112,6 +114,15 @@ impl TestChain {
             .await
             .expect("open wallet")
     }
+}
+
+/// Rules from JSON, as an owner would store them.
+///
+/// # Panics
+/// When the JSON does not describe valid rules.
+#[must_use]
+pub fn rules(json: &str) -> ProgramRules {
+    serde_json::from_str(json).expect("fixture rules")
 }
 
 /// A ledger write of `points` (negative for a redeem) under `key`, by the system.

@@ -31,7 +31,9 @@ macro_rules! storage_conformance {
             idempotent_earn, replayed_key_with_other_request_conflicts, concurrent_redeems_never_overdraw,
             concurrent_same_key_applies_once, ledger_is_the_truth, chain_scoping, cursor_pagination_over_10k_guests,
             wallets_open_idempotently_and_check_scope, purchases_record_once, identities_link_once,
-            shifts_follow_their_state_machine, changes_write_events);
+            shifts_follow_their_state_machine, changes_write_events, totp_secrets_and_steps, presence_windows,
+            guests_found_by_phone, double_tap_counts_once, security_events_count_failed_codes, reward_codes_apply_once,
+            wallet_tier_is_cached);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -361,4 +363,253 @@ pub async fn changes_write_events(store: Arc<dyn Store>) {
     }
     assert!(!kinds.contains(&"ledger.redeem"), "a refused write leaves no event");
     assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+/// Sealed TOTP secrets: insert-if-absent, replace keeps the step, steps accepted once and in
+/// order, all scoped by chain.
+pub async fn totp_secrets_and_steps(store: Arc<dyn Store>) {
+    use regulars_core::identity::secret::{KeyId, SecretKey, SecretKeyring, TotpSecret};
+    use regulars_core::identity::totp::TimeStep;
+    let chain = TestChain::create(&*store, "totp").await;
+    let other = TestChain::create(&*store, "totp-other").await;
+    let guest = chain.guest(&*store, "1").await;
+    let keyring =
+        SecretKeyring::new(KeyId::new("k1").unwrap(), [(KeyId::new("k1").unwrap(), SecretKey::generate())]).unwrap();
+    let seal = || keyring.seal(chain.id(), guest.id, &TotpSecret::generate()).unwrap();
+
+    assert!(store.totp_secret(chain.id(), guest.id).await.unwrap().is_none());
+    let first = seal();
+    let stored = store.ensure_totp_secret(chain.id(), guest.id, first.clone()).await.unwrap();
+    assert_eq!(stored, first);
+    let again = store.ensure_totp_secret(chain.id(), guest.id, seal()).await.unwrap();
+    assert_eq!(again, first, "a second candidate never replaces the stored secret");
+    assert_eq!(store.totp_secret(chain.id(), guest.id).await.unwrap(), Some(first.clone()));
+    assert!(store.totp_secret(other.id(), guest.id).await.unwrap().is_none(), "scoped by chain");
+    assert_eq!(store.ensure_totp_secret(other.id(), guest.id, seal()).await.unwrap_err().kind(), ErrorKind::NotFound);
+
+    let step = TimeStep::new(1_000);
+    assert!(store.accept_totp_step(chain.id(), guest.id, step).await.unwrap());
+    assert!(!store.accept_totp_step(chain.id(), guest.id, step).await.unwrap(), "never the same step twice");
+    assert!(!store.accept_totp_step(chain.id(), guest.id, TimeStep::new(999)).await.unwrap(), "nor an older one");
+    let replacement = seal();
+    store.replace_totp_secret(chain.id(), guest.id, replacement.clone()).await.unwrap();
+    assert_eq!(store.totp_secret(chain.id(), guest.id).await.unwrap(), Some(replacement));
+    assert!(!store.accept_totp_step(chain.id(), guest.id, step).await.unwrap(), "replacing keeps the used step");
+    let stranger = chain.guest(&*store, "2").await;
+    assert_eq!(store.accept_totp_step(chain.id(), stranger.id, step).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        store.replace_totp_secret(chain.id(), stranger.id, seal()).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    // Of concurrent acceptances of one step, exactly one wins.
+    let next = TimeStep::new(2_000);
+    let wins = futures::future::join_all((0..16).map(|_| {
+        let store = store.clone();
+        let chain = chain.id();
+        async move { store.accept_totp_step(chain, guest.id, next).await.unwrap() }
+    }))
+    .await;
+    assert_eq!(wins.iter().filter(|w| **w).count(), 1);
+}
+
+/// Presence never shrinks, is listed by change time, and leaves out guests without secrets.
+pub async fn presence_windows(store: Arc<dyn Store>) {
+    use chrono::{Duration, TimeZone, Utc};
+    use regulars_core::identity::secret::{KeyId, SecretKey, SecretKeyring, TotpSecret};
+    let chain = TestChain::create(&*store, "presence").await;
+    let other = TestChain::create(&*store, "presence-other").await;
+    let keyring =
+        SecretKeyring::new(KeyId::new("k1").unwrap(), [(KeyId::new("k1").unwrap(), SecretKey::generate())]).unwrap();
+    let with_secret = chain.guest(&*store, "1").await;
+    let without_secret = chain.guest(&*store, "2").await;
+    let sealed = keyring.seal(chain.id(), with_secret.id, &TotpSecret::generate()).unwrap();
+    store.ensure_totp_secret(chain.id(), with_secret.id, sealed).await.unwrap();
+
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    store.record_presence(chain.id(), with_secret.id, t0 + Duration::minutes(5), t0).await.unwrap();
+    store.record_presence(chain.id(), without_secret.id, t0 + Duration::minutes(5), t0).await.unwrap();
+    // A later call with an earlier end keeps the later end but refreshes updated_at.
+    let t1 = t0 + Duration::minutes(1);
+    store.record_presence(chain.id(), with_secret.id, t0 + Duration::minutes(2), t1).await.unwrap();
+    let listed = store.presences_changed_since(chain.id(), t0, t1).await.unwrap();
+    assert_eq!(listed.len(), 1, "guests without a secret are left out");
+    assert_eq!(listed[0].guest, with_secret.id);
+    assert_eq!(listed[0].presenting_until, t0 + Duration::minutes(5));
+    assert_eq!(listed[0].updated_at, t1);
+    assert!(store.presences_changed_since(chain.id(), t1 + Duration::seconds(1), t1).await.unwrap().is_empty());
+    assert!(
+        store.presences_changed_since(chain.id(), t0, t0 + Duration::minutes(6)).await.unwrap().is_empty(),
+        "expired"
+    );
+    assert!(store.presences_changed_since(other.id(), t0, t1).await.unwrap().is_empty(), "scoped by chain");
+    assert_eq!(
+        store.record_presence(other.id(), with_secret.id, t1, t1).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+/// Phone lookups: exact match, verified first, scoped by chain.
+pub async fn guests_found_by_phone(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "phones").await;
+    let other = TestChain::create(&*store, "phones-other").await;
+    let phone = "+381601234567".to_owned();
+    let unverified =
+        store.create_guest(chain.id(), NewGuest { phone: Some(phone.clone()), ..NewGuest::default() }).await.unwrap();
+    let verified = store
+        .create_guest(chain.id(), NewGuest { phone: Some(phone.clone()), phone_verified: true, ..NewGuest::default() })
+        .await
+        .unwrap();
+    store.create_guest(other.id(), NewGuest { phone: Some(phone.clone()), ..NewGuest::default() }).await.unwrap();
+    let found: Vec<GuestId> = store.guests_by_phone(chain.id(), &phone).await.unwrap().iter().map(|g| g.id).collect();
+    assert_eq!(found, vec![verified.id, unverified.id]);
+    assert!(store.guests_by_phone(chain.id(), "+381600000000").await.unwrap().is_empty());
+}
+
+/// The double-tap guard counts one tap per window, also under concurrency.
+pub async fn double_tap_counts_once(store: Arc<dyn Store>) {
+    use chrono::{Duration, TimeZone, Utc};
+    use regulars_core::identity::double_tap::{ActionClaim, ClaimOutcome, DOUBLE_TAP_WINDOW, TillAction};
+    let chain = TestChain::create(&*store, "taps").await;
+    let guest = chain.guest(&*store, "1").await;
+    let staff = store
+        .create_staff(
+            chain.id(),
+            NewStaff { name: "B".into(), role: Role::Barista, cafes: vec![chain.cafe.id], identity: None, login: None },
+        )
+        .await
+        .unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    let claim = |at| ActionClaim { staff: staff.id, action: TillAction::new("earn").unwrap(), guest: guest.id, at };
+    let outcomes = futures::future::join_all((0..10).map(|_| {
+        let store = store.clone();
+        let claim = claim(t0);
+        let chain = chain.id();
+        async move { store.claim_action(chain, &claim, DOUBLE_TAP_WINDOW).await.unwrap() }
+    }))
+    .await;
+    assert_eq!(outcomes.iter().filter(|o| **o == ClaimOutcome::Counted).count(), 1);
+    assert_eq!(
+        store.claim_action(chain.id(), &claim(t0 + Duration::seconds(2)), DOUBLE_TAP_WINDOW).await.unwrap(),
+        ClaimOutcome::Repeat { counted_at: t0 }
+    );
+    assert_eq!(
+        store.claim_action(chain.id(), &claim(t0 + Duration::seconds(3)), DOUBLE_TAP_WINDOW).await.unwrap(),
+        ClaimOutcome::Counted,
+        "3 s later it is a new tap"
+    );
+    let redeem = ActionClaim { action: TillAction::new("redeem").unwrap(), ..claim(t0 + Duration::seconds(3)) };
+    assert_eq!(store.claim_action(chain.id(), &redeem, DOUBLE_TAP_WINDOW).await.unwrap(), ClaimOutcome::Counted);
+}
+
+/// Security events feed the wrong-code lock per staff member and per terminal.
+pub async fn security_events_count_failed_codes(store: Arc<dyn Store>) {
+    use chrono::{Duration, TimeZone, Utc};
+    use regulars_core::identity::TerminalId;
+    use regulars_core::identity::rate_limit::AttemptSubject;
+    use regulars_core::identity::security::{SecurityEvent, SecurityEventKind};
+    let chain = TestChain::create(&*store, "security").await;
+    let other = TestChain::create(&*store, "security-other").await;
+    let staff = store
+        .create_staff(
+            chain.id(),
+            NewStaff { name: "B".into(), role: Role::Barista, cafes: vec![chain.cafe.id], identity: None, login: None },
+        )
+        .await
+        .unwrap();
+    let terminal = TerminalId::new("till-1").unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    let event = |kind, secs| SecurityEvent {
+        kind,
+        staff: Some(staff.id),
+        terminal: Some(terminal.clone()),
+        guest: None,
+        at: t0 + Duration::seconds(secs),
+    };
+    store.record_security_event(chain.id(), &event(SecurityEventKind::WrongCode, 0)).await.unwrap();
+    store.record_security_event(chain.id(), &event(SecurityEventKind::NotStaff, 1)).await.unwrap();
+    store.record_security_event(chain.id(), &event(SecurityEventKind::ExpiredCode, 2)).await.unwrap();
+    let by_staff = store.failed_code_attempts(chain.id(), &AttemptSubject::Staff(staff.id), t0).await.unwrap();
+    assert_eq!(by_staff, vec![t0, t0 + Duration::seconds(2)], "only kinds that count toward the lock");
+    let by_terminal = store
+        .failed_code_attempts(chain.id(), &AttemptSubject::Terminal(terminal.clone()), t0 + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(by_terminal, vec![t0 + Duration::seconds(2)]);
+    assert!(store.failed_code_attempts(other.id(), &AttemptSubject::Terminal(terminal), t0).await.unwrap().is_empty());
+    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    assert!(events.iter().any(|e| e.kind == "till.wrong_code"), "also in the event log");
+}
+
+/// Reward codes: idempotent on the ledger key, unique text, applied exactly once.
+pub async fn reward_codes_apply_once(store: Arc<dyn Store>) {
+    use chrono::Utc;
+    use regulars_core::ledger::{Actor, IdempotencyKey};
+    use regulars_core::rules::Reward;
+    use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
+    let chain = TestChain::create(&*store, "codes").await;
+    let other = TestChain::create(&*store, "codes-other").await;
+    let guest = chain.guest(&*store, "1").await;
+    let wallet = chain.points_wallet(&*store, &guest).await;
+    let reward: Reward =
+        serde_json::from_value(serde_json::json!({ "key": "free-coffee", "name": "Free coffee", "cost": 100 }))
+            .unwrap();
+    let issue = |text: &str, key: &str| {
+        RewardCode::issue(
+            text.into(),
+            wallet.id,
+            &reward,
+            (100, 0),
+            IdempotencyKey::new(key).unwrap(),
+            None,
+            Utc::now(),
+        )
+    };
+    let first = store.issue_reward_code(chain.id(), issue("AAAA0001", "redeem-1")).await.unwrap();
+    let retried = store.issue_reward_code(chain.id(), issue("BBBB0002", "redeem-1")).await.unwrap();
+    assert_eq!(retried.code, "AAAA0001", "a retried redemption gets the code it was first given");
+    assert_eq!(
+        store.issue_reward_code(chain.id(), issue("AAAA0001", "redeem-2")).await.unwrap_err().kind(),
+        ErrorKind::Conflict
+    );
+    assert_eq!(
+        store.issue_reward_code(other.id(), issue("CCCC0003", "redeem-3")).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(store.reward_code(chain.id(), "AAAA0001").await.unwrap(), first);
+    assert_eq!(store.reward_code(other.id(), "AAAA0001").await.unwrap_err().kind(), ErrorKind::NotFound);
+
+    let used = first.apply(chain.cafe.id, Actor::System("test".into()), Utc::now()).unwrap();
+    let attempts = futures::future::join_all((0..8).map(|_| {
+        let store = store.clone();
+        let used = used.clone();
+        let chain = chain.id();
+        async move { store.update_reward_code(chain, RewardCodeStatus::Issued, used).await }
+    }))
+    .await;
+    assert_eq!(attempts.iter().filter(|a| a.is_ok()).count(), 1, "a code applies exactly once");
+    assert!(attempts.iter().filter_map(|a| a.as_ref().err()).all(|e| e.kind() == ErrorKind::Conflict));
+    let stored = store.reward_code(chain.id(), "AAAA0001").await.unwrap();
+    assert_eq!(stored.status, RewardCodeStatus::Used);
+    assert_eq!(stored.used_at_cafe, Some(chain.cafe.id));
+    assert_eq!(stored.closed_by, Some(Actor::System("test".into())));
+    store.issue_reward_code(chain.id(), issue("DDDD0004", "redeem-4")).await.unwrap();
+    let codes: Vec<String> =
+        store.reward_codes_of_wallet(chain.id(), wallet.id).await.unwrap().into_iter().map(|c| c.code).collect();
+    assert_eq!(codes, vec!["DDDD0004".to_owned(), "AAAA0001".to_owned()], "newest first");
+}
+
+/// The cached tier changes on request, with an event only when it really changes.
+pub async fn wallet_tier_is_cached(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "tiers").await;
+    let other = TestChain::create(&*store, "tiers-other").await;
+    let guest = chain.guest(&*store, "1").await;
+    let wallet = chain.points_wallet(&*store, &guest).await;
+    let updated = store.set_wallet_tier(chain.id(), wallet.id, Some("Silver".into())).await.unwrap();
+    assert_eq!(updated.tier.as_deref(), Some("Silver"));
+    store.set_wallet_tier(chain.id(), wallet.id, Some("Silver".into())).await.unwrap();
+    assert_eq!(store.wallet(chain.id(), wallet.id).await.unwrap().tier.as_deref(), Some("Silver"));
+    assert_eq!(store.set_wallet_tier(other.id(), wallet.id, None).await.unwrap_err().kind(), ErrorKind::NotFound);
+    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    assert_eq!(events.iter().filter(|e| e.kind == "wallet.tier_changed").count(), 1);
 }

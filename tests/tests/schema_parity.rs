@@ -35,5 +35,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(sqlite.len() > 50, "the schema was read: {sqlite:?}");
     let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
     let only_postgres: Vec<_> = postgres.iter().filter(|c| !sqlite.contains(c)).collect();
-    assert!(only_sqlite.is_empty() && only_postgres.is_empty(), "only in SQLite: {only_sqlite:?}; only in PostgreSQL: {only_postgres:?}");
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "only in SQLite: {only_sqlite:?}; only in PostgreSQL: {only_postgres:?}"
+    );
 }

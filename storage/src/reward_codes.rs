@@ -1,0 +1,219 @@
+//! Reward codes: issued by a redemption, applied at the till exactly once.
+//!
+//! The `LedgerRepo` methods for codes delegate here, keeping the ledger module about the
+//! ledger.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::ids::{CafeId, ChainId, WalletId};
+use regulars_core::ledger::{Actor, IdempotencyKey};
+use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
+use regulars_core::{Error, Result};
+use serde_json::json;
+
+use crate::columns::{from_millis, to_millis};
+use crate::error::{DbError, corrupt};
+use crate::events::append_event;
+use crate::schema::{reward_codes, wallets};
+use crate::store::{DbStore, read, write_tx};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = reward_codes)]
+pub(crate) struct RewardCodeRow {
+    code: String,
+    wallet_id: i64,
+    reward_key: String,
+    reward_name: String,
+    cost_points: i64,
+    cost_stamps: i64,
+    ledger_key: String,
+    cafe_id: Option<i64>,
+    status: String,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    closed_at: Option<i64>,
+    used_at_cafe: Option<i64>,
+    closed_by_kind: Option<String>,
+    closed_by_ref: Option<String>,
+}
+
+impl RewardCodeRow {
+    fn into_code(self) -> Result<RewardCode, DbError> {
+        let when = |column: &str, ms: Option<i64>| ms.map(|ms| from_millis(column, ms)).transpose();
+        Ok(RewardCode {
+            code: self.code,
+            wallet_id: WalletId(self.wallet_id),
+            reward_key: self.reward_key,
+            reward_name: self.reward_name,
+            cost_points: self.cost_points,
+            cost_stamps: self.cost_stamps,
+            ledger_key: IdempotencyKey::new(self.ledger_key).map_err(|e| corrupt("reward_codes.ledger_key", e))?,
+            cafe_id: self.cafe_id.map(CafeId),
+            status: RewardCodeStatus::parse(&self.status).map_err(|e| corrupt("reward_codes.status", e))?,
+            issued_at: from_millis("reward_codes.issued_at", self.issued_at)?,
+            expires_at: when("reward_codes.expires_at", self.expires_at)?,
+            closed_at: when("reward_codes.closed_at", self.closed_at)?,
+            used_at_cafe: self.used_at_cafe.map(CafeId),
+            closed_by: match (self.closed_by_kind, self.closed_by_ref) {
+                (Some(kind), Some(reference)) => {
+                    Some(Actor::from_parts(&kind, reference).map_err(|e| corrupt("reward_codes.closed_by", e))?)
+                }
+                _ => None,
+            },
+        })
+    }
+}
+
+fn status_event(status: RewardCodeStatus) -> &'static str {
+    match status {
+        RewardCodeStatus::Issued => "reward_code.issued",
+        RewardCodeStatus::Used => "reward_code.used",
+        RewardCodeStatus::Cancelled => "reward_code.cancelled",
+        RewardCodeStatus::Expired => "reward_code.expired",
+    }
+}
+
+impl DbStore {
+    pub(crate) async fn issue_reward_code_impl(&self, chain: ChainId, code: RewardCode) -> Result<RewardCode> {
+        let row: RewardCodeRow = write_tx!(self, |c| {
+            let by_key = reward_codes::table
+                .filter(reward_codes::chain_id.eq(chain.get()))
+                .filter(reward_codes::ledger_key.eq(code.ledger_key.as_str()))
+                .select(RewardCodeRow::as_select());
+            if let Some(existing) = by_key.first(c).await.optional()? {
+                return Ok(existing);
+            }
+            let wallet_found: i64 = wallets::table
+                .filter(wallets::id.eq(code.wallet_id.get()))
+                .filter(wallets::chain_id.eq(chain.get()))
+                .count()
+                .get_result(c)
+                .await?;
+            if wallet_found == 0 {
+                return Err(Error::not_found(WalletId::ENTITY, code.wallet_id).into());
+            }
+            let text_taken: i64 = reward_codes::table
+                .filter(reward_codes::chain_id.eq(chain.get()))
+                .filter(reward_codes::code.eq(&code.code))
+                .count()
+                .get_result(c)
+                .await?;
+            if text_taken > 0 {
+                return Err(Error::Conflict("this reward code text is taken; draw another".into()).into());
+            }
+            let (closed_kind, closed_ref) = code.closed_by.as_ref().map(Actor::to_parts).unzip();
+            let inserted = diesel::insert_into(reward_codes::table)
+                .values((
+                    reward_codes::chain_id.eq(chain.get()),
+                    reward_codes::code.eq(&code.code),
+                    reward_codes::wallet_id.eq(code.wallet_id.get()),
+                    reward_codes::reward_key.eq(&code.reward_key),
+                    reward_codes::reward_name.eq(&code.reward_name),
+                    reward_codes::cost_points.eq(code.cost_points),
+                    reward_codes::cost_stamps.eq(code.cost_stamps),
+                    reward_codes::ledger_key.eq(code.ledger_key.as_str()),
+                    reward_codes::cafe_id.eq(code.cafe_id.map(CafeId::get)),
+                    reward_codes::status.eq(code.status.as_str()),
+                    reward_codes::issued_at.eq(to_millis(code.issued_at)),
+                    reward_codes::expires_at.eq(code.expires_at.map(to_millis)),
+                    reward_codes::closed_at.eq(code.closed_at.map(to_millis)),
+                    reward_codes::used_at_cafe.eq(code.used_at_cafe.map(CafeId::get)),
+                    reward_codes::closed_by_kind.eq(closed_kind),
+                    reward_codes::closed_by_ref.eq(closed_ref),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+                .await?;
+            // Nothing inserted means a concurrent redemption with the same ledger key won
+            // (the code text was checked above): answer with its code.
+            let row = by_key.first(c).await?;
+            if inserted == 1 {
+                append_event!(
+                    c,
+                    chain,
+                    "reward_code.issued",
+                    format!("wallet:{}", code.wallet_id),
+                    json!({ "reward": code.reward_key, "cost_points": code.cost_points, "cost_stamps": code.cost_stamps })
+                );
+            }
+            Ok(row)
+        })?;
+        Ok(row.into_code()?)
+    }
+
+    pub(crate) async fn reward_code_impl(&self, chain: ChainId, code: &str) -> Result<RewardCode> {
+        let row: Option<RewardCodeRow> = read!(self, |c| {
+            Ok(reward_codes::table
+                .filter(reward_codes::chain_id.eq(chain.get()))
+                .filter(reward_codes::code.eq(code))
+                .select(RewardCodeRow::as_select())
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        Ok(row.ok_or_else(|| Error::not_found("reward code", code))?.into_code()?)
+    }
+
+    pub(crate) async fn update_reward_code_impl(
+        &self,
+        chain: ChainId,
+        expected: RewardCodeStatus,
+        next: RewardCode,
+    ) -> Result<RewardCode> {
+        let row: RewardCodeRow = write_tx!(self, |c| {
+            let key = reward_codes::table
+                .filter(reward_codes::chain_id.eq(chain.get()))
+                .filter(reward_codes::code.eq(&next.code));
+            let (closed_kind, closed_ref) = next.closed_by.as_ref().map(Actor::to_parts).unzip();
+            let changed = diesel::update(key.filter(reward_codes::status.eq(expected.as_str())))
+                .set((
+                    reward_codes::status.eq(next.status.as_str()),
+                    reward_codes::closed_at.eq(next.closed_at.map(to_millis)),
+                    reward_codes::used_at_cafe.eq(next.used_at_cafe.map(CafeId::get)),
+                    reward_codes::closed_by_kind.eq(closed_kind),
+                    reward_codes::closed_by_ref.eq(closed_ref),
+                ))
+                .execute(c)
+                .await?;
+            let row: Option<RewardCodeRow> = key.select(RewardCodeRow::as_select()).first(c).await.optional()?;
+            let Some(row) = row else {
+                return Err(Error::not_found("reward code", &next.code).into());
+            };
+            if changed == 0 {
+                return Err(Error::Conflict(format!(
+                    "reward code is {}, not {}: it was already handled",
+                    row.status,
+                    expected.as_str()
+                ))
+                .into());
+            }
+            append_event!(
+                c,
+                chain,
+                status_event(next.status),
+                format!("wallet:{}", row.wallet_id),
+                json!({ "reward": row.reward_key, "cafe": next.used_at_cafe })
+            );
+            Ok(row)
+        })?;
+        Ok(row.into_code()?)
+    }
+
+    pub(crate) async fn reward_codes_of_wallet_impl(
+        &self,
+        chain: ChainId,
+        wallet: WalletId,
+    ) -> Result<Vec<RewardCode>> {
+        let rows: Vec<RewardCodeRow> = read!(self, |c| {
+            Ok(reward_codes::table
+                .filter(reward_codes::chain_id.eq(chain.get()))
+                .filter(reward_codes::wallet_id.eq(wallet.get()))
+                .order(reward_codes::id.desc())
+                .limit(1000)
+                .select(RewardCodeRow::as_select())
+                .load(c)
+                .await?)
+        })?;
+        Ok(rows.into_iter().map(RewardCodeRow::into_code).collect::<Result<_, _>>()?)
+    }
+}
