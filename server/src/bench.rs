@@ -56,6 +56,7 @@ const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/regulars_bench"
 ///
 /// # Errors
 /// When the store cannot be opened or a write fails.
+#[expect(clippy::print_stdout, reason = "the figures are the command's output")]
 pub async fn ledger(args: LedgerBench) -> anyhow::Result<()> {
     let _dir;
     let url = match (args.store, &args.url) {

@@ -22,7 +22,7 @@ use regulars_storage::StoreConfig;
 use serde::{Deserialize, Serialize};
 
 /// Everything the server reads at start-up.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// `[server]`.
@@ -77,17 +77,6 @@ impl Default for LogConfig {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            database: StoreConfig::default(),
-            demo: DemoConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
-}
-
 /// The sections environment variables may set; anything else under `REGULARS_` (such as
 /// `REGULARS_CONFIG` or test settings) is not configuration.
 const SECTIONS: [&str; 4] = ["server_", "database_", "demo_", "log_"];
@@ -98,7 +87,7 @@ impl Config {
     /// # Errors
     /// A message naming the offending key and where it came from.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        Self::from_figment(Self::figment(file, Env::prefixed("REGULARS_")))
+        Self::from_figment(&Self::figment(file, Env::prefixed("REGULARS_")))
     }
 
     fn figment(file: Option<&Path>, env: Env) -> Figment {
@@ -114,7 +103,7 @@ impl Config {
         )
     }
 
-    fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+    fn from_figment(figment: &Figment) -> anyhow::Result<Self> {
         let config: Self =
             figment.extract().map_err(|e| anyhow::anyhow!(describe(&e))).context("invalid configuration")?;
         config.validate()?;
@@ -154,6 +143,7 @@ fn describe(error: &figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[expect(clippy::result_large_err, reason = "figment::Jail closures must return figment::Error")]
 mod tests {
     use super::*;
 
@@ -161,12 +151,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("regulars.toml");
         std::fs::write(&path, toml).unwrap();
-        Config::from_figment(Config::figment(Some(&path), Env::prefixed("REGULARS_NOTHING_")))
+        Config::from_figment(&Config::figment(Some(&path), Env::prefixed("REGULARS_NOTHING_")))
     }
 
     #[test]
     fn defaults_serve_sqlite_on_localhost() {
-        let config = Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_NOTHING_"))).unwrap();
+        let config = Config::from_figment(&Config::figment(None, Env::prefixed("REGULARS_NOTHING_"))).unwrap();
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database.url.to_string(), "sqlite://data/regulars.db");
         assert!(config.demo.seed_when_empty);
@@ -180,7 +170,7 @@ mod tests {
             jail.set_env("REGULARS_CONFIG", "ignored.toml");
             jail.set_env("REGULARS_TEST_POSTGRES_URL", "postgres://ignored");
             let config =
-                Config::from_figment(Config::figment(Some(Path::new("regulars.toml")), Env::prefixed("REGULARS_")))
+                Config::from_figment(&Config::figment(Some(Path::new("regulars.toml")), Env::prefixed("REGULARS_")))
                     .map_err(|e| e.to_string())?;
             assert_eq!(config.database.url.to_string(), "sqlite://b.db");
             assert_eq!(config.database.pool_size, 4);
@@ -192,7 +182,7 @@ mod tests {
     fn bad_values_name_their_key() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("REGULARS_DATABASE_POOL_SIZE", "lots");
-            let err = Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_"))).unwrap_err();
+            let err = Config::from_figment(&Config::figment(None, Env::prefixed("REGULARS_"))).unwrap_err();
             let text = format!("{err:#}");
             assert!(text.contains("database.pool_size"), "{text}");
             assert!(text.contains("REGULARS_DATABASE_POOL_SIZE"), "{text}");
@@ -201,7 +191,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "[server]\nlisten = \"not an address\"\n")?;
             let err =
-                Config::from_figment(Config::figment(Some(Path::new("bad.toml")), Env::prefixed("REGULARS_NOTHING_")))
+                Config::from_figment(&Config::figment(Some(Path::new("bad.toml")), Env::prefixed("REGULARS_NOTHING_")))
                     .unwrap_err();
             assert!(format!("{err:#}").contains("server.listen"), "{err:#}");
             Ok(())
@@ -221,7 +211,7 @@ mod tests {
     #[test]
     fn a_missing_file_is_an_error() {
         let err =
-            Config::from_figment(Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
+            Config::from_figment(&Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
         assert!(err.is_err());
     }
 
@@ -230,7 +220,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("REGULARS_DATABASE_URL", "postgres://app:hunter2@db/regulars");
             let config =
-                Config::from_figment(Config::figment(None, Env::prefixed("REGULARS_"))).map_err(|e| e.to_string())?;
+                Config::from_figment(&Config::figment(None, Env::prefixed("REGULARS_"))).map_err(|e| e.to_string())?;
             assert!(!format!("{config:?}").contains("hunter2"));
             Ok(())
         });

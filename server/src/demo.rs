@@ -200,11 +200,11 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
             chain,
             NewGuest {
                 display_name: Some(format!("{name} {}", n / NAMES.len() + 1)),
-                phone: (n % 3 == 0).then(|| format!("+38160{:07}", 1_000_000 + n)),
-                phone_verified: n % 3 == 0,
+                phone: n.is_multiple_of(3).then(|| format!("+38160{:07}", 1_000_000 + n)),
+                phone_verified: n.is_multiple_of(3),
                 language: Some(language.into()),
                 birthday: None,
-                consent: Consent { marketing: n % 4 != 0 },
+                consent: Consent { marketing: !n.is_multiple_of(4) },
                 identity: Some(ChannelIdentity::new("telegram", (100_000 + n).to_string())?),
             },
         )
@@ -212,7 +212,7 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
     let loyalty = Loyalty::new(store);
     let context = PurchaseContext { actor: Actor::Pos(DEMO_SOURCE.into()), shift_id: None, promotions: Vec::new() };
     // A few regulars visit a lot; most come now and then.
-    let visits = if n % 10 == 0 { rng.random_range(25..40) } else { rng.random_range(1..14) };
+    let visits = if n.is_multiple_of(10) { rng.random_range(25..40) } else { rng.random_range(1..14) };
     let now = Utc::now();
     // Visits in time order over the last 90 days: the engine reads history as it happened.
     let mut minutes_ago: Vec<i64> = (0..visits).map(|_| rng.random_range(60..90 * 24 * 60)).collect();

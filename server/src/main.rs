@@ -1,6 +1,7 @@
 //! The `regulars` command: serve, migrate, seed the demo, benchmark.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,6 +33,30 @@ enum Command {
     /// Measure performance and print the figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Translation tools.
+    #[command(subcommand)]
+    I18n(I18nCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum I18nCommand {
+    /// Check Fluent files: syntax, missing or extra messages against English, unknown
+    /// variables, missing plural categories. Exits non-zero when anything is wrong.
+    Check {
+        /// A locales directory (`<dir>/<lang>/*.ftl`); the built-in locales when omitted.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `regulars i18n check`: needs no configuration, so a translator can run it anywhere.
+#[expect(clippy::print_stdout, reason = "the report is the command's output")]
+fn check_translations(dir: Option<&std::path::Path>) -> ExitCode {
+    let report = match dir {
+        Some(dir) => regulars_i18n::check_dir(dir),
+        None => regulars_i18n::check_embedded(),
+    };
+    println!("{report}");
+    if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,8 +65,11 @@ enum BenchCommand {
     Ledger(LedgerBench),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    if let Some(Command::I18n(I18nCommand::Check { dir })) = &cli.command {
+        return Ok(check_translations(dir.as_deref()));
+    }
     let config = Config::load(cli.config.as_deref())?;
     let filter =
         EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log.filter)).context("log.filter")?;
@@ -69,6 +97,8 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
+            Command::I18n(_) => unreachable!("handled before the runtime starts"),
         }
-    })
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

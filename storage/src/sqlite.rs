@@ -131,10 +131,13 @@ struct Job<F, T> {
     reply: oneshot::Sender<Result<T, DbError>>,
 }
 
+/// Answers a caller once the group's fate is known: `Some(reason)` when the commit failed.
+type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
+
 /// A write that ran, waiting for the fate of its group's commit.
 struct Settled {
     succeeded: bool,
-    answer: Box<dyn FnOnce(Option<&str>) + Send>,
+    answer: Answer,
 }
 
 impl<F, T> WriteJob for Job<F, T>
