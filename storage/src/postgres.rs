@@ -3,8 +3,8 @@
 
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures::future::BoxFuture;
@@ -37,7 +37,11 @@ impl PgDb {
         if migrated > 0 {
             tracing::info!(migrations = migrated, "applied PostgreSQL migrations");
         }
-        let manager = AsyncDieselConnectionManager::<PgConn>::new(url);
+        // `Fast` recycling: a liveness query on every checkout would add a round trip to every
+        // write; a dead connection still surfaces as `Unavailable` on use, and the pool drops it.
+        let mut manager_config = ManagerConfig::default();
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::<PgConn>::new_with_config(url, manager_config);
         let pool =
             Pool::builder(manager).max_size(pool_size.max(1) as usize).build().map_err(|e| connect(e.to_string()))?;
         Ok(Self { pool })
