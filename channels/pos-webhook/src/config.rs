@@ -75,7 +75,10 @@ mod tests {
         };
         assert_eq!(field(WebhookConfig::new("Demo", vec![secret()])), "name");
         assert_eq!(field(WebhookConfig::new("demo", vec![])), "secrets");
-        assert_eq!(field(WebhookConfig { tolerance_secs: 0, ..WebhookConfig::new("demo", vec![secret()]) }), "tolerance_secs");
+        assert_eq!(
+            field(WebhookConfig { tolerance_secs: 0, ..WebhookConfig::new("demo", vec![secret()]) }),
+            "tolerance_secs"
+        );
     }
 
     #[test]

@@ -89,7 +89,9 @@ impl Serialize for LinesData {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
             RefundLines::All => s.serialize_str("all"),
-            RefundLines::Some(lines) => s.collect_seq(lines.iter().map(|l| LineData { sku: l.sku.clone(), quantity: l.quantity })),
+            RefundLines::Some(lines) => {
+                s.collect_seq(lines.iter().map(|l| LineData { sku: l.sku.clone(), quantity: l.quantity }))
+            }
         }
     }
 }
@@ -105,7 +107,11 @@ impl<'de> Deserialize<'de> for LinesData {
             }
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<LinesData, E> {
-                if v == "all" { Ok(LinesData(RefundLines::All)) } else { Err(E::invalid_value(de::Unexpected::Str(v), &self)) }
+                if v == "all" {
+                    Ok(LinesData(RefundLines::All))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LinesData, A::Error> {
@@ -163,7 +169,11 @@ fn purchase_from(d: PurchaseData) -> PosPurchase {
                 unit_price_minor: i.unit_price_minor,
             })
             .collect(),
-        discounts: d.discounts.into_iter().map(|x| PosDiscount { name: x.name, amount_minor: x.amount_minor }).collect(),
+        discounts: d
+            .discounts
+            .into_iter()
+            .map(|x| PosDiscount { name: x.name, amount_minor: x.amount_minor })
+            .collect(),
         occurred_at: d.occurred_at,
         reward_code: d.reward_code,
     }
@@ -224,7 +234,11 @@ pub fn to_body(payload: &PosPayload) -> Vec<u8> {
                         unit_price_minor: i.unit_price_minor,
                     })
                     .collect(),
-                discounts: p.discounts.iter().map(|d| DiscountData { name: d.name.clone(), amount_minor: d.amount_minor }).collect(),
+                discounts: p
+                    .discounts
+                    .iter()
+                    .map(|d| DiscountData { name: d.name.clone(), amount_minor: d.amount_minor })
+                    .collect(),
                 occurred_at: p.occurred_at,
                 reward_code: p.reward_code.clone(),
             },

@@ -43,7 +43,12 @@ impl PosSource for WebhookSource {
             refunds: true,
             partial_refunds: true,
             line_items: true,
-            guest_refs: vec![GuestRefKind::QrPayload, GuestRefKind::TypedCode, GuestRefKind::Phone, GuestRefKind::PublicId],
+            guest_refs: vec![
+                GuestRefKind::QrPayload,
+                GuestRefKind::TypedCode,
+                GuestRefKind::Phone,
+                GuestRefKind::PublicId,
+            ],
             reward_redemption: true,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }

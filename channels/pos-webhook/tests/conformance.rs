@@ -30,7 +30,7 @@ fn purchase(receipt_id: &str) -> Value {
     })
 }
 
-fn refund(receipt_id: &str, refund_id: &str, lines: Value) -> Vec<u8> {
+fn refund(receipt_id: &str, refund_id: &str, lines: &Value) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "type": "purchase.refunded",
         "data": {"receipt_id": receipt_id, "refund_id": refund_id, "cafe": "center", "lines": lines,
@@ -51,11 +51,11 @@ impl Fixture for Generic {
     }
 
     fn full_refund_body(&self, receipt_id: &str, refund_id: &str) -> Option<Vec<u8>> {
-        Some(refund(receipt_id, refund_id, json!("all")))
+        Some(refund(receipt_id, refund_id, &json!("all")))
     }
 
     fn partial_refund_body(&self, receipt_id: &str, refund_id: &str) -> Option<Vec<u8>> {
-        Some(refund(receipt_id, refund_id, json!([{"sku": "ESP", "quantity": 1}])))
+        Some(refund(receipt_id, refund_id, &json!([{"sku": "ESP", "quantity": 1}])))
     }
 
     fn unsupported_body(&self) -> Option<Vec<u8>> {
