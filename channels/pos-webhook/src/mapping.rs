@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use regulars_core::guest::GuestPublicId;
 use regulars_core::money::{Currency, Money};
-use regulars_core::pos::payload::Envelope;
+use regulars_core::pos::payload::{DATA, Envelope, from_value};
 use regulars_core::pos::{
     GuestRef, PosDiscount, PosError, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines,
 };
@@ -130,15 +130,16 @@ impl<'de> Deserialize<'de> for LinesData {
 const PREFIX: &str = "data.";
 
 /// The core payload of an envelope; `delivery_id` stands in for a missing `refund_id`.
-pub(crate) fn to_payload(envelope: &Envelope, delivery_id: &str) -> Result<PosPayload, PosError> {
-    match envelope.event_type.as_str() {
+pub(crate) fn to_payload(envelope: Envelope, delivery_id: &str) -> Result<PosPayload, PosError> {
+    let Envelope { event_type, data } = envelope;
+    match event_type.as_str() {
         PURCHASE_COMPLETED => {
-            let purchase = purchase_from(envelope.data_as()?);
+            let purchase = purchase_from(from_value(data, DATA)?);
             purchase.validate(PREFIX)?;
             Ok(PosPayload::PurchaseCompleted(purchase))
         }
         PURCHASE_REFUNDED => {
-            let refund = refund_from(envelope.data_as()?, delivery_id)?;
+            let refund = refund_from(from_value(data, DATA)?, delivery_id)?;
             refund.validate(PREFIX)?;
             Ok(PosPayload::PurchaseRefunded(refund))
         }

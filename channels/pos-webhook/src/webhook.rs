@@ -58,7 +58,7 @@ impl PosSource for WebhookSource {
         payload::check_size(request.body.len(), DEFAULT_MAX_BODY_BYTES)?;
         let delivery = self.verifier.verify(request)?;
         let envelope: Envelope = payload::from_json(&request.body)?;
-        let payload = mapping::to_payload(&envelope, &delivery.id)?;
+        let payload = mapping::to_payload(envelope, &delivery.id)?;
         Ok(PosEvent { delivery_id: delivery.id, signed_at: delivery.signed_at, payload })
     }
 }

@@ -72,6 +72,9 @@ fn named_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -
     PosError::invalid(if field.is_empty() { ROOT.to_owned() } else { field }, reason)
 }
 
+/// The name of the envelope's event field, and the prefix of paths inside it.
+pub const DATA: &str = "data";
+
 /// The Standard Webhooks payload shape: `{"type": ..., "timestamp": ..., "data": {...}}`. The
 /// `data` is kept as a value until `type` says what to read it as.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -84,12 +87,13 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Reads `data` as `T`, naming fields `data.<path>`.
+    /// Reads `data` as `T`, naming fields `data.<path>`. To branch on the type first,
+    /// destructure the envelope and call [`from_value`]`(data, DATA)`.
     ///
     /// # Errors
     /// [`PosError::InvalidPayload`].
-    pub fn data_as<T: DeserializeOwned>(&self) -> Result<T, PosError> {
-        from_value(self.data.clone(), "data")
+    pub fn data_as<T: DeserializeOwned>(self) -> Result<T, PosError> {
+        from_value(self.data, DATA)
     }
 }
 

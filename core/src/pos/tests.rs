@@ -53,10 +53,10 @@ impl PosSource for MiniSource {
         } else {
             (request.headers.get("webhook-id").unwrap_or("none").to_owned(), request.received_at)
         };
-        let envelope: payload::Envelope = payload::from_json(&request.body)?;
-        let payload = match envelope.event_type.as_str() {
-            "purchase.completed" => PosPayload::PurchaseCompleted(envelope.data_as()?),
-            "purchase.refunded" => PosPayload::PurchaseRefunded(envelope.data_as()?),
+        let payload::Envelope { event_type, data } = payload::from_json(&request.body)?;
+        let payload = match event_type.as_str() {
+            "purchase.completed" => PosPayload::PurchaseCompleted(payload::from_value(data, payload::DATA)?),
+            "purchase.refunded" => PosPayload::PurchaseRefunded(payload::from_value(data, payload::DATA)?),
             other => return Err(PosError::Unsupported { event_type: other.to_owned() }),
         };
         match &payload {
