@@ -329,6 +329,31 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_amount_round_trips_through_its_decimal_text(minor in proptest::num::i64::ANY) {
+            let abs = minor.unsigned_abs();
+            let sign = if minor < 0 { "-" } else { "" };
+            let text = format!("{sign}{}.{:02}", abs / 100, abs % 100);
+            if minor == i64::MIN {
+                // |i64::MIN| does not fit before the sign is applied.
+                proptest::prop_assert_eq!(parse_decimal(&text, 2), Err(DecimalError::Overflow));
+            } else {
+                proptest::prop_assert_eq!(parse_decimal(&text, 2), Ok(minor));
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,30}", scale in 0u32..6) {
+            let _ = parse_decimal(&text, scale);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = from_json::<Envelope>(&body);
+        }
+    }
+
     #[test]
     fn size_is_checked() {
         assert!(check_size(10, 10).is_ok());

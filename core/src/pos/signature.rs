@@ -466,6 +466,19 @@ mod tests {
         assert_eq!(from_toml, vec![secret()]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_headers_never_verify_or_panic(
+            id in "\\PC{0,40}", ts in "\\PC{0,14}", sig in "\\PC{0,120}"
+        ) {
+            let r = PosRequest::new(VECTOR_BODY.to_vec(), at(VECTOR_TS))
+                .with_header("webhook-id", id)
+                .with_header("webhook-timestamp", ts)
+                .with_header("webhook-signature", sig);
+            proptest::prop_assert!(verifier().verify(&r).is_err());
+        }
+    }
+
     #[test]
     fn verifier_config_is_checked() {
         assert!(WebhookVerifier::new(vec![], 300).is_err());
