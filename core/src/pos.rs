@@ -802,12 +802,18 @@ pub trait PosSource: Send + Sync + fmt::Debug {
 /// Conveniences for every [`PosSource`]; implementors never write these.
 pub trait PosSourceExt: PosSource {
     /// The actor recorded on ledger entries this source causes.
+    ///
+    /// # Behaviour
+    /// `Actor::Pos(name())`.
     fn actor(&self) -> Actor {
         Actor::Pos(self.name().to_owned())
     }
 
     /// Refuses a body of `len` bytes before reading it (from `Content-Length`), with the same
     /// error `parse` would give.
+    ///
+    /// # Behaviour
+    /// `Err(TooLarge)` exactly when `len > capabilities().max_body_bytes`.
     ///
     /// # Errors
     /// [`PosError::TooLarge`].
