@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod loyalty;
 pub mod money;
 pub mod page;
+pub mod pos;
 pub mod program;
 pub mod purchase;
 pub mod rules;

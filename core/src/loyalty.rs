@@ -607,3 +607,40 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// axum handlers and spawned jobs need `Send` futures: this only has to compile.
+    #[expect(dead_code, reason = "a compile-time check; never called")]
+    fn futures_over_dyn_store_are_send(store: &dyn Store, purchase: NewPurchase, ctx: &PurchaseContext) {
+        let loyalty = Loyalty::new(store);
+        let chain = ChainId(1);
+        let now = Utc::now();
+        assert_send(&loyalty.preview(chain, ProgramId(1), &purchase, &[]));
+        assert_send(&loyalty.record_purchase(chain, purchase, ctx));
+        let redeem = RedeemRequest {
+            wallet_id: WalletId(1),
+            reward_key: String::new(),
+            cafe_id: None,
+            request_key: String::new(),
+            actor: ctx.actor.clone(),
+            shift_id: None,
+        };
+        assert_send(&loyalty.redeem(chain, &redeem, now));
+        assert_send(&loyalty.apply_code(chain, "", CafeId(1), ctx.actor.clone(), now));
+        assert_send(&loyalty.cancel_code(chain, "", ctx.actor.clone(), now));
+        assert_send(&loyalty.expire(chain, ProgramId(1), now));
+        assert_send(&loyalty.standing(chain, WalletId(1), None, now));
+        let refund = RefundCommand {
+            purchase_id: PurchaseId(1),
+            refund: RefundRequest { refund_id: String::new(), amount_minor: 0 },
+            actor: ctx.actor.clone(),
+            shift_id: None,
+        };
+        assert_send(&loyalty.refund(chain, &refund, now));
+    }
+}

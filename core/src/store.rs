@@ -161,6 +161,9 @@ pub trait LedgerRepo: Send + Sync {
     ///
     /// # Behaviour
     /// - Sets `tier` and `updated_at`; balances and the ledger are untouched.
+    /// - When the tier changes, writes a `wallet.tier_changed` event (payload: wallet, `from`,
+    ///   `to`) in the same transaction, for the event log and "you reached Gold" messages;
+    ///   setting the tier it already has changes nothing and writes no event.
     /// - An unknown wallet, or one of another chain, gives [`Error::NotFound`].
     async fn set_wallet_tier(&self, chain: ChainId, wallet: WalletId, tier: Option<String>) -> Result<Wallet>;
 

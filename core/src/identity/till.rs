@@ -102,10 +102,12 @@ pub struct IdentifiedGuest {
 pub enum TillOutcome {
     /// The guest is open.
     Identified(Box<IdentifiedGuest>),
-    /// Several guests match: ask for the last digits of the phone, or scan the QR instead.
+    /// Several guests match: ask for what `ask` says.
     NeedsDetail {
         /// How many guests matched.
         candidates: usize,
+        /// What to ask the guest for.
+        ask: DetailNeeded,
     },
     /// Nobody is opened; the reason says what to tell the barista.
     Refused(TillRefusal),
@@ -129,6 +131,16 @@ impl TillOutcome {
             _ => None,
         }
     }
+}
+
+/// The extra detail that tells guests apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DetailNeeded {
+    /// The last digits of the guest's phone (pass them as `phone_hint`), or a scan.
+    PhoneDigitsOrScan,
+    /// Only a scan of the card QR tells them apart (they share the phone number too).
+    Scan,
 }
 
 /// Why a lookup opened nobody. [`TillRefusal::message_id`] names the Fluent message; `Display`
@@ -380,7 +392,10 @@ impl<S: TillStore + ?Sized> TillIdentity<S> {
             }
             CodeMatches::Several(candidates) => {
                 let Some(hint) = phone_hint else {
-                    return Ok(TillOutcome::NeedsDetail { candidates: candidates.len() });
+                    return Ok(TillOutcome::NeedsDetail {
+                        candidates: candidates.len(),
+                        ask: DetailNeeded::PhoneDigitsOrScan,
+                    });
                 };
                 let hint = hint.trim();
                 if !(2..=6).contains(&hint.len()) || !hint.bytes().all(|b| b.is_ascii_digit()) {
@@ -399,7 +414,8 @@ impl<S: TillStore + ?Sized> TillIdentity<S> {
                         let (guest, step) = matching.remove(0);
                         self.accept(actor, staff, guest, step, LookupMethod::TypedCode, now).await
                     }
-                    n => Ok(TillOutcome::NeedsDetail { candidates: n }),
+                    // The hint was too short to separate them: more digits, or a scan.
+                    n => Ok(TillOutcome::NeedsDetail { candidates: n, ask: DetailNeeded::PhoneDigitsOrScan }),
                 }
             }
         }
@@ -427,7 +443,7 @@ impl<S: TillStore + ?Sized> TillIdentity<S> {
         match guests.len() {
             0 => Ok(TillOutcome::Refused(TillRefusal::UnknownGuest)),
             1 => Ok(identified(guests.remove(0), staff, LookupMethod::Phone, None)),
-            n => Ok(TillOutcome::NeedsDetail { candidates: n }),
+            n => Ok(TillOutcome::NeedsDetail { candidates: n, ask: DetailNeeded::Scan }),
         }
     }
 
@@ -780,7 +796,7 @@ mod tests {
         let code = card.code.to_string();
 
         let outcome = s.till.resolve_typed_code(&s.actor, &code, None, now()).await.unwrap();
-        assert_eq!(outcome, TillOutcome::NeedsDetail { candidates: 2 });
+        assert_eq!(outcome, TillOutcome::NeedsDetail { candidates: 2, ask: DetailNeeded::PhoneDigitsOrScan });
         let outcome = s.till.resolve_typed_code(&s.actor, &code, Some("x1"), now()).await.unwrap();
         assert_eq!(refusal(&outcome), TillRefusal::UnreadableDetail);
         let outcome = s.till.resolve_typed_code(&s.actor, &code, Some("0000"), now()).await.unwrap();
@@ -875,7 +891,7 @@ mod tests {
         s.store.add_guest(CHAIN, Some("+381605555555"), false);
         s.store.add_guest(CHAIN, Some("+381605555555"), false);
         let outcome = s.till.lookup_by_phone(&s.actor, "+381605555555", now()).await.unwrap();
-        assert_eq!(outcome, TillOutcome::NeedsDetail { candidates: 2 });
+        assert_eq!(outcome, TillOutcome::NeedsDetail { candidates: 2, ask: DetailNeeded::Scan });
         assert_eq!(
             refusal(&s.till.lookup_by_phone(&s.actor, "0601234567", now()).await.unwrap()),
             TillRefusal::InvalidPhone

@@ -834,6 +834,7 @@ fn classic_silver_gold_and_a_downgrade_at_the_end_of_the_year() {
         (end_2027.name(), end_2027.qualifying, end_2027.review_at),
         (Some("Gold"), 600, Some(local(2028, 1, 1, 0, 0)))
     );
+    assert_eq!(end_2027.to_keep, Some(900), "1500 needed in 2027 to keep Gold, 600 earned");
     // 1 January 2028, local midnight: 2027 qualified for Silver only.
     assert_eq!(ledger.tier(&p, local(2027, 12, 31, 23, 59)).as_deref(), Some("Gold"));
     assert_eq!(ledger.tier(&p, local(2028, 1, 1, 0, 0)).as_deref(), Some("Silver"));

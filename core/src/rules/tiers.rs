@@ -154,6 +154,9 @@ pub struct TierStatus {
     pub review_at: Option<DateTime<Utc>>,
     /// Progress to the next tier up, if there is one.
     pub next: Option<TierProgress>,
+    /// Qualifying points or spend still needed before `review_at` to keep the tier held now;
+    /// `None` when the tier cannot go down.
+    pub to_keep: Option<i64>,
 }
 
 impl TierStatus {
@@ -186,7 +189,14 @@ pub fn tier_status(rules: &ProgramRules, events: &[QualifyingEvent], now: DateTi
     events.sort_by_key(|e| e.at);
     let window = Window { kind: rules.qualification.window, tz: rules.program_timezone() };
     if tiers.is_empty() {
-        return TierStatus { tier: None, qualifying: 0, window_start: None, review_at: None, next: None };
+        return TierStatus {
+            tier: None,
+            qualifying: 0,
+            window_start: None,
+            review_at: None,
+            next: None,
+            to_keep: None,
+        };
     }
     let qualified = |sum: i64| tiers.iter().rposition(|t| sum >= t.threshold).unwrap_or(0);
     let sum_in = |from: Option<DateTime<Utc>>, to: DateTime<Utc>, inclusive: bool| -> i64 {
@@ -235,7 +245,10 @@ pub fn tier_status(rules: &ProgramRules, events: &[QualifyingEvent], now: DateTi
         threshold: t.threshold,
         missing: (t.threshold - qualifying).max(0),
     });
-    TierStatus { tier: Some(tiers[index].clone()), qualifying, window_start, review_at, next }
+    // What the review will judge: the window ending at the review, as far as it has run.
+    let to_keep =
+        review_at.map(|at| (tiers[index].threshold - sum_in(Some(window.review_start(at)), now, true)).max(0));
+    TierStatus { tier: Some(tiers[index].clone()), qualifying, window_start, review_at, next, to_keep }
 }
 
 #[derive(Clone, Copy)]
