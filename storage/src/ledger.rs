@@ -370,6 +370,18 @@ macro_rules! impl_post_in_tx {
             .await
             .optional()?;
             let Some((points_after, stamps_after, lifetime_after)) = after else {
+                // Nothing was written. A debit repeated after the balance was spent must still
+                // answer with its first outcome, so look the key up before saying "insufficient".
+                let existing: Option<EntryRow> = ledger_entries::table
+                    .filter(ledger_entries::chain_id.eq(chain.get()))
+                    .filter(ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()))
+                    .select(EntryRow::as_select())
+                    .first(c)
+                    .await
+                    .optional()?;
+                if let Some(row) = existing {
+                    return Ok(Posted::Replayed(row));
+                }
                 let current: Option<(i64, i64)> = wallets::table
                     .filter(wallets::id.eq(entry.wallet_id.get()))
                     .filter(wallets::chain_id.eq(chain.get()))

@@ -60,6 +60,13 @@ pub async fn idempotent_earn(store: Arc<dyn Store>) {
     let page = store.ledger_entries(chain.id(), wallet.id, PageRequest::first(10)).await.unwrap();
     assert_eq!(page.items.len(), 1, "one entry for one key");
     assert_eq!(store.wallet(chain.id(), wallet.id).await.unwrap().balances.points, 25);
+
+    // A debit replayed after the balance is gone is still a replay, not "insufficient".
+    let redeem = store.post_entry(chain.id(), entry(wallet.id, EntryKind::Redeem, -25, "redeem-1")).await.unwrap();
+    let replay = store.post_entry(chain.id(), entry(wallet.id, EntryKind::Redeem, -25, "redeem-1")).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.entry, redeem.entry);
+    assert_eq!(store.wallet(chain.id(), wallet.id).await.unwrap().balances.points, 0);
 }
 
 /// A key reused for a different write is a conflict and changes nothing.
