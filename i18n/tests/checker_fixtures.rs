@@ -121,10 +121,3 @@ fn missing_file_and_bad_locale_dir() {
     assert_eq!(report.of_kind(FindingKind::ExtraFile).count(), 1, "{report}");
     assert_eq!(report.of_kind(FindingKind::InvalidLocale).count(), 1, "{report}");
 }
-
-#[test]
-#[ignore = "prints the report for a person to read"]
-fn print_report() {
-    let report = report();
-    eprintln!("{report}");
-}

@@ -151,28 +151,3 @@ fn plural_forms_follow_cldr_categories() {
     assert!(render(&he, 2).contains("שתי נקודות"), "{}", render(&he, 2));
     assert_ne!(render(&he, 20), render(&he, 2));
 }
-
-/// `cargo test -p regulars-i18n --test render_all -- --ignored --nocapture samples` prints every
-/// message of every locale with realistic arguments, for a translator to read through.
-#[test]
-#[ignore = "prints every message for a person to read"]
-fn samples() {
-    let i18n = Localizer::embedded().unwrap();
-    for lang in i18n.languages() {
-        for (id, variables) in english_messages() {
-            let mut args = FluentArgs::new();
-            for variable in &variables {
-                match variable.as_str() {
-                    "name" | "friend" => args.set(variable.clone(), "Ana"),
-                    "chain" => args.set(variable.clone(), "Kafeterija"),
-                    "cafe" => args.set(variable.clone(), "Dorćol"),
-                    "tier" => args.set(variable.clone(), "Gold"),
-                    "reward" => args.set(variable.clone(), "Cappuccino"),
-                    _ => args.set(variable.clone(), 3),
-                }
-            }
-            let text = i18n.format(&lang, &id, Some(&args)).replace(['\u{2068}', '\u{2069}'], "");
-            eprintln!("{lang:8} {id:32} {text}");
-        }
-    }
-}

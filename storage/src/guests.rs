@@ -106,6 +106,20 @@ macro_rules! load_guests {
     }};
 }
 
+/// The guest an identity is linked to in the chain, if any.
+macro_rules! identity_owner {
+    ($c:ident, $chain:expr, $identity:expr) => {
+        guest_identities::table
+            .filter(guest_identities::chain_id.eq($chain.get()))
+            .filter(guest_identities::channel.eq($identity.channel.as_str()))
+            .filter(guest_identities::external_id.eq(&$identity.external_id))
+            .select(guest_identities::guest_id)
+            .first::<i64>($c)
+            .await
+            .optional()?
+    };
+}
+
 fn one(mut guests: Vec<Guest>, what: impl std::fmt::Display) -> Result<Guest> {
     guests.pop().ok_or_else(|| Error::not_found(GuestId::ENTITY, what))
 }
@@ -116,19 +130,12 @@ impl GuestRepo for DbStore {
         new.validate()?;
         let guest_id: i64 = write_tx!(self, |c| {
             require_chain!(c, chain);
-            if let Some(identity) = &new.identity {
-                let taken: i64 = guest_identities::table
-                    .filter(guest_identities::chain_id.eq(chain.get()))
-                    .filter(guest_identities::channel.eq(identity.channel.as_str()))
-                    .filter(guest_identities::external_id.eq(&identity.external_id))
-                    .count()
-                    .get_result(c)
-                    .await?;
-                if taken > 0 {
-                    return Err(
-                        Error::Conflict(format!("{} identity is already linked to a guest", identity.channel)).into()
-                    );
-                }
+            if let Some(identity) = &new.identity
+                && identity_owner!(c, chain, identity).is_some()
+            {
+                return Err(
+                    Error::Conflict(format!("{} identity is already linked to a guest", identity.channel)).into()
+                );
             }
             let now = now_millis();
             let id: i64 = diesel::insert_into(guests::table)
@@ -187,14 +194,7 @@ impl GuestRepo for DbStore {
 
     async fn guest_by_identity(&self, chain: ChainId, identity: &ChannelIdentity) -> Result<Guest> {
         let guests: Vec<Guest> = read!(self, |c| {
-            let owner: Option<i64> = guest_identities::table
-                .filter(guest_identities::chain_id.eq(chain.get()))
-                .filter(guest_identities::channel.eq(identity.channel.as_str()))
-                .filter(guest_identities::external_id.eq(&identity.external_id))
-                .select(guest_identities::guest_id)
-                .first(c)
-                .await
-                .optional()?;
+            let owner: Option<i64> = identity_owner!(c, chain, identity);
             let Some(owner) = owner else { return Ok(Vec::new()) };
             Ok(load_guests!(c, guests::table.filter(guests::id.eq(owner)).filter(guests::chain_id.eq(chain.get()))))
         })?;
@@ -212,14 +212,7 @@ impl GuestRepo for DbStore {
             if exists == 0 {
                 return Err(Error::not_found(GuestId::ENTITY, guest).into());
             }
-            let owner: Option<i64> = guest_identities::table
-                .filter(guest_identities::chain_id.eq(chain.get()))
-                .filter(guest_identities::channel.eq(identity.channel.as_str()))
-                .filter(guest_identities::external_id.eq(&identity.external_id))
-                .select(guest_identities::guest_id)
-                .first(c)
-                .await
-                .optional()?;
+            let owner: Option<i64> = identity_owner!(c, chain, identity);
             match owner {
                 Some(owner) if owner == guest.get() => Ok(()),
                 Some(_) => {

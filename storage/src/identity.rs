@@ -316,30 +316,24 @@ impl IdentityRepo for DbStore {
     ) -> Result<Vec<DateTime<Utc>>> {
         let since = to_millis(since);
         let kinds = lock_kinds();
-        let times: Vec<i64> = match subject {
-            AttemptSubject::Staff(staff) => read!(self, |c| {
-                Ok(security_events::table
-                    .filter(security_events::chain_id.eq(chain.get()))
-                    .filter(security_events::staff_id.eq(staff.get()))
-                    .filter(security_events::at.ge(since))
-                    .filter(security_events::kind.eq_any(&kinds))
-                    .order(security_events::at.asc())
-                    .select(security_events::at)
-                    .load(c)
-                    .await?)
-            })?,
-            AttemptSubject::Terminal(terminal) => read!(self, |c| {
-                Ok(security_events::table
-                    .filter(security_events::chain_id.eq(chain.get()))
-                    .filter(security_events::terminal.eq(terminal.as_str()))
-                    .filter(security_events::at.ge(since))
-                    .filter(security_events::kind.eq_any(&kinds))
-                    .order(security_events::at.asc())
-                    .select(security_events::at)
-                    .load(c)
-                    .await?)
-            })?,
+        let (staff, terminal) = match subject {
+            AttemptSubject::Staff(staff) => (Some(staff.get()), None),
+            AttemptSubject::Terminal(terminal) => (None, Some(terminal.as_str().to_owned())),
         };
+        let times: Vec<i64> = read!(self, |c| {
+            let mut query = security_events::table
+                .filter(security_events::chain_id.eq(chain.get()))
+                .filter(security_events::at.ge(since))
+                .filter(security_events::kind.eq_any(&kinds))
+                .into_boxed();
+            if let Some(staff) = staff {
+                query = query.filter(security_events::staff_id.eq(staff));
+            }
+            if let Some(terminal) = &terminal {
+                query = query.filter(security_events::terminal.eq(terminal));
+            }
+            Ok(query.order(security_events::at.asc()).select(security_events::at).load(c).await?)
+        })?;
         Ok(times.into_iter().map(|ms| from_millis("security_events.at", ms)).collect::<Result<_, _>>()?)
     }
 }

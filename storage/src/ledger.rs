@@ -320,6 +320,19 @@ impl LedgerRepo for DbStore {
     }
 }
 
+/// The entry written under an idempotency key in the chain, if any.
+macro_rules! find_by_key {
+    ($c:ident, $chain:expr, $key:expr) => {
+        ledger_entries::table
+            .filter(ledger_entries::chain_id.eq($chain.get()))
+            .filter(ledger_entries::idempotency_key.eq($key.as_str()))
+            .select(EntryRow::as_select())
+            .first::<EntryRow>($c)
+            .await
+            .optional()?
+    };
+}
+
 /// The transactional part of a ledger write, for whichever connection type the backend uses.
 trait PostInTx {
     fn post_in_tx(
@@ -337,13 +350,7 @@ macro_rules! impl_post_in_tx {
         async fn post_in_tx(&mut self, chain: ChainId, entry: NewLedgerEntry, look_up_key: bool) -> Result<Posted, DbError> {
             let c = self;
             if look_up_key {
-            let existing: Option<EntryRow> = ledger_entries::table
-                .filter(ledger_entries::chain_id.eq(chain.get()))
-                .filter(ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()))
-                .select(EntryRow::as_select())
-                .first(c)
-                .await
-                .optional()?;
+            let existing: Option<EntryRow> = find_by_key!(c, chain, entry.idempotency_key);
             if let Some(row) = existing {
                 return Ok(Posted::Replayed(row));
             }
@@ -372,13 +379,7 @@ macro_rules! impl_post_in_tx {
             let Some((points_after, stamps_after, lifetime_after)) = after else {
                 // Nothing was written. A debit repeated after the balance was spent must still
                 // answer with its first outcome, so look the key up before saying "insufficient".
-                let existing: Option<EntryRow> = ledger_entries::table
-                    .filter(ledger_entries::chain_id.eq(chain.get()))
-                    .filter(ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()))
-                    .select(EntryRow::as_select())
-                    .first(c)
-                    .await
-                    .optional()?;
+                let existing: Option<EntryRow> = find_by_key!(c, chain, entry.idempotency_key);
                 if let Some(row) = existing {
                     return Ok(Posted::Replayed(row));
                 }

@@ -3,10 +3,11 @@
 use chrono::NaiveTime;
 use regulars_core::chain::{Cafe, Chain, GeoPoint, NewCafe, NewChain, OpeningHours};
 use regulars_core::guest::{ChannelIdentity, Guest, NewGuest};
-use regulars_core::ids::{ChainId, WalletId};
+use regulars_core::ids::{ChainId, GuestId, WalletId};
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
-use regulars_core::money::Currency;
+use regulars_core::money::{Currency, Money};
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
+use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::rules::ProgramRules;
 use regulars_core::store::Store;
 use regulars_core::wallet::{Wallet, WalletScope};
@@ -102,6 +103,30 @@ impl TestChain {
             )
             .await
             .expect("create guest")
+    }
+
+    /// A purchase of one cappuccino line worth `total_minor` RSD minor units at the chain's
+    /// cafe, reported by the POS source `test-pos` as receipt `receipt`.
+    ///
+    /// # Panics
+    /// Never for the fixed currency it uses.
+    #[must_use]
+    pub fn purchase(&self, guest: Option<GuestId>, receipt: &str, total_minor: i64) -> NewPurchase {
+        NewPurchase {
+            cafe_id: self.cafe.id,
+            source: "test-pos".into(),
+            external_id: receipt.into(),
+            guest_id: guest,
+            total: Money::new(total_minor, Currency::new("RSD").expect("currency")),
+            items: vec![LineItem {
+                sku: "CAP".into(),
+                name: "Cappuccino".into(),
+                category: Some("coffee".into()),
+                quantity: 1,
+                unit_price_minor: total_minor,
+            }],
+            occurred_at: chrono::Utc::now(),
+        }
     }
 
     /// The guest's chain-wide points wallet.

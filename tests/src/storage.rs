@@ -12,9 +12,8 @@ use regulars_core::ErrorKind;
 use regulars_core::guest::{ChannelIdentity, NewGuest};
 use regulars_core::ids::{CafeId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
-use regulars_core::money::{Currency, Money};
 use regulars_core::page::PageRequest;
-use regulars_core::purchase::{LineItem, NewPurchase};
+use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
@@ -258,21 +257,7 @@ pub async fn wallets_open_idempotently_and_check_scope(store: Arc<dyn Store>) {
 pub async fn purchases_record_once(store: Arc<dyn Store>) {
     let chain = TestChain::create(&*store, "pos").await;
     let guest = chain.guest(&*store, "1").await;
-    let purchase = NewPurchase {
-        cafe_id: chain.cafe.id,
-        source: "demo-pos".into(),
-        external_id: "R-1".into(),
-        guest_id: Some(guest.id),
-        total: Money::new(45_000, Currency::new("RSD").unwrap()),
-        items: vec![LineItem {
-            sku: "CAP".into(),
-            name: "Cappuccino".into(),
-            category: Some("coffee".into()),
-            quantity: 2,
-            unit_price_minor: 22_500,
-        }],
-        occurred_at: chrono::Utc::now(),
-    };
+    let purchase = chain.purchase(Some(guest.id), "R-1", 45_000);
     let (first, replayed_first) = store.record_purchase(chain.id(), purchase.clone()).await.unwrap();
     let (second, replayed_second) = store.record_purchase(chain.id(), purchase.clone()).await.unwrap();
     assert!(!replayed_first && replayed_second);

@@ -12,8 +12,6 @@ use regulars_core::identity::secret::{KeyId, SecretKey, SecretKeyring};
 use regulars_core::identity::till::{TillActor, TillConfig, TillIdentity, TillOutcome, TillRefusal};
 use regulars_core::ledger::Actor;
 use regulars_core::loyalty::{Loyalty, PurchaseContext, RefundCommand};
-use regulars_core::money::{Currency, Money};
-use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::rules::refunds::RefundRequest;
 use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
@@ -29,21 +27,7 @@ async fn postgres() -> Option<(Arc<dyn Store>, TestDatabase)> {
 async fn loyalty_earns_previews_and_refunds(store: Arc<dyn Store>) {
     let chain = TestChain::create(&*store, "loyalty").await;
     let guest = chain.guest(&*store, "1").await;
-    let purchase = NewPurchase {
-        cafe_id: chain.cafe.id,
-        source: "test-pos".into(),
-        external_id: "R-1".into(),
-        guest_id: Some(guest.id),
-        total: Money::new(45_000, Currency::new("RSD").unwrap()),
-        items: vec![LineItem {
-            sku: "CAP".into(),
-            name: "Cappuccino".into(),
-            category: Some("coffee".into()),
-            quantity: 1,
-            unit_price_minor: 45_000,
-        }],
-        occurred_at: Utc::now(),
-    };
+    let purchase = chain.purchase(Some(guest.id), "R-1", 45_000);
     let loyalty = Loyalty::new(&*store);
     let preview = loyalty.preview(chain.id(), chain.points.id, &purchase, &[]).await.unwrap();
     let context = PurchaseContext { actor: Actor::Pos("test-pos".into()), shift_id: None, promotions: Vec::new() };

@@ -19,52 +19,31 @@
 //! # Ok::<(), toml::de::Error>(())
 //! ```
 
-use regulars_core::Result;
-use regulars_core::pos::signature::{DEFAULT_TOLERANCE_SECS, WebhookSecret, WebhookVerifier};
-use regulars_core::pos::validate_source_name;
-use serde::Deserialize;
-
 use crate::webhook::ASSUMED_HEADERS;
+use regulars_core::pos::signature::SignedSourceConfig;
 
-/// One Octopos source. `Debug` shows the secrets as `***`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OctoposConfig {
-    /// See the module docs: `name`.
-    pub name: String,
-    /// See the module docs: `secrets`.
-    pub secrets: Vec<WebhookSecret>,
-    /// See the module docs: `tolerance_secs`.
-    #[serde(default = "default_tolerance")]
-    pub tolerance_secs: u32,
-}
+/// One Octopos source: the shared signed-source settings (`name`, `secrets`, `tolerance_secs`).
+/// `Debug` shows the secrets as `***`.
+pub type OctoposConfig = SignedSourceConfig;
 
-fn default_tolerance() -> u32 {
-    DEFAULT_TOLERANCE_SECS
-}
-
-impl OctoposConfig {
-    /// A source named `name` accepting `secrets`, with the default tolerance.
-    #[must_use]
-    pub fn new(name: impl Into<String>, secrets: Vec<WebhookSecret>) -> Self {
-        Self { name: name.into(), secrets, tolerance_secs: DEFAULT_TOLERANCE_SECS }
-    }
-
-    /// Checks every key and builds the verifier.
-    pub(crate) fn verifier(&self) -> Result<WebhookVerifier> {
-        validate_source_name(&self.name)?;
-        Ok(WebhookVerifier::new(self.secrets.clone(), self.tolerance_secs)?.with_header_names(ASSUMED_HEADERS))
-    }
+/// The verifier for a source of this driver.
+pub(crate) fn verifier(
+    config: &OctoposConfig,
+) -> regulars_core::Result<regulars_core::pos::signature::WebhookVerifier> {
+    config.verifier(ASSUMED_HEADERS)
 }
 
 #[cfg(test)]
 mod tests {
+    use regulars_core::pos::signature::WebhookSecret;
+
     use super::*;
 
     #[test]
     fn every_key_is_checked() {
         let secret = || WebhookSecret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
-        assert!(OctoposConfig::new("octopos", vec![secret()]).verifier().is_ok());
-        let field = |c: &OctoposConfig| match c.verifier().unwrap_err() {
+        assert!(OctoposConfig::new("octopos", vec![secret()]).verifier(ASSUMED_HEADERS).is_ok());
+        let field = |c: &OctoposConfig| match c.verifier(ASSUMED_HEADERS).unwrap_err() {
             regulars_core::Error::InvalidInput { field, .. } => field,
             other => panic!("{other}"),
         };

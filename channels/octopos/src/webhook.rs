@@ -32,7 +32,7 @@ impl OctoposSource {
     /// # Errors
     /// [`regulars_core::Error::InvalidInput`] naming the bad key.
     pub fn new(config: &OctoposConfig) -> regulars_core::Result<Self> {
-        Ok(Self { name: config.name.clone(), verifier: config.verifier()? })
+        Ok(Self { name: config.name.clone(), verifier: crate::config::verifier(config)? })
     }
 }
 

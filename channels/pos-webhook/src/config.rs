@@ -23,53 +23,31 @@
 //! # Ok::<(), toml::de::Error>(())
 //! ```
 
-use regulars_core::Result;
-use regulars_core::pos::signature::{DEFAULT_TOLERANCE_SECS, WebhookSecret, WebhookVerifier};
-use regulars_core::pos::validate_source_name;
-use serde::Deserialize;
+use regulars_core::pos::signature::HeaderNames;
+use regulars_core::pos::signature::SignedSourceConfig;
 
-/// One generic webhook source. `Debug` shows the secrets as `***`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct WebhookConfig {
-    /// See the module docs: `name`.
-    pub name: String,
-    /// See the module docs: `secrets`.
-    pub secrets: Vec<WebhookSecret>,
-    /// See the module docs: `tolerance_secs`.
-    #[serde(default = "default_tolerance")]
-    pub tolerance_secs: u32,
-}
+/// One generic webhook source: the shared signed-source settings (`name`, `secrets`, `tolerance_secs`).
+/// `Debug` shows the secrets as `***`.
+pub type WebhookConfig = SignedSourceConfig;
 
-fn default_tolerance() -> u32 {
-    DEFAULT_TOLERANCE_SECS
-}
-
-impl WebhookConfig {
-    /// A source named `name` accepting `secrets`, with the default tolerance.
-    #[must_use]
-    pub fn new(name: impl Into<String>, secrets: Vec<WebhookSecret>) -> Self {
-        Self { name: name.into(), secrets, tolerance_secs: DEFAULT_TOLERANCE_SECS }
-    }
-
-    /// Checks every key and builds the verifier.
-    ///
-    /// # Errors
-    /// [`regulars_core::Error::InvalidInput`] naming `name`, `secrets` or `tolerance_secs`.
-    pub(crate) fn verifier(&self) -> Result<WebhookVerifier> {
-        validate_source_name(&self.name)?;
-        WebhookVerifier::new(self.secrets.clone(), self.tolerance_secs)
-    }
+/// The verifier for a source of this driver.
+pub(crate) fn verifier(
+    config: &WebhookConfig,
+) -> regulars_core::Result<regulars_core::pos::signature::WebhookVerifier> {
+    config.verifier(HeaderNames::STANDARD)
 }
 
 #[cfg(test)]
 mod tests {
+    use regulars_core::pos::signature::WebhookSecret;
+
     use super::*;
 
     #[test]
     fn every_key_is_checked() {
         let secret = || WebhookSecret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
-        assert!(WebhookConfig::new("demo", vec![secret()]).verifier().is_ok());
-        let field = |c: WebhookConfig| match c.verifier().unwrap_err() {
+        assert!(WebhookConfig::new("demo", vec![secret()]).verifier(HeaderNames::STANDARD).is_ok());
+        let field = |c: WebhookConfig| match c.verifier(HeaderNames::STANDARD).unwrap_err() {
             regulars_core::Error::InvalidInput { field, .. } => field,
             other => panic!("{other}"),
         };

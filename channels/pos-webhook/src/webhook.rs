@@ -25,7 +25,7 @@ impl WebhookSource {
     /// # Errors
     /// [`regulars_core::Error::InvalidInput`] naming the bad key.
     pub fn new(config: &WebhookConfig) -> regulars_core::Result<Self> {
-        Ok(Self { name: config.name.clone(), verifier: config.verifier()? })
+        Ok(Self { name: config.name.clone(), verifier: crate::config::verifier(config)? })
     }
 }
 

@@ -294,6 +294,43 @@ fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(text.parse().ok()?, 0)
 }
 
+/// The settings every signed POS source has: its name, the secrets it accepts and the clock
+/// tolerance. Each driver documents them as its own config type (an alias of this one), so
+/// the keys and their checks live in one place.
+///
+/// `Debug` shows the secrets as `***`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SignedSourceConfig {
+    /// The source's name: `/pos/{name}/webhook`, 1-32 of `a-z0-9-_`.
+    pub name: String,
+    /// Active `whsec_<base64>` secrets, newest first; two during a rotation.
+    pub secrets: Vec<WebhookSecret>,
+    /// How far the signature timestamp may be from now, 1-900 seconds.
+    #[serde(default = "default_tolerance")]
+    pub tolerance_secs: u32,
+}
+
+fn default_tolerance() -> u32 {
+    DEFAULT_TOLERANCE_SECS
+}
+
+impl SignedSourceConfig {
+    /// A source named `name` accepting `secrets`, with the default tolerance.
+    #[must_use]
+    pub fn new(name: impl Into<String>, secrets: Vec<WebhookSecret>) -> Self {
+        Self { name: name.into(), secrets, tolerance_secs: DEFAULT_TOLERANCE_SECS }
+    }
+
+    /// Checks every key and builds the verifier reading `headers`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming `name`, `secrets` or `tolerance_secs`.
+    pub fn verifier(&self, headers: HeaderNames) -> crate::Result<WebhookVerifier> {
+        crate::pos::validate_source_name(&self.name)?;
+        Ok(WebhookVerifier::new(self.secrets.clone(), self.tolerance_secs)?.with_header_names(headers))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone as _;
