@@ -10,7 +10,10 @@
 //! - `database.url` (`sqlite://data/regulars.db`) and `database.pool_size` (16): see
 //!   [`regulars_storage::StoreConfig`]. The URL may hold a password; it is never logged.
 //! - `demo.seed_when_empty` (`true`): seed the demo chain when the database has no chain.
-//! - `log.filter` (`info,regulars=info`): a `tracing` filter; `RUST_LOG` overrides it.
+//! - `log.filter` (`info`): a `tracing` filter; `RUST_LOG` overrides it.
+//! - `identity.*`: keys and tunables of identity at the till, listed in
+//!   [`regulars_core::identity::config`]. Without them an SQLite server generates a key file
+//!   beside its database ([`crate::identity_keys`]); a PostgreSQL server refuses to start.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,6 +21,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use regulars_core::identity::config::IdentitySettings;
 use regulars_storage::StoreConfig;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +37,9 @@ pub struct Config {
     pub demo: DemoConfig,
     /// `[log]`.
     pub log: LogConfig,
+    /// `[identity]`: keys and tunables of identity at the till (see
+    /// [`regulars_core::identity::config`]); empty means "generate beside the SQLite file".
+    pub identity: IdentitySettings,
 }
 
 /// `[server]`.
@@ -79,7 +86,7 @@ impl Default for LogConfig {
 
 /// The sections environment variables may set; anything else under `REGULARS_` (such as
 /// `REGULARS_CONFIG` or test settings) is not configuration.
-const SECTIONS: [&str; 4] = ["server_", "database_", "demo_", "log_"];
+const SECTIONS: [&str; 5] = ["server_", "database_", "demo_", "log_", "identity_"];
 
 impl Config {
     /// Loads the configuration from `file` (if any) and the process environment.

@@ -22,4 +22,5 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod identity_keys;
 pub mod serve;

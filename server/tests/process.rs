@@ -64,6 +64,7 @@ fn starts_with_no_configuration_serves_the_demo_and_stops_on_sigterm() {
     assert_eq!(status, 200);
     assert!(page.contains("Demo Coffee"), "the demo chain is seeded on first start");
     assert!(dir.path().join("data/regulars.db").exists(), "SQLite at ./data/regulars.db by default");
+    assert!(dir.path().join("data/identity-keys.toml").exists(), "identity keys generated beside it");
 
     sigterm(&child);
     let status = child.wait().unwrap();
@@ -102,6 +103,11 @@ fn bad_configuration_stops_start_up_naming_the_key() {
 
     let output = regulars(dir.path()).args(["--config", "missing.toml", "migrate"]).output().unwrap();
     assert!(!output.status.success(), "a named config file that does not exist is an error");
+
+    std::fs::write(dir.path().join("pg.toml"), "[database]\nurl = \"postgres://postgres@127.0.0.1:5432/postgres\"\n").unwrap();
+    let output = regulars(dir.path()).args(["--config", "pg.toml"]).output().unwrap();
+    assert!(!output.status.success(), "PostgreSQL without identity keys must not serve");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("identity.secret_keys"));
 }
 
 #[test]
