@@ -24,10 +24,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// # Errors
 /// When the store cannot be opened or the address cannot be bound.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
-    // Checked at start-up, so a missing or broken key stops the server before it serves.
+    // Checked before anything else, so a missing or broken key stops the server before it
+    // touches the database.
     let identity = crate::identity_keys::load(&config)?;
     tracing::info!(current_key = %identity.keyring.current_key_id().as_str(), "identity keys ready");
+    let store = open_store(&config).await?;
     if config.demo.seed_when_empty && store.list_chains().await?.is_empty() {
         tracing::info!("empty database: seeding the demo chain");
         demo::seed(store.clone()).await.context("seeding the demo chain")?;

@@ -104,7 +104,8 @@ fn bad_configuration_stops_start_up_naming_the_key() {
     let output = regulars(dir.path()).args(["--config", "missing.toml", "migrate"]).output().unwrap();
     assert!(!output.status.success(), "a named config file that does not exist is an error");
 
-    std::fs::write(dir.path().join("pg.toml"), "[database]\nurl = \"postgres://postgres@127.0.0.1:5432/postgres\"\n").unwrap();
+    std::fs::write(dir.path().join("pg.toml"), "[database]\nurl = \"postgres://postgres@127.0.0.1:5432/postgres\"\n")
+        .unwrap();
     let output = regulars(dir.path()).args(["--config", "pg.toml"]).output().unwrap();
     assert!(!output.status.success(), "PostgreSQL without identity keys must not serve");
     assert!(String::from_utf8_lossy(&output.stderr).contains("identity.secret_keys"));
