@@ -23,4 +23,5 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod identity_keys;
+pub mod scheduler;
 pub mod serve;
