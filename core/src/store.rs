@@ -149,7 +149,8 @@ pub trait LedgerRepo: Send + Sync {
     /// - With [`Overdraft::Forbid`](crate::ledger::Overdraft::Forbid), a debit larger than the
     ///   balance gives [`Error::InsufficientBalance`] and writes nothing; concurrent debits
     ///   never overdraw.
-    /// - Writes a `ledger.<kind>` event in the same transaction.
+    /// - The entry is the points log: it is not copied into the event log ([`EventRepo`]),
+    ///   which records every other kind of change.
     /// - When it returns `Ok`, the write is durable.
     async fn post_entry(&self, chain: ChainId, entry: NewLedgerEntry) -> Result<LedgerOutcome>;
 

@@ -3,7 +3,8 @@
 //! A write is: look up the idempotency key (a replay answers with the first outcome); apply
 //! the deltas to the wallet with one conditional `UPDATE` (`points >= debit`), which is what
 //! makes concurrent debits safe on PostgreSQL (the row lock serialises them and the condition
-//! is re-checked after the lock); then insert the entry and an event. All in one transaction.
+//! is re-checked after the lock); then insert the entry. All in one transaction. The entry is
+//! itself the points log, so it is not copied into `events`.
 
 use async_trait::async_trait;
 use diesel::prelude::*;
@@ -347,105 +348,97 @@ trait PostInTx {
 macro_rules! impl_post_in_tx {
     ($conn:ty) => {
         impl PostInTx for $conn {
-        async fn post_in_tx(&mut self, chain: ChainId, entry: NewLedgerEntry, look_up_key: bool) -> Result<Posted, DbError> {
-            let c = self;
-            if look_up_key {
-            let existing: Option<EntryRow> = find_by_key!(c, chain, entry.idempotency_key);
-            if let Some(row) = existing {
-                return Ok(Posted::Replayed(row));
-            }
-            }
-
-            let forbid = entry.overdraft == regulars_core::ledger::Overdraft::Forbid;
-            let lifetime_delta = if entry.kind.counts_toward_lifetime() { entry.points } else { 0 };
-            let now = now_millis();
-            let after: Option<(i64, i64, i64)> = diesel::update(
-                wallets::table
-                    .filter(wallets::id.eq(entry.wallet_id.get()))
-                    .filter(wallets::chain_id.eq(chain.get()))
-                    .filter(wallets::points.ge(floor_for(entry.points, forbid)))
-                    .filter(wallets::stamps.ge(floor_for(entry.stamps, forbid))),
-            )
-            .set((
-                wallets::points.eq(wallets::points + entry.points),
-                wallets::stamps.eq(wallets::stamps + entry.stamps),
-                wallets::lifetime_points.eq(wallets::lifetime_points + lifetime_delta),
-                wallets::updated_at.eq(now),
-            ))
-            .returning((wallets::points, wallets::stamps, wallets::lifetime_points))
-            .get_result(c)
-            .await
-            .optional()?;
-            let Some((points_after, stamps_after, lifetime_after)) = after else {
-                // Nothing was written. A debit repeated after the balance was spent must still
-                // answer with its first outcome, so look the key up before saying "insufficient".
-                let existing: Option<EntryRow> = find_by_key!(c, chain, entry.idempotency_key);
-                if let Some(row) = existing {
-                    return Ok(Posted::Replayed(row));
-                }
-                let current: Option<(i64, i64)> = wallets::table
-                    .filter(wallets::id.eq(entry.wallet_id.get()))
-                    .filter(wallets::chain_id.eq(chain.get()))
-                    .select((wallets::points, wallets::stamps))
-                    .first(c)
-                    .await
-                    .optional()?;
-                return Err(match current {
-                    None => Error::not_found(WalletId::ENTITY, entry.wallet_id),
-                    Some((points, _)) if entry.points < 0 && points + entry.points < 0 => {
-                        Error::InsufficientBalance { available: points, requested: -entry.points }
+            async fn post_in_tx(
+                &mut self,
+                chain: ChainId,
+                entry: NewLedgerEntry,
+                look_up_key: bool,
+            ) -> Result<Posted, DbError> {
+                let c = self;
+                if look_up_key {
+                    let existing: Option<EntryRow> = find_by_key!(c, chain, entry.idempotency_key);
+                    if let Some(row) = existing {
+                        return Ok(Posted::Replayed(row));
                     }
-                    Some((_, stamps)) => Error::InsufficientBalance { available: stamps, requested: -entry.stamps },
                 }
-                .into());
-            };
 
-            let (actor_kind, actor_ref) = entry.actor.to_parts();
-            let inserted: Option<EntryRow> = diesel::insert_into(ledger_entries::table)
-                .values((
-                    ledger_entries::chain_id.eq(chain.get()),
-                    ledger_entries::wallet_id.eq(entry.wallet_id.get()),
-                    ledger_entries::kind.eq(entry.kind.as_str()),
-                    ledger_entries::points.eq(entry.points),
-                    ledger_entries::stamps.eq(entry.stamps),
-                    ledger_entries::points_after.eq(points_after),
-                    ledger_entries::stamps_after.eq(stamps_after),
-                    ledger_entries::lifetime_after.eq(lifetime_after),
-                    ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()),
-                    ledger_entries::actor_kind.eq(actor_kind),
-                    ledger_entries::actor_ref.eq(&actor_ref),
-                    ledger_entries::cafe_id.eq(entry.cafe_id.map(CafeId::get)),
-                    ledger_entries::shift_id.eq(entry.shift_id.map(ShiftId::get)),
-                    ledger_entries::purchase_id.eq(entry.purchase_id.map(PurchaseId::get)),
-                    ledger_entries::reason.eq(&entry.reason),
-                    ledger_entries::rule_snapshot.eq(to_json(&entry.rule_snapshot)),
-                    ledger_entries::created_at.eq(now),
+                let forbid = entry.overdraft == regulars_core::ledger::Overdraft::Forbid;
+                let lifetime_delta = if entry.kind.counts_toward_lifetime() { entry.points } else { 0 };
+                let now = now_millis();
+                let after: Option<(i64, i64, i64)> = diesel::update(
+                    wallets::table
+                        .filter(wallets::id.eq(entry.wallet_id.get()))
+                        .filter(wallets::chain_id.eq(chain.get()))
+                        .filter(wallets::points.ge(floor_for(entry.points, forbid)))
+                        .filter(wallets::stamps.ge(floor_for(entry.stamps, forbid))),
+                )
+                .set((
+                    wallets::points.eq(wallets::points + entry.points),
+                    wallets::stamps.eq(wallets::stamps + entry.stamps),
+                    wallets::lifetime_points.eq(wallets::lifetime_points + lifetime_delta),
+                    wallets::updated_at.eq(now),
                 ))
-                .on_conflict_do_nothing()
-                .returning(EntryRow::as_returning())
+                .returning((wallets::points, wallets::stamps, wallets::lifetime_points))
                 .get_result(c)
                 .await
                 .optional()?;
-            // Nothing inserted: the key was used before (or, on PostgreSQL, by a concurrent
-            // transaction that committed first). Roll back, undoing the wallet update, and let
-            // the caller retry with a lookup.
-            let row = inserted.ok_or(DbError::KeyRace)?;
-            append_event!(
-                c,
-                chain,
-                match entry.kind {
-                    EntryKind::Earn => "ledger.earn",
-                    EntryKind::Redeem => "ledger.redeem",
-                    EntryKind::Expire => "ledger.expire",
-                    EntryKind::Adjust => "ledger.adjust",
-                    EntryKind::Refund => "ledger.refund",
-                    EntryKind::Bonus => "ledger.bonus",
-                },
-                format!("wallet:{}", entry.wallet_id),
-                json!({ "entry": row.id, "points": entry.points, "stamps": entry.stamps, "actor": actor_kind, "actor_ref": actor_ref })
-            );
-            Ok(Posted::Applied(row))
-        }
+                let Some((points_after, stamps_after, lifetime_after)) = after else {
+                    // Nothing was written. A debit repeated after the balance was spent must still
+                    // answer with its first outcome, so look the key up before saying "insufficient".
+                    let existing: Option<EntryRow> = find_by_key!(c, chain, entry.idempotency_key);
+                    if let Some(row) = existing {
+                        return Ok(Posted::Replayed(row));
+                    }
+                    let current: Option<(i64, i64)> = wallets::table
+                        .filter(wallets::id.eq(entry.wallet_id.get()))
+                        .filter(wallets::chain_id.eq(chain.get()))
+                        .select((wallets::points, wallets::stamps))
+                        .first(c)
+                        .await
+                        .optional()?;
+                    return Err(match current {
+                        None => Error::not_found(WalletId::ENTITY, entry.wallet_id),
+                        Some((points, _)) if entry.points < 0 && points + entry.points < 0 => {
+                            Error::InsufficientBalance { available: points, requested: -entry.points }
+                        }
+                        Some((_, stamps)) => Error::InsufficientBalance { available: stamps, requested: -entry.stamps },
+                    }
+                    .into());
+                };
+
+                let (actor_kind, actor_ref) = entry.actor.to_parts();
+                let inserted: Option<EntryRow> = diesel::insert_into(ledger_entries::table)
+                    .values((
+                        ledger_entries::chain_id.eq(chain.get()),
+                        ledger_entries::wallet_id.eq(entry.wallet_id.get()),
+                        ledger_entries::kind.eq(entry.kind.as_str()),
+                        ledger_entries::points.eq(entry.points),
+                        ledger_entries::stamps.eq(entry.stamps),
+                        ledger_entries::points_after.eq(points_after),
+                        ledger_entries::stamps_after.eq(stamps_after),
+                        ledger_entries::lifetime_after.eq(lifetime_after),
+                        ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()),
+                        ledger_entries::actor_kind.eq(actor_kind),
+                        ledger_entries::actor_ref.eq(&actor_ref),
+                        ledger_entries::cafe_id.eq(entry.cafe_id.map(CafeId::get)),
+                        ledger_entries::shift_id.eq(entry.shift_id.map(ShiftId::get)),
+                        ledger_entries::purchase_id.eq(entry.purchase_id.map(PurchaseId::get)),
+                        ledger_entries::reason.eq(&entry.reason),
+                        ledger_entries::rule_snapshot.eq(to_json(&entry.rule_snapshot)),
+                        ledger_entries::created_at.eq(now),
+                    ))
+                    .on_conflict_do_nothing()
+                    .returning(EntryRow::as_returning())
+                    .get_result(c)
+                    .await
+                    .optional()?;
+                // Nothing inserted: the key was used before (or, on PostgreSQL, by a concurrent
+                // transaction that committed first). Roll back, undoing the wallet update, and let
+                // the caller retry with a lookup.
+                let row = inserted.ok_or(DbError::KeyRace)?;
+                // No copy in `events`: the ledger is the points log (see DECISIONS.md).
+                Ok(Posted::Applied(row))
+            }
         }
     };
 }

@@ -6,7 +6,7 @@
 //! [`pos_conformance_suite!`](crate::pos_conformance_suite) macro, which writes one `#[test]`
 //! per check, so a new check reaches every driver without anyone listing it:
 //!
-//! ```ignore
+//! ```text
 //! regulars_core::pos_conformance_suite!(my_source_and_fixture());
 //! ```
 //!
