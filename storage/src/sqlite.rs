@@ -13,6 +13,7 @@
 //! thread hop per statement (with tokio's `spawn_blocking` per statement, the hops, not
 //! SQLite, were the bottleneck).
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
@@ -146,7 +148,10 @@ impl SqliteDb {
             .send(Box::new(Job { body: f, reply }))
             .await
             .map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?;
-        answer.await.map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?
+        // A dropped reply means the write panicked (and was rolled back) or the writer stopped.
+        answer
+            .await
+            .map_err(|_| DbError::Domain(regulars_core::Error::Internal("the write failed unexpectedly".into())))?
     }
 }
 
@@ -239,12 +244,21 @@ async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box
             job.fail(e.to_string());
             continue;
         }
-        let done = job.run(conn).await;
-        let close = if done.succeeded { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        // A bug in one write must not take the writer (and every later write) down with it:
+        // its savepoint is rolled back and its caller hears that the write failed.
+        let done = AssertUnwindSafe(job.run(conn)).catch_unwind().await.ok();
+        let close = match &done {
+            Some(done) if done.succeeded => "RELEASE job",
+            Some(_) => "ROLLBACK TO job; RELEASE job",
+            None => {
+                tracing::error!("a write panicked; it was rolled back");
+                "ROLLBACK TO job; RELEASE job"
+            }
+        };
         if let Err(e) = conn.batch_execute(close).await {
             broken = Some(e.to_string());
         }
-        settled.push(done);
+        settled.extend(done);
     }
     let failure = match broken {
         Some(reason) => Some(reason),
@@ -258,5 +272,49 @@ async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box
     }
     for done in settled {
         (done.answer)(failure.as_deref());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    use super::*;
+
+    fn insert_chain<'c>(c: &'c mut SqliteWriteConn, slug: &'static str) -> BoxFuture<'c, Result<usize, DbError>> {
+        Box::pin(async move {
+            Ok(diesel::sql_query(format!(
+                "INSERT INTO chains (slug, name, default_language, created_at) VALUES ('{slug}', 'x', 'en', 0)"
+            ))
+            .execute(c)
+            .await?)
+        })
+    }
+
+    fn insert_then_panic(c: &mut SqliteWriteConn) -> BoxFuture<'_, Result<usize, DbError>> {
+        Box::pin(async move {
+            insert_chain(c, "lost").await?;
+            panic!("a bug in a write body");
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_write_fails_alone_and_the_writer_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteDb::open(&dir.path().join("w.db"), 1).await.unwrap();
+        let (kept, panicked) = tokio::join!(db.write(|c| insert_chain(c, "kept")), db.write(insert_then_panic));
+        assert_eq!(kept.unwrap(), 1);
+        let err = regulars_core::Error::from(panicked.unwrap_err());
+        assert_eq!(err.kind(), regulars_core::ErrorKind::Internal);
+        assert_eq!(db.write(|c| insert_chain(c, "after")).await.unwrap(), 1, "the writer survived");
+        let mut reader = db.reader().await.unwrap();
+        let slugs: Vec<String> = crate::schema::chains::table
+            .select(crate::schema::chains::slug)
+            .order(crate::schema::chains::slug)
+            .load(&mut *reader)
+            .await
+            .unwrap();
+        assert_eq!(slugs, ["after", "kept"], "the panicking write was rolled back, the others kept");
     }
 }
