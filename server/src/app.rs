@@ -4,11 +4,12 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use regulars_core::store::Store;
+use regulars_i18n::{FluentArgs, Localizer, text_direction};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
@@ -19,6 +20,18 @@ use crate::error::AppError;
 pub struct AppState {
     /// The store, on whichever backend.
     pub store: Arc<dyn Store>,
+    /// Every text people read, in their language.
+    pub i18n: Arc<Localizer>,
+}
+
+impl AppState {
+    /// State over `store` with the built-in locales.
+    ///
+    /// # Errors
+    /// Only if an embedded locale file were broken, which the i18n tests rule out.
+    pub fn new(store: Arc<dyn Store>) -> Result<Self, regulars_i18n::I18nError> {
+        Ok(Self { store, i18n: Arc::new(Localizer::embedded()?) })
+    }
 }
 
 /// The server's routes.
@@ -49,8 +62,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// A plain page that shows a newcomer the server works and what it holds.
-async fn status_page(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+/// The first language tag of an `Accept-Language` header (`sr-Latn-RS,sr;q=0.9,en;q=0.5`).
+fn preferred_language(headers: &HeaderMap) -> Option<&str> {
+    let header = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    header.split(',').map(|tag| tag.split(';').next().unwrap_or("").trim()).find(|tag| !tag.is_empty() && *tag != "*")
+}
+
+/// A plain page that shows a newcomer the server works and what it holds, in the language
+/// their browser asks for.
+async fn status_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Html<String>, AppError> {
+    let lang = state.i18n.negotiate(None, preferred_language(&headers), "en");
+    let text = |id: &str| escape(&state.i18n.format(&lang, id, None));
     let mut rows = String::new();
     for chain in state.store.list_chains().await? {
         let cafes = state.store.list_cafes(chain.id).await?;
@@ -66,16 +88,31 @@ async fn status_page(State(state): State<AppState>) -> Result<Html<String>, AppE
         );
     }
     if rows.is_empty() {
-        rows = "<tr><td colspan=5>No chains yet: run <code>regulars demo</code>.</td></tr>".into();
+        let mut args = FluentArgs::new();
+        args.set("command", "regulars demo");
+        rows = format!(
+            "<tr><td colspan=5>{}</td></tr>",
+            escape(&state.i18n.format(&lang, "portal-status-no-chains", Some(&args)))
+        );
     }
+    let mut args = FluentArgs::new();
+    args.set("backend", state.store.backend_name());
+    let storage = escape(&state.i18n.format(&lang, "portal-status-storage", Some(&args)));
     Ok(Html(format!(
-        "<!doctype html><html lang=en><meta charset=utf-8><title>regulars</title>\
+        "<!doctype html><html lang={lang} dir={dir}><meta charset=utf-8><title>{title}</title>\
          <style>body{{font:16px system-ui;margin:2rem;max-width:60rem}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:.4rem .8rem;text-align:left;vertical-align:top}}</style>\
-         <h1>regulars is running</h1><p>Storage: <b>{}</b>. Health: <a href=/healthz>/healthz</a>, \
-         readiness: <a href=/readyz>/readyz</a>.</p>\
-         <table><tr><th>Chain</th><th>Slug</th><th>Cafes</th><th>Programs</th><th>Guests</th></tr>{rows}</table></html>",
-        state.store.backend_name()
+         td,th{{border:1px solid #ccc;padding:.4rem .8rem;text-align:start;vertical-align:top}}</style>\
+         <h1>{title}</h1><p>{storage} <a href=/healthz>{health}</a> · <a href=/readyz>{ready}</a></p>\
+         <table><tr><th>{chain}</th><th>{slug}</th><th>{cafes}</th><th>{programs}</th><th>{guests}</th></tr>{rows}</table></html>",
+        dir = text_direction(&lang).as_html_dir(),
+        title = text("portal-status-title"),
+        health = text("portal-status-health"),
+        ready = text("portal-status-readiness"),
+        chain = text("portal-status-chain"),
+        slug = text("portal-status-slug"),
+        cafes = text("portal-cafes-title"),
+        programs = text("portal-programs-title"),
+        guests = text("portal-guests-title"),
     )))
 }
 

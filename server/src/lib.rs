@@ -11,7 +11,7 @@
 //!
 //! let config = Config::load(None)?;
 //! let store = Arc::new(DbStore::open(&config.database).await?);
-//! let router = app::router(app::AppState { store });
+//! let router = app::router(app::AppState::new(store)?);
 //! let listener = tokio::net::TcpListener::bind(config.server.listen).await?;
 //! axum::serve(listener, router).await?;
 //! # Ok(()) }

@@ -11,7 +11,12 @@ use regulars_server::demo;
 use tower::ServiceExt;
 
 async fn get(store: Arc<dyn Store>, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = router(AppState { store }).oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    get_in(store, path, "en").await
+}
+
+async fn get_in(store: Arc<dyn Store>, path: &str, language: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let request = Request::get(path).header(header::ACCEPT_LANGUAGE, language).body(Body::empty()).unwrap();
+    let response = router(AppState::new(store).unwrap()).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -54,6 +59,17 @@ async fn status_page_shows_the_demo_chain() {
     assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert!(page.contains("Demo Coffee Dorćol") && page.contains("Demo Coffee Vračar"), "{page}");
     assert!(page.contains("<td>50</td>"), "50 guests: {page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_page_speaks_the_browser_language() {
+    let (store, _dir) = regulars_testkit::sqlite_store().await;
+    let (_, _, russian) = get_in(store.clone(), "/", "ru-RU,ru;q=0.9,en;q=0.5").await;
+    assert!(russian.contains("<html lang=ru dir=ltr>") && russian.contains("Regulars работает"), "{russian}");
+    let (_, _, hebrew) = get_in(store.clone(), "/", "he").await;
+    assert!(hebrew.contains("dir=rtl") && hebrew.contains("Regulars פועל"), "{hebrew}");
+    let (_, _, fallback) = get_in(store, "/", "xx").await;
+    assert!(fallback.contains("Regulars is running"), "an unknown language falls back to English");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

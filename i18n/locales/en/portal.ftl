@@ -151,3 +151,13 @@ portal-error-forbidden = You don't have access to this page.
 portal-error-session-expired = Your session has expired. Please sign in again.
 portal-error-save-failed = Could not save. Check the fields marked in red and try again.
 portal-error-sign-in = Wrong email or password.
+
+## Server status page (GET /)
+
+portal-status-title = Regulars is running
+portal-status-storage = Storage: { $backend }.
+portal-status-health = Health
+portal-status-readiness = Readiness
+portal-status-chain = Chain
+portal-status-slug = Short name
+portal-status-no-chains = No chains yet: run { $command }.

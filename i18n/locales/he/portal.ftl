@@ -159,3 +159,13 @@ portal-error-forbidden = אין לכם גישה לדף הזה.
 portal-error-session-expired = פג תוקף ההתחברות. התחברו שוב.
 portal-error-save-failed = השמירה נכשלה. בדקו את השדות המסומנים באדום ונסו שוב.
 portal-error-sign-in = אימייל או סיסמה שגויים.
+
+## Server status page (GET /)
+
+portal-status-title = Regulars פועל
+portal-status-storage = אחסון: { $backend }.
+portal-status-health = תקינות
+portal-status-readiness = מוכנות
+portal-status-chain = רשת
+portal-status-slug = שם מקוצר
+portal-status-no-chains = עדיין אין רשתות: הריצו { $command }.

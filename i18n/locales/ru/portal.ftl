@@ -159,3 +159,13 @@ portal-error-forbidden = У вас нет доступа к этой стран�
 portal-error-session-expired = Сессия истекла. Войдите снова.
 portal-error-save-failed = Не удалось сохранить. Проверьте поля, отмеченные красным, и попробуйте ещё раз.
 portal-error-sign-in = Неверная почта или пароль.
+
+## Server status page (GET /)
+
+portal-status-title = Regulars работает
+portal-status-storage = Хранилище: { $backend }.
+portal-status-health = Процесс
+portal-status-readiness = Готовность
+portal-status-chain = Сеть
+portal-status-slug = Короткое имя
+portal-status-no-chains = Сетей пока нет: выполните { $command }.

@@ -156,3 +156,13 @@ portal-error-forbidden = Немате приступ овој страници.
 portal-error-session-expired = Сесија је истекла. Пријавите се поново.
 portal-error-save-failed = Чување није успело. Проверите поља означена црвеном и покушајте поново.
 portal-error-sign-in = Погрешан имејл или лозинка.
+
+## Страница стања сервера (GET /)
+
+portal-status-title = Regulars ради
+portal-status-storage = Складиште: { $backend }.
+portal-status-health = Стање
+portal-status-readiness = Спремност
+portal-status-chain = Ланац
+portal-status-slug = Кратко име
+portal-status-no-chains = Још нема ланаца: покрените { $command }.

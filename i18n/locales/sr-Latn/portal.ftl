@@ -155,3 +155,13 @@ portal-error-forbidden = Nemate pristup ovoj stranici.
 portal-error-session-expired = Sesija je istekla. Prijavite se ponovo.
 portal-error-save-failed = Čuvanje nije uspelo. Proverite polja označena crvenom i pokušajte ponovo.
 portal-error-sign-in = Pogrešan imejl ili lozinka.
+
+## Stranica stanja servera (GET /)
+
+portal-status-title = Regulars radi
+portal-status-storage = Skladište: { $backend }.
+portal-status-health = Stanje
+portal-status-readiness = Spremnost
+portal-status-chain = Lanac
+portal-status-slug = Kratko ime
+portal-status-no-chains = Još nema lanaca: pokrenite { $command }.
