@@ -124,11 +124,29 @@ fn one(mut guests: Vec<Guest>, what: impl std::fmt::Display) -> Result<Guest> {
     guests.pop().ok_or_else(|| Error::not_found(GuestId::ENTITY, what))
 }
 
+impl DbStore {
+    /// The chain's guests with exactly this phone, verified first, then by creation (the
+    /// `IdentityRepo::guests_by_phone` contract), with their identities in one batch.
+    pub(crate) async fn guests_with_phone(&self, chain: ChainId, phone: &str) -> Result<Vec<Guest>> {
+        let guests: Vec<Guest> = read!(self, |c| {
+            Ok(load_guests!(
+                c,
+                guests::table
+                    .filter(guests::chain_id.eq(chain.get()))
+                    .filter(guests::phone.eq(phone))
+                    .order((guests::phone_verified.desc(), guests::id.asc()))
+            ))
+        })?;
+        Ok(guests)
+    }
+}
+
 #[async_trait]
 impl GuestRepo for DbStore {
     async fn create_guest(&self, chain: ChainId, new: NewGuest) -> Result<Guest> {
         new.validate()?;
-        let guest_id: i64 = write_tx!(self, |c| {
+        let identities: Vec<ChannelIdentity> = new.identity.iter().cloned().collect();
+        let row: GuestRow = write_tx!(self, |c| {
             require_chain!(c, chain);
             if let Some(identity) = &new.identity
                 && identity_owner!(c, chain, identity).is_some()
@@ -138,7 +156,7 @@ impl GuestRepo for DbStore {
                 );
             }
             let now = now_millis();
-            let id: i64 = diesel::insert_into(guests::table)
+            let row: GuestRow = diesel::insert_into(guests::table)
                 .values((
                     guests::chain_id.eq(chain.get()),
                     guests::public_id.eq(GuestPublicId::random().as_str()),
@@ -151,9 +169,10 @@ impl GuestRepo for DbStore {
                     guests::marketing_consent.eq(new.consent.marketing),
                     guests::created_at.eq(now),
                 ))
-                .returning(guests::id)
+                .returning(GuestRow::as_returning())
                 .get_result(c)
                 .await?;
+            let id = row.id;
             if let Some(identity) = &new.identity {
                 diesel::insert_into(guest_identities::table)
                     .values((
@@ -168,9 +187,10 @@ impl GuestRepo for DbStore {
             }
             let channel = new.identity.as_ref().map(|i| i.channel.to_string());
             append_event!(c, chain, "guest.joined", format!("guest:{id}"), json!({ "channel": channel }));
-            Ok(id)
+            Ok(row)
         })?;
-        self.guest(chain, GuestId(guest_id)).await
+        // Everything the answer holds was just written: no need to read it back.
+        Ok(row.into_guest(identities)?)
     }
 
     async fn guest(&self, chain: ChainId, id: GuestId) -> Result<Guest> {

@@ -18,7 +18,7 @@ use regulars_core::identity::secret::{EncryptedSecret, KeyId};
 use regulars_core::identity::security::{SecurityEvent, SecurityEventKind};
 use regulars_core::identity::totp::TimeStep;
 use regulars_core::ids::{ChainId, GuestId};
-use regulars_core::store::{GuestRepo, IdentityRepo, PresenceRecord};
+use regulars_core::store::{IdentityRepo, PresenceRecord};
 use regulars_core::{Error, Result};
 use serde_json::json;
 
@@ -225,20 +225,7 @@ impl IdentityRepo for DbStore {
     }
 
     async fn guests_by_phone(&self, chain: ChainId, phone: &str) -> Result<Vec<Guest>> {
-        let ids: Vec<i64> = read!(self, |c| {
-            Ok(guests::table
-                .filter(guests::chain_id.eq(chain.get()))
-                .filter(guests::phone.eq(phone))
-                .order((guests::phone_verified.desc(), guests::id.asc()))
-                .select(guests::id)
-                .load(c)
-                .await?)
-        })?;
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            found.push(self.guest(chain, GuestId(id)).await?);
-        }
-        Ok(found)
+        self.guests_with_phone(chain, phone).await
     }
 
     async fn claim_action(&self, chain: ChainId, claim: &ActionClaim, window: Duration) -> Result<ClaimOutcome> {

@@ -4,7 +4,6 @@
 //! standard header names. If a real account shows other header names, change
 //! [`ASSUMED_HEADERS`]; if it signs differently altogether, this is the one file to change.
 
-use regulars_core::pos::payload;
 use regulars_core::pos::signature::{HeaderNames, WebhookVerifier};
 use regulars_core::pos::{
     DEFAULT_MAX_BODY_BYTES, GuestRefKind, PosCapabilities, PosError, PosEvent, PosRequest, PosSource,
@@ -57,10 +56,6 @@ impl PosSource for OctoposSource {
     }
 
     fn parse(&self, request: &PosRequest) -> Result<PosEvent, PosError> {
-        payload::check_size(request.body.len(), DEFAULT_MAX_BODY_BYTES)?;
-        let delivery = self.verifier.verify(request)?;
-        let body: Delivery = payload::from_json(&request.body)?;
-        let payload = mapping::to_payload(body, &delivery.id)?;
-        Ok(PosEvent { delivery_id: delivery.id, signed_at: delivery.signed_at, payload })
+        self.verifier.parse_signed::<Delivery>(request, mapping::to_payload)
     }
 }

@@ -1,6 +1,6 @@
 //! Verifying and parsing one delivery: size, then signature, then JSON.
 
-use regulars_core::pos::payload::{self, Envelope};
+use regulars_core::pos::payload::Envelope;
 use regulars_core::pos::signature::WebhookVerifier;
 use regulars_core::pos::{
     DEFAULT_MAX_BODY_BYTES, GuestRefKind, PosCapabilities, PosError, PosEvent, PosRequest, PosSource,
@@ -55,10 +55,6 @@ impl PosSource for WebhookSource {
     }
 
     fn parse(&self, request: &PosRequest) -> Result<PosEvent, PosError> {
-        payload::check_size(request.body.len(), DEFAULT_MAX_BODY_BYTES)?;
-        let delivery = self.verifier.verify(request)?;
-        let envelope: Envelope = payload::from_json(&request.body)?;
-        let payload = mapping::to_payload(envelope, &delivery.id)?;
-        Ok(PosEvent { delivery_id: delivery.id, signed_at: delivery.signed_at, payload })
+        self.verifier.parse_signed::<Envelope>(request, mapping::to_payload)
     }
 }

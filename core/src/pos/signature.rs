@@ -37,7 +37,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize as _;
 
-use super::{AuthFailure, MAX_ID_LEN, PosHeaders, PosRequest};
+use super::{AuthFailure, DEFAULT_MAX_BODY_BYTES, MAX_ID_LEN, PosError, PosEvent, PosHeaders, PosPayload, PosRequest};
 use crate::{Error, Result};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -218,6 +218,25 @@ impl WebhookVerifier {
             return Err(Error::invalid("tolerance_secs", format!("must be 1-{MAX_TOLERANCE_SECS} seconds")));
         }
         Ok(Self { secrets, tolerance: TimeDelta::seconds(i64::from(tolerance_secs)), names: HeaderNames::STANDARD })
+    }
+
+    /// What every signed source's [`PosSource::parse`](super::PosSource::parse) does, in the
+    /// order its contract requires: the size, then the signature, then the JSON body, decoded
+    /// as `T` and turned into a payload by the driver's `map` (given the delivery id).
+    ///
+    /// # Errors
+    /// [`PosError::TooLarge`], [`PosError::Unauthenticated`], [`PosError::InvalidPayload`],
+    /// or what `map` returns.
+    pub fn parse_signed<T: serde::de::DeserializeOwned>(
+        &self,
+        request: &PosRequest,
+        map: impl FnOnce(T, &str) -> std::result::Result<PosPayload, PosError>,
+    ) -> std::result::Result<PosEvent, PosError> {
+        super::payload::check_size(request.body.len(), DEFAULT_MAX_BODY_BYTES)?;
+        let delivery = self.verify(request)?;
+        let body: T = super::payload::from_json(&request.body)?;
+        let payload = map(body, &delivery.id)?;
+        Ok(PosEvent { delivery_id: delivery.id, signed_at: delivery.signed_at, payload })
     }
 
     /// The same verifier reading other header names.
