@@ -29,6 +29,7 @@ pub mod ids;
 pub mod ledger;
 pub mod loyalty;
 pub mod money;
+pub mod notification;
 pub mod page;
 pub mod pos;
 pub mod program;

@@ -140,6 +140,114 @@ pub struct ExpiryRun {
     pub points: i64,
 }
 
+/// Everything [`plan_earn`] looks at: one program's wallet and the purchase.
+#[derive(Debug, Clone, Copy)]
+pub struct EarnSetting<'a> {
+    /// The program.
+    pub program: &'a Program,
+    /// The guest's wallet in it (opened).
+    pub wallet: &'a Wallet,
+    /// The wallet's ledger, oldest first.
+    pub history: &'a [LedgerEntry],
+    /// The purchase as recorded.
+    pub purchase: &'a Purchase,
+    /// The purchase cafe's timezone.
+    pub cafe_timezone: Tz,
+    /// Who reports it, in which shift, with which promotions.
+    pub ctx: &'a PurchaseContext,
+}
+
+/// A reward code an earn must issue: one per automatically issued reward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeToIssue {
+    /// The reward.
+    pub reward: crate::rules::rewards::Reward,
+    /// What it cost: `(points, stamps)`.
+    pub cost: (i64, i64),
+    /// The key of the `redeem` entry that paid for it.
+    pub entry_key: crate::ledger::IdempotencyKey,
+    /// The cafe it is limited to, if any.
+    pub cafe: Option<CafeId>,
+}
+
+impl CodeToIssue {
+    /// A fresh code with random text, issued at `now` (draw again on a text collision).
+    #[must_use]
+    pub fn draw(&self, wallet: WalletId, now: DateTime<Utc>) -> RewardCode {
+        RewardCode::issue(
+            RewardCode::random_code(),
+            wallet,
+            &self.reward,
+            self.cost,
+            self.entry_key.clone(),
+            self.cafe,
+            now,
+        )
+    }
+}
+
+/// What a purchase earns in one wallet, ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarnPlan {
+    /// The engine's calculation.
+    pub calculation: Calculation,
+    /// The ledger writes, in order.
+    pub entries: Vec<crate::ledger::NewLedgerEntry>,
+    /// The reward codes to issue after them.
+    pub codes: Vec<CodeToIssue>,
+}
+
+/// The pure part of an earn: the engine's calculation turned into ledger writes and reward
+/// codes for one wallet. [`Loyalty::record_purchase`] posts it write by write; a store that
+/// applies a whole POS delivery in one transaction
+/// ([`PosRepo::ingest_purchase`](crate::store::PosRepo::ingest_purchase)) posts the same plan.
+///
+/// # Errors
+/// [`Error::InvalidInput`] from the engine (a purchase it cannot rate).
+pub fn plan_earn(setting: &EarnSetting<'_>) -> Result<EarnPlan> {
+    let EarnSetting { program, wallet, history, purchase, cafe_timezone, ctx } = *setting;
+    let calculation = calculate(&EarnInput {
+        program,
+        purchase: &purchase.details,
+        cafe_timezone,
+        history,
+        promotions: &ctx.promotions,
+    })?;
+    let entry_ctx = EntryContext {
+        wallet_id: wallet.id,
+        actor: ctx.actor.clone(),
+        cafe_id: Some(purchase.details.cafe_id),
+        shift_id: ctx.shift_id,
+        purchase_id: Some(purchase.id),
+    };
+    let entries = calculation.entries.iter().map(|planned| planned.to_new_entry(&entry_ctx)).collect();
+    let code_cafe = (program.scope == ProgramScope::Cafe).then_some(purchase.details.cafe_id);
+    let codes = calculation
+        .rewards_issued
+        .iter()
+        .map(|issued| {
+            let planned = calculation.entries.iter().find(|e| e.idempotency_key == issued.entry_key);
+            CodeToIssue {
+                reward: issued.reward.clone(),
+                cost: planned.map_or((0, 0), |e| (-e.points, -e.stamps)),
+                entry_key: issued.entry_key.clone(),
+                cafe: code_cafe.or_else(|| (!issued.reward.cafes.is_empty()).then_some(purchase.details.cafe_id)),
+            }
+        })
+        .collect();
+    Ok(EarnPlan { calculation, entries, codes })
+}
+
+/// The wallet scope `program` uses for `guest` buying at `cafe`.
+#[must_use]
+pub fn wallet_scope(program: &Program, guest: crate::ids::GuestId, cafe: CafeId) -> WalletScope {
+    WalletScope {
+        guest_id: guest,
+        program_id: program.id,
+        cafe_id: (program.scope == ProgramScope::Cafe).then_some(cafe),
+    }
+}
+
 /// A guest's standing in one wallet: everything a card screen shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standing {
@@ -214,14 +322,6 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
         Ok(entries)
     }
 
-    fn scope(program: &Program, guest: crate::ids::GuestId, cafe: CafeId) -> WalletScope {
-        WalletScope {
-            guest_id: guest,
-            program_id: program.id,
-            cafe_id: (program.scope == ProgramScope::Cafe).then_some(cafe),
-        }
-    }
-
     /// Records a purchase once and earns in every program of the chain that earns at its cafe.
     ///
     /// A purchase without a guest is only recorded. Reporting it again (a webhook retry)
@@ -259,36 +359,20 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
         tz: Tz,
         ctx: &PurchaseContext,
     ) -> Result<ProgramEarn> {
-        let wallet = self.store.open_wallet(chain, Self::scope(program, guest, purchase.details.cafe_id)).await?;
+        let wallet = self.store.open_wallet(chain, wallet_scope(program, guest, purchase.details.cafe_id)).await?;
         let history = self.history(chain, wallet.id).await?;
-        let calculation = calculate(&EarnInput {
-            program,
-            purchase: &purchase.details,
-            cafe_timezone: tz,
-            history: &history,
-            promotions: &ctx.promotions,
-        })?;
-        let entry_ctx = EntryContext {
-            wallet_id: wallet.id,
-            actor: ctx.actor.clone(),
-            cafe_id: Some(purchase.details.cafe_id),
-            shift_id: ctx.shift_id,
-            purchase_id: Some(purchase.id),
-        };
+        let plan =
+            plan_earn(&EarnSetting { program, wallet: &wallet, history: &history, purchase, cafe_timezone: tz, ctx })?;
         let mut outcomes = Vec::new();
-        for planned in &calculation.entries {
-            outcomes.push(self.store.post_entry(chain, planned.to_new_entry(&entry_ctx)).await?);
+        for entry in plan.entries {
+            outcomes.push(self.store.post_entry(chain, entry).await?);
         }
         let mut codes = Vec::new();
-        let code_cafe = (program.scope == ProgramScope::Cafe).then_some(purchase.details.cafe_id);
-        for issued in &calculation.rewards_issued {
-            let planned = calculation.entries.iter().find(|e| e.idempotency_key == issued.entry_key);
-            let cost = planned.map_or((0, 0), |e| (-e.points, -e.stamps));
-            let cafe = code_cafe.or_else(|| (!issued.reward.cafes.is_empty()).then_some(purchase.details.cafe_id));
-            codes.push(self.issue_code(chain, wallet.id, &issued.reward, cost, &issued.entry_key, cafe).await?);
+        for code in &plan.codes {
+            codes.push(self.issue_code(chain, wallet.id, &code.reward, code.cost, &code.entry_key, code.cafe).await?);
         }
-        self.sync_tier(chain, &wallet, calculation.tier_after.name()).await?;
-        Ok(ProgramEarn { program_id: program.id, wallet_id: wallet.id, calculation, outcomes, codes })
+        self.sync_tier(chain, &wallet, plan.calculation.tier_after.name()).await?;
+        Ok(ProgramEarn { program_id: program.id, wallet_id: wallet.id, calculation: plan.calculation, outcomes, codes })
     }
 
     /// What `purchase` would earn in `program` now, writing nothing: the same calculation
@@ -307,7 +391,7 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
         let guest = purchase.guest_id.ok_or_else(|| Error::invalid("guest_id", "a preview needs the guest"))?;
         let program = self.store.program(chain, program).await?;
         let cafe = self.store.cafe(chain, purchase.cafe_id).await?;
-        let scope = Self::scope(&program, guest, cafe.id);
+        let scope = wallet_scope(&program, guest, cafe.id);
         let wallet = self.store.wallets_of_guest(chain, guest).await?.into_iter().find(|w| w.scope == scope);
         let history = match wallet {
             Some(w) => self.history(chain, w.id).await?,
@@ -489,7 +573,7 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
         // Plan every program first, so a refund refused in one program writes nothing anywhere.
         let mut plans = Vec::new();
         for program in self.store.list_programs(chain).await? {
-            let scope = Self::scope(&program, guest, purchase.details.cafe_id);
+            let scope = wallet_scope(&program, guest, purchase.details.cafe_id);
             let Some(wallet) = wallets.iter().find(|w| w.scope == scope) else { continue };
             let history = self.history(chain, wallet.id).await?;
             let plan = plan_refund(&program, &purchase.details, &command.refund, &history, now)?;

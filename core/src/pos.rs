@@ -44,6 +44,7 @@ use crate::{Error, Result};
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
+pub mod ingest;
 pub mod payload;
 pub mod signature;
 

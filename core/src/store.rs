@@ -24,7 +24,9 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
+use crate::notification::OutboxMessage;
 use crate::page::{Page, PageRequest};
+use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::program::{NewProgram, Program};
 use crate::purchase::{NewPurchase, Purchase};
 use crate::rules::codes::{RewardCode, RewardCodeStatus};
@@ -386,10 +388,93 @@ pub trait IdentityRepo: Send + Sync {
     ) -> Result<Vec<DateTime<Utc>>>;
 }
 
+/// POS deliveries, each applied in one transaction (see [`crate::pos::ingest`]).
+#[async_trait]
+pub trait PosRepo: Send + Sync {
+    /// The outcome stored for a delivery of `source`, found by its delivery id or by its
+    /// event key (`purchase:<receipt>`, `refund:<refund id>`), answered as a duplicate.
+    ///
+    /// # Behaviour
+    /// - `Ok(None)` when neither was applied in the chain; a cheap indexed read, so the
+    ///   server asks it before any work a retry must not repeat (such as checking a card code).
+    async fn delivery_outcome(
+        &self,
+        chain: ChainId,
+        source: &str,
+        delivery_id: &str,
+        event_key: &str,
+    ) -> Result<Option<IngestOutcome>>;
+
+    /// Applies a completed sale: everything below happens in one transaction, or nothing does.
+    ///
+    /// # Behaviour
+    /// - A delivery whose `(source, delivery_id)` or `(source, receipt)` was applied before is
+    ///   answered with the stored outcome and `duplicate: true`; nothing is written. Of many
+    ///   concurrent deliveries of one receipt, exactly one is applied and the others answer
+    ///   as duplicates.
+    /// - Validates the purchase ([`Error::InvalidInput`]); the cafe must belong to the chain
+    ///   ([`Error::NotFound`]) and the total be in the cafe's currency ([`Error::InvalidInput`]
+    ///   naming `currency`); a named guest must belong to the chain ([`Error::NotFound`]).
+    /// - Records the purchase. With `card_step`, marks that step used for the guest; when it
+    ///   already was (the code served another sale), the sale is recorded without the guest and
+    ///   the outcome says [`Unmatched::CodeAlreadyUsed`](crate::pos::ingest::Unmatched).
+    /// - For a guest, in every program that earns at the cafe: opens the wallet, plans the earn
+    ///   with [`plan_earn`](crate::loyalty::plan_earn) over the wallet's ledger as read inside
+    ///   the transaction (so concurrent sales of one guest see each other), posts the entries,
+    ///   issues the codes of automatic rewards and updates the cached tier.
+    /// - Marks `reward_code` used at the cafe (compare-and-set, once); a code that is unknown,
+    ///   used, expired or for another cafe is reported in the outcome, not an error: the sale
+    ///   happened.
+    /// - Queues a [`Notification::Earned`](crate::notification::Notification) for the guest in
+    ///   the outbox when any program changed.
+    /// - Stores the outcome under the delivery id and `purchase:<receipt>`.
+    /// - When it returns `Ok`, all of it is durable; when it returns `Err`, none of it was written.
+    async fn ingest_purchase(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome>;
+
+    /// Applies a refund of an earlier sale of the same source, in one transaction.
+    ///
+    /// # Behaviour
+    /// - Duplicates as for [`PosRepo::ingest_purchase`], by delivery id or `refund:<refund id>`.
+    /// - The refunded receipt must have been recorded by the same source: [`Error::NotFound`]
+    ///   naming the purchase otherwise (the POS retries; it may not have arrived yet).
+    /// - The cafe must be the purchase's ([`Error::InvalidInput`] naming `cafe`); the amount is
+    ///   [`PosRefund::amount_minor`](crate::pos::PosRefund::amount_minor) of the purchase, and
+    ///   refunds beyond what is left of it are [`Error::InvalidInput`].
+    /// - In every program the purchase earned in, posts the reversal the engine plans
+    ///   ([`plan_refund`](crate::rules::refunds::plan_refund)) and updates the cached tier, and
+    ///   queues a [`Notification::Refunded`](crate::notification::Notification) when any
+    ///   points or stamps were taken back.
+    /// - Stores the outcome; all or nothing, as above.
+    async fn ingest_refund(&self, chain: ChainId, ingest: RefundIngest) -> Result<IngestOutcome>;
+
+    /// The purchase `source` recorded as `receipt`, or [`Error::NotFound`].
+    async fn purchase_by_receipt(&self, chain: ChainId, source: &str, receipt: &str) -> Result<Purchase>;
+}
+
+/// The outbox of guest notifications (see [`crate::notification`]).
+#[async_trait]
+pub trait OutboxRepo: Send + Sync {
+    /// A guest's queued notifications, oldest first.
+    ///
+    /// # Behaviour
+    /// - Only the chain's own; an empty list for a guest with none (or of another chain).
+    async fn outbox_of_guest(&self, chain: ChainId, guest: GuestId) -> Result<Vec<OutboxMessage>>;
+}
+
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    ChainRepo + CafeRepo + ProgramRepo + GuestRepo + LedgerRepo + PurchaseRepo + StaffRepo + EventRepo + IdentityRepo
+    ChainRepo
+    + CafeRepo
+    + ProgramRepo
+    + GuestRepo
+    + LedgerRepo
+    + PurchaseRepo
+    + StaffRepo
+    + EventRepo
+    + IdentityRepo
+    + PosRepo
+    + OutboxRepo
 {
     /// Succeeds when the database answers a trivial query; [`Error::Unavailable`] otherwise.
     async fn ping(&self) -> Result<()>;

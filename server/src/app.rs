@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use regulars_core::identity::config::{IdentityParts, IdentitySettings};
+use regulars_core::identity::till::TillIdentity;
 use regulars_core::store::Store;
 use regulars_i18n::{FluentArgs, Localizer, text_direction};
 use serde_json::json;
@@ -22,15 +24,34 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Every text people read, in their language.
     pub i18n: Arc<Localizer>,
+    /// Identity at the till: card codes, presence, lookups.
+    pub till: Arc<TillIdentity<dyn Store>>,
+    /// The POS sources served at `/pos/{source}/...`.
+    pub pos: Arc<crate::pos::sources::PosRoutes>,
 }
 
 impl AppState {
-    /// State over `store` with the built-in locales.
+    /// State over `store` with the built-in locales, fresh identity keys (card codes issued
+    /// under them die with the process: for tests and tools) and no POS sources.
     ///
     /// # Errors
     /// Only if an embedded locale file were broken, which the i18n tests rule out.
-    pub fn new(store: Arc<dyn Store>) -> Result<Self, regulars_i18n::I18nError> {
-        Ok(Self { store, i18n: Arc::new(Localizer::embedded()?) })
+    pub fn new(store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let identity = IdentitySettings::generate().build()?;
+        Self::with_parts(store, identity, crate::pos::sources::PosRoutes::default())
+    }
+
+    /// State over `store` with the server's identity keys and POS sources.
+    ///
+    /// # Errors
+    /// Only if an embedded locale file were broken.
+    pub fn with_parts(
+        store: Arc<dyn Store>,
+        identity: IdentityParts,
+        pos: crate::pos::sources::PosRoutes,
+    ) -> anyhow::Result<Self> {
+        let till = TillIdentity::new(store.clone(), identity.keyring, identity.links, identity.config);
+        Ok(Self { store, i18n: Arc::new(Localizer::embedded()?), till: Arc::new(till), pos: Arc::new(pos) })
     }
 }
 
@@ -40,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(status_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::pos::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -10,6 +10,12 @@
 //! - `database.url` (`sqlite://data/regulars.db`) and `database.pool_size` (16): see
 //!   [`regulars_storage::StoreConfig`]. The URL may hold a password; it is never logged.
 //! - `demo.seed_when_empty` (`true`): seed the demo chain when the database has no chain.
+//! - `demo.pos_source` (`true`): serve the demo chain's POS source `demo` (the secret in the
+//!   README; cafes `dorcol` and `vracar`) when the demo chain exists. Never on a real chain.
+//! - `pos.sources`: one `[[pos.sources]]` table per POS, served at `/pos/{name}/webhook`:
+//!   `name`, `kind` (`webhook` or `octopos`), `chain` (the chain's slug), `secrets` (active
+//!   `whsec_…` secrets, never logged), `tolerance_secs` (300) and `cafes` (the POS's cafe
+//!   reference → regulars cafe id, e.g. `cafes = { belgrade-center = 1 }`).
 //! - `log.filter` (`info`): a `tracing` filter; `RUST_LOG` overrides it.
 //! - `identity.*`: keys and tunables of identity at the till, listed in
 //!   [`regulars_core::identity::config`]. Without them an SQLite server generates a key file
@@ -37,6 +43,8 @@ pub struct Config {
     pub demo: DemoConfig,
     /// `[log]`.
     pub log: LogConfig,
+    /// `[pos]`: the POS sources.
+    pub pos: PosConfig,
     /// `[identity]`: keys and tunables of identity at the till (see
     /// [`regulars_core::identity::config`]); empty means "generate beside the SQLite file".
     pub identity: IdentitySettings,
@@ -56,6 +64,62 @@ pub struct ServerConfig {
 pub struct DemoConfig {
     /// `demo.seed_when_empty`.
     pub seed_when_empty: bool,
+    /// `demo.pos_source`.
+    pub pos_source: bool,
+}
+
+/// `[pos]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PosConfig {
+    /// `[[pos.sources]]`.
+    pub sources: Vec<PosSourceSettings>,
+}
+
+/// The driver of a POS source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PosKind {
+    /// The generic signed webhook (`regulars-pos-webhook`).
+    Webhook,
+    /// Octopos (`regulars-octopos`).
+    Octopos,
+}
+
+/// One `[[pos.sources]]` table. `Debug` shows the secrets as `***`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosSourceSettings {
+    /// `name`: `/pos/{name}/webhook`.
+    pub name: String,
+    /// `kind`.
+    pub kind: PosKind,
+    /// `chain`: the slug of the chain the source reports for.
+    pub chain: String,
+    /// `secrets`: active `whsec_…` secrets, newest first.
+    pub secrets: Vec<regulars_core::pos::signature::WebhookSecret>,
+    /// `tolerance_secs`.
+    #[serde(default = "default_tolerance")]
+    pub tolerance_secs: u32,
+    /// `cafes`: the POS's cafe reference → regulars cafe id.
+    #[serde(default)]
+    pub cafes: std::collections::BTreeMap<String, i64>,
+}
+
+fn default_tolerance() -> u32 {
+    regulars_core::pos::signature::DEFAULT_TOLERANCE_SECS
+}
+
+impl PosSourceSettings {
+    /// The driver-level settings (name, secrets, tolerance).
+    #[must_use]
+    pub fn signed(&self) -> regulars_core::pos::signature::SignedSourceConfig {
+        regulars_core::pos::signature::SignedSourceConfig {
+            name: self.name.clone(),
+            secrets: self.secrets.clone(),
+            tolerance_secs: self.tolerance_secs,
+        }
+    }
 }
 
 /// `[log]`.
@@ -74,7 +138,7 @@ impl Default for ServerConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { seed_when_empty: true }
+        Self { seed_when_empty: true, pos_source: true }
     }
 }
 
@@ -86,7 +150,7 @@ impl Default for LogConfig {
 
 /// The sections environment variables may set; anything else under `REGULARS_` (such as
 /// `REGULARS_CONFIG` or test settings) is not configuration.
-const SECTIONS: [&str; 5] = ["server_", "database_", "demo_", "log_", "identity_"];
+const SECTIONS: [&str; 6] = ["server_", "database_", "demo_", "log_", "identity_", "pos_"];
 
 impl Config {
     /// Loads the configuration from `file` (if any) and the process environment.
@@ -122,6 +186,18 @@ impl Config {
             bail!("invalid configuration: database.pool_size must be at least 1");
         }
         self.database.url.target().context("invalid configuration")?;
+        let mut names = std::collections::HashSet::new();
+        for (i, source) in self.pos.sources.iter().enumerate() {
+            if !names.insert(source.name.as_str()) {
+                bail!("invalid configuration: pos.sources[{i}].name: `{}` is used twice", source.name);
+            }
+            source.signed().verifier(regulars_core::pos::signature::HeaderNames::STANDARD).map_err(|e| match e {
+                regulars_core::Error::InvalidInput { field, reason } => {
+                    anyhow::anyhow!("invalid configuration: pos.sources[{i}].{field}: {reason}")
+                }
+                other => anyhow::anyhow!("invalid configuration: pos.sources[{i}]: {other}"),
+            })?;
+        }
         Ok(())
     }
 }

@@ -83,6 +83,22 @@ items = [{ category = "coffee", per_unit = 1 }]
 rewards = [{ key = "seventh-coffee", name = "7th coffee free", cost = 7, auto_issue = true }]
 "#;
 
+/// The demo POS source's cafe references: `dorcol` and `vracar`, the demo's two cafes in the
+/// order [`seed`] creates them.
+///
+/// # Errors
+/// Storage errors; [`ErrorKind::NotFound`] when the chain does not have the demo's cafes.
+pub async fn pos_cafe_refs(
+    store: &dyn Store,
+    chain: regulars_core::ids::ChainId,
+) -> Result<std::collections::HashMap<String, regulars_core::ids::CafeId>> {
+    let cafes = store.list_cafes(chain).await?;
+    let [dorcol, vracar, ..] = cafes.as_slice() else {
+        return Err(regulars_core::Error::not_found("demo cafe", "dorcol"));
+    };
+    Ok([("dorcol".to_owned(), dorcol.id), ("vracar".to_owned(), vracar.id)].into())
+}
+
 fn program_from_toml(text: &str) -> Result<NewProgram> {
     toml::from_str(text).map_err(|e| regulars_core::Error::Internal(format!("demo program: {e}")))
 }

@@ -23,5 +23,6 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod identity_keys;
+pub mod pos;
 pub mod scheduler;
 pub mod serve;

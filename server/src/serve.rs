@@ -38,7 +38,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;
     tracing::info!(address = %listener.local_addr()?, "regulars is serving; open http://{}/", listener.local_addr()?);
     let jobs = tokio::spawn(crate::scheduler::run(store.clone()));
-    axum::serve(listener, router(AppState::new(store)?)).with_graceful_shutdown(shutdown_signal()).await?;
+    let pos = crate::pos::sources::PosRoutes::from_config(&config, &*store).await.context("invalid configuration")?;
+    let state = AppState::with_parts(store.clone(), identity, pos)?;
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     // Jobs are idempotent: stopping one mid-pass loses nothing the next start does not redo.
     jobs.abort();
     tracing::info!("stopped");

@@ -19,7 +19,7 @@ use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cafes)]
-struct CafeRow {
+pub(crate) struct CafeRow {
     id: i64,
     chain_id: i64,
     name: String,
@@ -32,7 +32,7 @@ struct CafeRow {
 }
 
 impl CafeRow {
-    fn into_cafe(self) -> Result<Cafe, DbError> {
+    pub(crate) fn into_cafe(self) -> Result<Cafe, DbError> {
         Ok(Cafe {
             id: CafeId(self.id),
             chain_id: ChainId(self.chain_id),

@@ -28,21 +28,21 @@ use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = wallets)]
-struct WalletRow {
-    id: i64,
-    chain_id: i64,
-    guest_id: i64,
-    program_id: i64,
-    cafe_id: Option<i64>,
-    points: i64,
-    stamps: i64,
-    lifetime_points: i64,
-    tier: Option<String>,
-    updated_at: i64,
+pub(crate) struct WalletRow {
+    pub(crate) id: i64,
+    pub(crate) chain_id: i64,
+    pub(crate) guest_id: i64,
+    pub(crate) program_id: i64,
+    pub(crate) cafe_id: Option<i64>,
+    pub(crate) points: i64,
+    pub(crate) stamps: i64,
+    pub(crate) lifetime_points: i64,
+    pub(crate) tier: Option<String>,
+    pub(crate) updated_at: i64,
 }
 
 impl WalletRow {
-    fn into_wallet(self) -> Result<Wallet, DbError> {
+    pub(crate) fn into_wallet(self) -> Result<Wallet, DbError> {
         Ok(Wallet {
             id: WalletId(self.id),
             chain_id: ChainId(self.chain_id),
@@ -60,7 +60,7 @@ impl WalletRow {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = ledger_entries)]
-struct EntryRow {
+pub(crate) struct EntryRow {
     id: i64,
     chain_id: i64,
     wallet_id: i64,
@@ -82,7 +82,7 @@ struct EntryRow {
 }
 
 impl EntryRow {
-    fn into_entry(self) -> Result<LedgerEntry, DbError> {
+    pub(crate) fn into_entry(self) -> Result<LedgerEntry, DbError> {
         Ok(LedgerEntry {
             id: LedgerEntryId(self.id),
             chain_id: ChainId(self.chain_id),
@@ -116,10 +116,105 @@ fn floor_for(delta: i64, forbid: bool) -> i64 {
 }
 
 /// Outcome of the transactional part of [`LedgerRepo::post_entry`].
-enum Posted {
+pub(crate) enum Posted {
     Applied(EntryRow),
     Replayed(EntryRow),
 }
+
+/// The wallet for `scope`, if it exists, row-locked for the rest of the transaction (an
+/// `UPDATE ... RETURNING`: PostgreSQL takes the row lock, so concurrent sales of one guest are
+/// planned one after the other over the ledger each leaves; SQLite has a single writer anyway).
+/// Evaluates to `Option<WalletRow>`.
+macro_rules! lock_wallet_in_tx {
+    ($c:ident, $scope:expr) => {{
+        let scope: WalletScope = $scope;
+        diesel::update(
+            wallets::table
+                .filter(wallets::program_id.eq(scope.program_id.get()))
+                .filter(wallets::guest_id.eq(scope.guest_id.get()))
+                .filter(wallets::scope_key.eq(scope.cafe_id.map_or(0, CafeId::get))),
+        )
+        .set(wallets::updated_at.eq(now_millis()))
+        .returning(WalletRow::as_returning())
+        .get_result::<WalletRow>($c)
+        .await
+        .optional()?
+    }};
+}
+
+/// Sets a wallet's cached tier inside the current transaction, with a `wallet.tier_changed`
+/// event when it changes (see [`LedgerRepo::set_wallet_tier`]). Evaluates to `()`.
+macro_rules! set_tier_in_tx {
+    ($c:ident, $chain:expr, $wallet:expr, $guest:expr, $before:expr, $tier:expr) => {{
+        let (c, chain, wallet, guest, before, tier): (_, ChainId, WalletId, GuestId, Option<String>, Option<String>) =
+            (&mut *$c, $chain, $wallet, $guest, $before, $tier);
+        if before != tier {
+            diesel::update(wallets::table.filter(wallets::id.eq(wallet.get())))
+                .set((wallets::tier.eq(&tier), wallets::updated_at.eq(now_millis())))
+                .execute(c)
+                .await?;
+            append_event!(
+                c,
+                chain,
+                "wallet.tier_changed",
+                format!("guest:{guest}"),
+                json!({ "wallet": wallet, "from": before, "to": tier })
+            );
+        }
+    }};
+}
+pub(crate) use {lock_wallet_in_tx, set_tier_in_tx};
+
+/// The wallet for `scope` inside the current transaction, created empty on first use (with a
+/// `wallet.opened` event); the program, guest and cafe are the caller's to check. Evaluates to
+/// its [`WalletRow`]. Reads first: a wallet exists on every purchase but the first.
+macro_rules! open_wallet_in_tx {
+    ($c:ident, $chain:expr, $program:expr, $scope:expr) => {{
+        let (c, chain, program, scope): (_, ChainId, &regulars_core::program::Program, WalletScope) =
+            (&mut *$c, $chain, &$program, $scope);
+        let scope_key = scope.cafe_id.map_or(0, CafeId::get);
+        let existing: Option<WalletRow> = lock_wallet_in_tx!(c, scope);
+        let find = wallets::table
+            .filter(wallets::program_id.eq(scope.program_id.get()))
+            .filter(wallets::guest_id.eq(scope.guest_id.get()))
+            .filter(wallets::scope_key.eq(scope_key))
+            .select(WalletRow::as_select());
+        match existing {
+            Some(row) => row,
+            None => {
+                // A concurrent first purchase may insert it between our read and our insert.
+                let inserted = diesel::insert_into(wallets::table)
+                    .values((
+                        wallets::chain_id.eq(chain.get()),
+                        wallets::guest_id.eq(scope.guest_id.get()),
+                        wallets::program_id.eq(scope.program_id.get()),
+                        wallets::cafe_id.eq(scope.cafe_id.map(CafeId::get)),
+                        wallets::scope_key.eq(scope_key),
+                        wallets::points.eq(0),
+                        wallets::stamps.eq(0),
+                        wallets::lifetime_points.eq(0),
+                        wallets::tier.eq(program.rules.tier_for(0).map(|t| t.name.clone())),
+                        wallets::updated_at.eq(now_millis()),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+                let row: WalletRow = find.first(c).await?;
+                if inserted > 0 {
+                    append_event!(
+                        c,
+                        chain,
+                        "wallet.opened",
+                        format!("guest:{}", scope.guest_id),
+                        json!({ "wallet": row.id, "program": scope.program_id })
+                    );
+                }
+                row
+            }
+        }
+    }};
+}
+pub(crate) use open_wallet_in_tx;
 
 #[async_trait]
 impl LedgerRepo for DbStore {
@@ -159,40 +254,7 @@ impl LedgerRepo for DbStore {
             if guest_found == 0 {
                 return Err(Error::not_found(GuestId::ENTITY, scope.guest_id).into());
             }
-            let scope_key = scope.cafe_id.map_or(0, CafeId::get);
-            let inserted = diesel::insert_into(wallets::table)
-                .values((
-                    wallets::chain_id.eq(chain.get()),
-                    wallets::guest_id.eq(scope.guest_id.get()),
-                    wallets::program_id.eq(scope.program_id.get()),
-                    wallets::cafe_id.eq(scope.cafe_id.map(CafeId::get)),
-                    wallets::scope_key.eq(scope_key),
-                    wallets::points.eq(0),
-                    wallets::stamps.eq(0),
-                    wallets::lifetime_points.eq(0),
-                    wallets::tier.eq(program.rules.tier_for(0).map(|t| t.name.clone())),
-                    wallets::updated_at.eq(now_millis()),
-                ))
-                .on_conflict_do_nothing()
-                .execute(c)
-                .await?;
-            let row: WalletRow = wallets::table
-                .filter(wallets::program_id.eq(scope.program_id.get()))
-                .filter(wallets::guest_id.eq(scope.guest_id.get()))
-                .filter(wallets::scope_key.eq(scope_key))
-                .select(WalletRow::as_select())
-                .first(c)
-                .await?;
-            if inserted > 0 {
-                append_event!(
-                    c,
-                    chain,
-                    "wallet.opened",
-                    format!("guest:{}", scope.guest_id),
-                    json!({ "wallet": row.id, "program": scope.program_id })
-                );
-            }
-            Ok(row)
+            Ok(open_wallet_in_tx!(c, chain, program, scope))
         })?;
         Ok(row.into_wallet()?)
     }
@@ -258,24 +320,13 @@ impl LedgerRepo for DbStore {
     async fn set_wallet_tier(&self, chain: ChainId, wallet: WalletId, tier: Option<String>) -> Result<Wallet> {
         let row: WalletRow = write_tx!(self, |c| {
             let key = wallets::table.filter(wallets::id.eq(wallet.get())).filter(wallets::chain_id.eq(chain.get()));
-            let before: Option<Option<String>> = key.select(wallets::tier).first(c).await.optional()?;
-            let Some(before) = before else {
+            let before: Option<(Option<String>, i64)> =
+                key.select((wallets::tier, wallets::guest_id)).first(c).await.optional()?;
+            let Some((before, guest)) = before else {
                 return Err(Error::not_found(WalletId::ENTITY, wallet).into());
             };
-            let row: WalletRow = diesel::update(key)
-                .set((wallets::tier.eq(&tier), wallets::updated_at.eq(now_millis())))
-                .returning(WalletRow::as_returning())
-                .get_result(c)
-                .await?;
-            if before != tier {
-                append_event!(
-                    c,
-                    chain,
-                    "wallet.tier_changed",
-                    format!("guest:{}", row.guest_id),
-                    json!({ "wallet": wallet, "from": before, "to": tier })
-                );
-            }
+            set_tier_in_tx!(c, chain, wallet, GuestId(guest), before, tier.clone());
+            let row: WalletRow = key.select(WalletRow::as_select()).first(c).await?;
             Ok(row)
         })?;
         Ok(row.into_wallet()?)
@@ -335,7 +386,7 @@ macro_rules! find_by_key {
 }
 
 /// The transactional part of a ledger write, for whichever connection type the backend uses.
-trait PostInTx {
+pub(crate) trait PostInTx {
     fn post_in_tx(
         &mut self,
         chain: ChainId,

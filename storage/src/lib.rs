@@ -39,6 +39,8 @@ mod events;
 mod guests;
 mod identity;
 mod ledger;
+mod outbox;
+mod pos;
 mod postgres;
 mod programs;
 mod purchases;

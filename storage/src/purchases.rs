@@ -18,8 +18,8 @@ use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = purchases)]
-struct PurchaseRow {
-    id: i64,
+pub(crate) struct PurchaseRow {
+    pub(crate) id: i64,
     chain_id: i64,
     cafe_id: i64,
     source: String,
@@ -33,7 +33,7 @@ struct PurchaseRow {
 }
 
 impl PurchaseRow {
-    fn into_purchase(self) -> Result<Purchase, DbError> {
+    pub(crate) fn into_purchase(self) -> Result<Purchase, DbError> {
         Ok(Purchase {
             id: PurchaseId(self.id),
             chain_id: ChainId(self.chain_id),
@@ -54,58 +54,31 @@ impl PurchaseRow {
     }
 }
 
-#[async_trait]
-impl PurchaseRepo for DbStore {
-    async fn record_purchase(&self, chain: ChainId, new: NewPurchase) -> Result<(Purchase, bool)> {
-        new.validate()?;
-        let (row, replayed): (PurchaseRow, bool) = write_tx!(self, |c| {
-            let existing: Option<PurchaseRow> = purchases::table
-                .filter(purchases::chain_id.eq(chain.get()))
-                .filter(purchases::source.eq(&new.source))
-                .filter(purchases::external_id.eq(&new.external_id))
-                .select(PurchaseRow::as_select())
-                .first(c)
-                .await
-                .optional()?;
-            if let Some(row) = existing {
-                return Ok((row, true));
-            }
-            let cafe_found: i64 = cafes::table
-                .filter(cafes::id.eq(new.cafe_id.get()))
-                .filter(cafes::chain_id.eq(chain.get()))
-                .count()
-                .get_result(c)
-                .await?;
-            if cafe_found == 0 {
-                return Err(Error::not_found(CafeId::ENTITY, new.cafe_id).into());
-            }
-            if let Some(guest) = new.guest_id {
-                let guest_found: i64 = guests::table
-                    .filter(guests::id.eq(guest.get()))
-                    .filter(guests::chain_id.eq(chain.get()))
-                    .count()
-                    .get_result(c)
-                    .await?;
-                if guest_found == 0 {
-                    return Err(Error::not_found(GuestId::ENTITY, guest).into());
-                }
-            }
-            let row: PurchaseRow = diesel::insert_into(purchases::table)
-                .values((
-                    purchases::chain_id.eq(chain.get()),
-                    purchases::cafe_id.eq(new.cafe_id.get()),
-                    purchases::source.eq(&new.source),
-                    purchases::external_id.eq(&new.external_id),
-                    purchases::guest_id.eq(new.guest_id.map(GuestId::get)),
-                    purchases::total_minor.eq(new.total.minor),
-                    purchases::currency.eq(new.total.currency.as_str()),
-                    purchases::items.eq(to_json(&new.items)),
-                    purchases::occurred_at.eq(to_millis(new.occurred_at)),
-                    purchases::recorded_at.eq(now_millis()),
-                ))
-                .returning(PurchaseRow::as_returning())
-                .get_result(c)
-                .await?;
+/// Records a purchase inside the current transaction, with its `purchase.recorded` event;
+/// the cafe and guest are the caller's to check. Evaluates to `Option<PurchaseRow>`: `None`
+/// when the chain already has this `(source, external_id)` (the transaction should roll back).
+macro_rules! insert_purchase_in_tx {
+    ($c:ident, $chain:expr, $new:expr) => {{
+        let (c, chain, new): (_, ChainId, &NewPurchase) = (&mut *$c, $chain, $new);
+        let row: Option<PurchaseRow> = diesel::insert_into(purchases::table)
+            .values((
+                purchases::chain_id.eq(chain.get()),
+                purchases::cafe_id.eq(new.cafe_id.get()),
+                purchases::source.eq(&new.source),
+                purchases::external_id.eq(&new.external_id),
+                purchases::guest_id.eq(new.guest_id.map(GuestId::get)),
+                purchases::total_minor.eq(new.total.minor),
+                purchases::currency.eq(new.total.currency.as_str()),
+                purchases::items.eq(to_json(&new.items)),
+                purchases::occurred_at.eq(to_millis(new.occurred_at)),
+                purchases::recorded_at.eq(now_millis()),
+            ))
+            .on_conflict_do_nothing()
+            .returning(PurchaseRow::as_returning())
+            .get_result(c)
+            .await
+            .optional()?;
+        if let Some(row) = &row {
             append_event!(
                 c,
                 chain,
@@ -113,8 +86,72 @@ impl PurchaseRepo for DbStore {
                 format!("purchase:{}", row.id),
                 json!({ "source": new.source, "receipt": new.external_id, "total_minor": new.total.minor, "guest": new.guest_id })
             );
-            Ok((row, false))
-        })?;
+        }
+        row
+    }};
+}
+pub(crate) use insert_purchase_in_tx;
+
+/// The purchase `source` recorded as `receipt` in the chain, inside any connection. Evaluates
+/// to `Option<PurchaseRow>`.
+macro_rules! purchase_by_receipt_in {
+    ($c:ident, $chain:expr, $source:expr, $receipt:expr) => {
+        purchases::table
+            .filter(purchases::chain_id.eq($chain.get()))
+            .filter(purchases::source.eq($source))
+            .filter(purchases::external_id.eq($receipt))
+            .select(PurchaseRow::as_select())
+            .first::<PurchaseRow>($c)
+            .await
+            .optional()?
+    };
+}
+pub(crate) use purchase_by_receipt_in;
+
+#[async_trait]
+impl PurchaseRepo for DbStore {
+    async fn record_purchase(&self, chain: ChainId, new: NewPurchase) -> Result<(Purchase, bool)> {
+        new.validate()?;
+        // A concurrent writer of the same receipt (PostgreSQL) wins the insert; the next pass
+        // finds its row and answers with it.
+        let mut attempts = 0;
+        let (row, replayed): (PurchaseRow, bool) = loop {
+            attempts += 1;
+            let new = new.clone();
+            match write_tx!(self, |c| {
+                let existing: Option<PurchaseRow> = purchase_by_receipt_in!(c, chain, &new.source, &new.external_id);
+                if let Some(row) = existing {
+                    return Ok((row, true));
+                }
+                let cafe_found: i64 = cafes::table
+                    .filter(cafes::id.eq(new.cafe_id.get()))
+                    .filter(cafes::chain_id.eq(chain.get()))
+                    .count()
+                    .get_result(c)
+                    .await?;
+                if cafe_found == 0 {
+                    return Err(Error::not_found(CafeId::ENTITY, new.cafe_id).into());
+                }
+                if let Some(guest) = new.guest_id {
+                    let guest_found: i64 = guests::table
+                        .filter(guests::id.eq(guest.get()))
+                        .filter(guests::chain_id.eq(chain.get()))
+                        .count()
+                        .get_result(c)
+                        .await?;
+                    if guest_found == 0 {
+                        return Err(Error::not_found(GuestId::ENTITY, guest).into());
+                    }
+                }
+                let Some(row) = insert_purchase_in_tx!(c, chain, &new) else {
+                    return Err(DbError::KeyRace);
+                };
+                Ok((row, false))
+            }) {
+                Err(DbError::KeyRace) if attempts < 3 => {}
+                other => break other?,
+            }
+        };
         Ok((row.into_purchase()?, replayed))
     }
 

@@ -219,3 +219,34 @@ diesel::table! {
         closed_by_ref -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    pos_deliveries (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        source -> Text,
+        delivery_id -> Text,
+        event_key -> Text,
+        purchase_id -> BigInt,
+        outcome -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        guest_id -> BigInt,
+        dedupe_key -> Text,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        available_at -> BigInt,
+        lease_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+    }
+}

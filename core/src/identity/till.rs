@@ -278,6 +278,9 @@ impl<S: ?Sized> fmt::Debug for TillIdentity<S> {
 /// Presences re-read on each sync to cover clock differences between server processes.
 const SYNC_OVERLAP: Duration = Duration::seconds(5);
 
+mod source;
+pub use source::SourceMatch;
+
 impl<S: TillStore + ?Sized> TillIdentity<S> {
     /// The service over `store`, with the secret keyring and deep-link signer from config.
     pub fn new(store: Arc<S>, keyring: SecretKeyring, links: DeepLinkSigner, config: TillConfig) -> Self {

@@ -72,6 +72,25 @@ pub struct RefundPlan {
     pub replayed: bool,
 }
 
+/// The refunds of the purchase keyed `base` already in `history`.
+fn earlier_refunds(history: &[LedgerEntry], base: &str) -> Vec<RefundSnapshot> {
+    history
+        .iter()
+        .filter_map(|e| match RuleSnapshot::from_json(&e.rule_snapshot) {
+            Some(RuleSnapshot::Refund(r)) if r.purchase_key == base => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Minor units of `purchase` already refunded in `program`, per the wallet's `history`: what
+/// "refund the rest of the receipt" subtracts from the purchase's total.
+#[must_use]
+pub fn refunded_minor(program: &Program, purchase: &NewPurchase, history: &[LedgerEntry]) -> i64 {
+    let base = purchase_key(program.id, &purchase.source, &purchase.external_id);
+    earlier_refunds(history, &base).iter().map(|r| r.refunded_minor).sum()
+}
+
 /// Plans reversing `refund` of `purchase` (the original purchase as recorded) in a wallet with
 /// `history` (oldest first), as of `now`.
 ///
@@ -125,13 +144,7 @@ pub fn plan_refund(
         }
         None => (0, 0, purchase.total.minor),
     };
-    let earlier: Vec<RefundSnapshot> = history
-        .iter()
-        .filter_map(|e| match RuleSnapshot::from_json(&e.rule_snapshot) {
-            Some(RuleSnapshot::Refund(r)) if r.purchase_key == base => Some(r),
-            _ => None,
-        })
-        .collect();
+    let earlier = earlier_refunds(history, &base);
     let refunded_before: i64 = earlier.iter().map(|r| r.refunded_minor).sum();
     let reversed_before = (
         earlier.iter().map(|r| r.reversed_points).sum::<i64>(),

@@ -1,0 +1,551 @@
+//! POS deliveries, each applied in one transaction ([`PosRepo`]).
+//!
+//! The transaction reads what the rules engine needs *inside* itself (the cafe, the programs,
+//! each wallet's ledger after locking the wallet row), plans with the same pure functions the
+//! loyalty service uses ([`plan_earn`], [`plan_refund`]), and writes the purchase, the entries,
+//! codes, tier, outbox row and the stored outcome. A unique index that reports a clash (the
+//! receipt, the delivery id, or on PostgreSQL a concurrent writer of either) rolls everything
+//! back; the caller then answers with the outcome stored by whoever applied it first.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId, WalletId};
+use regulars_core::ledger::{Actor, LedgerEntry};
+use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
+use regulars_core::notification::{IssuedCode, NewNotification, Notification, ProgramProgress};
+use regulars_core::pos::ingest::{
+    CodeOutcome, GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, RefundSummary, Unmatched,
+};
+use regulars_core::program::Program;
+use regulars_core::purchase::{NewPurchase, Purchase};
+use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
+use regulars_core::rules::preview::EntryContext;
+use regulars_core::rules::refunds::{RefundRequest, plan_refund, refunded_minor};
+use regulars_core::store::PosRepo;
+use regulars_core::wallet::WalletScope;
+use regulars_core::{Error, Result};
+use serde_json::json;
+
+use crate::cafes::CafeRow;
+use crate::columns::{from_json, now_millis, to_json, to_millis};
+use crate::error::DbError;
+use crate::events::append_event;
+use crate::ledger::{EntryRow, PostInTx, WalletRow, lock_wallet_in_tx, open_wallet_in_tx, set_tier_in_tx};
+use crate::outbox::enqueue_in_tx;
+use crate::programs::ProgramRow;
+use crate::purchases::{PurchaseRow, insert_purchase_in_tx, purchase_by_receipt_in};
+use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx};
+use crate::schema::{
+    cafes, guest_secrets, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets,
+};
+use crate::store::{DbStore, read, write_tx};
+
+/// How many fresh random texts an automatic reward code tries before giving up.
+const CODE_DRAWS: usize = 5;
+
+/// The stored outcome of a delivery, by delivery id or event key, inside any connection.
+macro_rules! find_delivery {
+    ($c:ident, $chain:expr, $source:expr, $delivery_id:expr, $event_key:expr) => {
+        pos_deliveries::table
+            .filter(pos_deliveries::chain_id.eq($chain.get()))
+            .filter(pos_deliveries::source.eq($source))
+            .filter(pos_deliveries::delivery_id.eq($delivery_id).or(pos_deliveries::event_key.eq($event_key)))
+            .select(pos_deliveries::outcome)
+            .first::<String>($c)
+            .await
+            .optional()?
+    };
+}
+
+#[async_trait]
+impl PosRepo for DbStore {
+    async fn delivery_outcome(
+        &self,
+        chain: ChainId,
+        source: &str,
+        delivery_id: &str,
+        event_key: &str,
+    ) -> Result<Option<IngestOutcome>> {
+        let stored: Option<String> = read!(self, |c| Ok(find_delivery!(c, chain, source, delivery_id, event_key)))?;
+        Ok(stored
+            .map(|text| from_json::<IngestOutcome>("pos_deliveries.outcome", &text).map(IngestOutcome::as_duplicate))
+            .transpose()?)
+    }
+
+    async fn ingest_purchase(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome> {
+        ingest.purchase.validate()?;
+        let event_key = ingest.event_key();
+        let (source, delivery_id, receipt) =
+            (ingest.source.clone(), ingest.delivery_id.clone(), ingest.purchase.external_id.clone());
+        self.apply_once(chain, &source, &delivery_id, &event_key, Some(&receipt), || {
+            let ingest = ingest.clone();
+            async move { write_tx!(self, |c| c.purchase_in_tx(chain, ingest).await) }
+        })
+        .await
+    }
+
+    async fn ingest_refund(&self, chain: ChainId, ingest: RefundIngest) -> Result<IngestOutcome> {
+        ingest.refund.validate("").map_err(|e| Error::invalid("refund", e.to_string()))?;
+        let event_key = ingest.event_key();
+        let (source, delivery_id) = (ingest.source.clone(), ingest.delivery_id.clone());
+        self.apply_once(chain, &source, &delivery_id, &event_key, None, || {
+            let ingest = ingest.clone();
+            async move { write_tx!(self, |c| c.refund_in_tx(chain, ingest).await) }
+        })
+        .await
+    }
+
+    async fn purchase_by_receipt(&self, chain: ChainId, source: &str, receipt: &str) -> Result<Purchase> {
+        let row: Option<PurchaseRow> = read!(self, |c| Ok(purchase_by_receipt_in!(c, chain, source, receipt)))?;
+        Ok(row.ok_or_else(|| Error::not_found(PurchaseId::ENTITY, receipt))?.into_purchase()?)
+    }
+}
+
+impl DbStore {
+    /// Runs `apply` (one transaction) until it either applies the delivery or finds it applied
+    /// by someone else: a clash on a unique index rolls the transaction back, and the stored
+    /// outcome of the first delivery is the answer.
+    async fn apply_once<F, Fut>(
+        &self,
+        chain: ChainId,
+        source: &str,
+        delivery_id: &str,
+        event_key: &str,
+        receipt: Option<&str>,
+        apply: F,
+    ) -> Result<IngestOutcome>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<IngestOutcome, DbError>>,
+    {
+        for _ in 0..3 {
+            match apply().await {
+                Err(DbError::KeyRace) => {}
+                other => return Ok(other?),
+            }
+            if let Some(done) = self.delivery_outcome(chain, source, delivery_id, event_key).await? {
+                return Ok(done);
+            }
+            // A receipt recorded outside POS ingestion has no stored outcome: answer from the
+            // purchase itself.
+            if let Some(receipt) = receipt
+                && let Ok(purchase) = self.purchase_by_receipt(chain, source, receipt).await
+            {
+                return Ok(bare_duplicate(&purchase));
+            }
+        }
+        Err(Error::Unavailable("concurrent deliveries of the same receipt; retry".into()))
+    }
+}
+
+/// The answer to a retry of a receipt recorded without a stored outcome.
+fn bare_duplicate(purchase: &Purchase) -> IngestOutcome {
+    IngestOutcome {
+        event: "purchase.completed".into(),
+        receipt_id: purchase.details.external_id.clone(),
+        purchase_id: purchase.id,
+        duplicate: true,
+        guest: GuestMatch::None,
+        programs: Vec::new(),
+        reward_code: None,
+        refund: None,
+        notified: false,
+    }
+}
+
+/// The refused reward code, as the outcome reports it.
+fn code_refused(code: &str, reward: Option<String>, reason: impl Into<String>) -> CodeOutcome {
+    CodeOutcome { code: code.to_owned(), applied: false, reward, reason: Some(reason.into()) }
+}
+
+/// The transactional bodies, for whichever connection type the backend uses.
+trait IngestInTx {
+    fn purchase_in_tx(
+        &mut self,
+        chain: ChainId,
+        ingest: PurchaseIngest,
+    ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
+
+    fn refund_in_tx(
+        &mut self,
+        chain: ChainId,
+        ingest: RefundIngest,
+    ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
+}
+
+/// A wallet's ledger, oldest first, inside the current transaction.
+macro_rules! history_in_tx {
+    ($c:ident, $chain:expr, $wallet:expr) => {{
+        let rows: Vec<EntryRow> = ledger_entries::table
+            .filter(ledger_entries::wallet_id.eq($wallet.get()))
+            .filter(ledger_entries::chain_id.eq($chain.get()))
+            .order(ledger_entries::id.asc())
+            .select(EntryRow::as_select())
+            .load($c)
+            .await?;
+        rows.into_iter().map(EntryRow::into_entry).collect::<Result<Vec<LedgerEntry>, DbError>>()?
+    }};
+}
+
+/// The chain's programs, in id order (the order wallets are locked in), inside the transaction.
+macro_rules! programs_in_tx {
+    ($c:ident, $chain:expr) => {{
+        let rows: Vec<ProgramRow> = programs::table
+            .filter(programs::chain_id.eq($chain.get()))
+            .order(programs::id.asc())
+            .select(ProgramRow::as_select())
+            .load($c)
+            .await?;
+        rows.into_iter().map(ProgramRow::into_program).collect::<Result<Vec<Program>, DbError>>()?
+    }};
+}
+
+/// Stores the outcome under the delivery id and the event key; a clash rolls back.
+macro_rules! store_outcome_in_tx {
+    ($c:ident, $chain:expr, $source:expr, $delivery_id:expr, $event_key:expr, $outcome:expr) => {{
+        let outcome: &IngestOutcome = &$outcome;
+        let stored = diesel::insert_into(pos_deliveries::table)
+            .values((
+                pos_deliveries::chain_id.eq($chain.get()),
+                pos_deliveries::source.eq($source),
+                pos_deliveries::delivery_id.eq($delivery_id),
+                pos_deliveries::event_key.eq($event_key),
+                pos_deliveries::purchase_id.eq(outcome.purchase_id.get()),
+                pos_deliveries::outcome.eq(to_json(outcome)),
+                pos_deliveries::created_at.eq(now_millis()),
+            ))
+            .on_conflict_do_nothing()
+            .execute($c)
+            .await?;
+        if stored == 0 {
+            return Err(DbError::KeyRace);
+        }
+    }};
+}
+
+/// Posts every entry of a plan; a key already used rolls the whole delivery back.
+macro_rules! post_all_in_tx {
+    ($c:ident, $chain:expr, $entries:expr) => {
+        for entry in $entries {
+            $c.post_in_tx($chain, entry, false).await?;
+        }
+    };
+}
+
+macro_rules! impl_ingest_in_tx {
+    ($conn:ty) => {
+        impl IngestInTx for $conn {
+            async fn purchase_in_tx(
+                &mut self,
+                chain: ChainId,
+                ingest: PurchaseIngest,
+            ) -> Result<IngestOutcome, DbError> {
+                let c = self;
+                let now = Utc::now();
+                let mut purchase: NewPurchase = ingest.purchase.clone();
+                let cafe_row: Option<CafeRow> = cafes::table
+                    .filter(cafes::id.eq(purchase.cafe_id.get()))
+                    .filter(cafes::chain_id.eq(chain.get()))
+                    .select(CafeRow::as_select())
+                    .first(c)
+                    .await
+                    .optional()?;
+                let cafe = cafe_row.ok_or_else(|| Error::not_found(CafeId::ENTITY, purchase.cafe_id))?.into_cafe()?;
+                if purchase.total.currency != cafe.currency {
+                    return Err(Error::invalid(
+                        "currency",
+                        format!("{} takes {}; the sale is in {}", cafe.name, cafe.currency, purchase.total.currency),
+                    )
+                    .into());
+                }
+                let mut guest_match = ingest.guest.clone();
+                let mut public_id = None;
+                if let Some(guest) = purchase.guest_id {
+                    let found: Option<String> = guests::table
+                        .filter(guests::id.eq(guest.get()))
+                        .filter(guests::chain_id.eq(chain.get()))
+                        .select(guests::public_id)
+                        .first(c)
+                        .await
+                        .optional()?;
+                    public_id = Some(found.ok_or_else(|| Error::not_found(GuestId::ENTITY, guest))?);
+                    // The code is used by this sale only if the sale is written: a rollback
+                    // (a duplicate, an outage) leaves it unused for the retry.
+                    if let Some(step) = ingest.card_step {
+                        let step = step.as_i64();
+                        let accepted = diesel::update(
+                            guest_secrets::table
+                                .filter(guest_secrets::guest_id.eq(guest.get()))
+                                .filter(guest_secrets::chain_id.eq(chain.get()))
+                                .filter(guest_secrets::last_step.is_null().or(guest_secrets::last_step.lt(step))),
+                        )
+                        .set(guest_secrets::last_step.eq(step))
+                        .execute(c)
+                        .await?;
+                        if accepted == 0 {
+                            purchase.guest_id = None;
+                            guest_match = GuestMatch::unmatched(Unmatched::CodeAlreadyUsed);
+                        }
+                    }
+                }
+                let Some(row) = insert_purchase_in_tx!(c, chain, &purchase) else {
+                    return Err(DbError::KeyRace);
+                };
+                let purchase = row.into_purchase()?;
+                let mut progress = Vec::new();
+                if let Some(guest) = purchase.details.guest_id {
+                    let ctx = PurchaseContext {
+                        actor: ingest.actor(),
+                        shift_id: None,
+                        promotions: ingest.promotions.clone(),
+                    };
+                    for program in programs_in_tx!(c, chain) {
+                        if !program.rules.earns_at(cafe.id) {
+                            continue;
+                        }
+                        let wallet =
+                            open_wallet_in_tx!(c, chain, program, wallet_scope(&program, guest, cafe.id)).into_wallet()?;
+                        let history = history_in_tx!(c, chain, wallet.id);
+                        let plan = plan_earn(&EarnSetting {
+                            program: &program,
+                            wallet: &wallet,
+                            history: &history,
+                            purchase: &purchase,
+                            cafe_timezone: cafe.timezone,
+                            ctx: &ctx,
+                        })?;
+                        post_all_in_tx!(c, chain, plan.entries);
+                        let calc = &plan.calculation;
+                        let mut shown = ProgramProgress::after(
+                            &program,
+                            (calc.points, calc.stamps),
+                            calc.balances_after,
+                            &calc.tier_after,
+                            calc.tier_changed(),
+                            Some(cafe.id),
+                        );
+                        for to_issue in &plan.codes {
+                            let mut issued: Option<RewardCodeRow> = None;
+                            for _ in 0..CODE_DRAWS {
+                                issued = issue_code_in_tx!(c, chain, to_issue.draw(wallet.id, now));
+                                if issued.is_some() {
+                                    break;
+                                }
+                            }
+                            let code = issued
+                                .ok_or_else(|| Error::Internal("no free reward code text after several draws".into()))?
+                                .into_code()?;
+                            shown.codes.push(IssuedCode { reward: code.reward_name, code: code.code });
+                        }
+                        let tier_after = calc.tier_after.name().map(str::to_owned);
+                        set_tier_in_tx!(c, chain, wallet.id, guest, wallet.tier.clone(), tier_after);
+                        progress.push(shown);
+                    }
+                }
+                let reward_code = match &ingest.reward_code {
+                    None => None,
+                    Some(typed) => Some(apply_code_in_tx!(c, chain, typed, cafe.id, ingest.actor(), now)),
+                };
+                let notified = match purchase.details.guest_id {
+                    Some(guest) if progress.iter().any(|p| p.change != 0 || !p.codes.is_empty()) => {
+                        enqueue_in_tx!(
+                            c,
+                            chain,
+                            NewNotification {
+                                guest_id: guest,
+                                dedupe_key: format!("earned:{}:{}", ingest.source, purchase.details.external_id),
+                                notification: Notification::Earned {
+                                    purchase_id: purchase.id,
+                                    cafe_id: cafe.id,
+                                    programs: progress.clone(),
+                                },
+                            }
+                        );
+                        true
+                    }
+                    _ => false,
+                };
+                if let (GuestMatch::Matched { public_id: shown, .. }, Some(stored)) = (&mut guest_match, public_id) {
+                    *shown = stored;
+                }
+                let outcome = IngestOutcome {
+                    event: "purchase.completed".into(),
+                    receipt_id: purchase.details.external_id.clone(),
+                    purchase_id: purchase.id,
+                    duplicate: false,
+                    guest: guest_match,
+                    programs: progress,
+                    reward_code,
+                    refund: None,
+                    notified,
+                };
+                store_outcome_in_tx!(c, chain, &ingest.source, &ingest.delivery_id, ingest.event_key(), outcome);
+                Ok(outcome)
+            }
+
+            async fn refund_in_tx(&mut self, chain: ChainId, ingest: RefundIngest) -> Result<IngestOutcome, DbError> {
+                let c = self;
+                let now = Utc::now();
+                let receipt = &ingest.refund.receipt_id;
+                let row: Option<PurchaseRow> = purchase_by_receipt_in!(c, chain, &ingest.source, receipt);
+                let purchase = row.ok_or_else(|| Error::not_found(PurchaseId::ENTITY, receipt))?.into_purchase()?;
+                if purchase.details.cafe_id != ingest.cafe_id {
+                    return Err(Error::invalid("cafe", format!("receipt {receipt} was sold at another cafe")).into());
+                }
+                let stated = ingest.refund.amount_minor(&purchase.details)?;
+                // The whole receipt, with no amount stated, means whatever is left of it after
+                // earlier partial refunds.
+                let the_rest = ingest.refund.amount.is_none() && stated == purchase.details.total.minor;
+                let mut amount_minor = stated;
+                let mut progress = Vec::new();
+                let mut guest_match = GuestMatch::None;
+                if let Some(guest) = purchase.details.guest_id {
+                    let public_id: String = guests::table
+                        .filter(guests::id.eq(guest.get()))
+                        .select(guests::public_id)
+                        .first(c)
+                        .await?;
+                    guest_match = GuestMatch::Matched { public_id, via: None };
+                    for program in programs_in_tx!(c, chain) {
+                        let scope: WalletScope = wallet_scope(&program, guest, purchase.details.cafe_id);
+                        let locked: Option<WalletRow> = lock_wallet_in_tx!(c, scope);
+                        let Some(wallet) = locked else { continue };
+                        let wallet = wallet.into_wallet()?;
+                        let history = history_in_tx!(c, chain, wallet.id);
+                        if the_rest {
+                            amount_minor = (stated - refunded_minor(&program, &purchase.details, &history)).max(0);
+                        }
+                        let request = RefundRequest { refund_id: ingest.refund.refund_id.clone(), amount_minor };
+                        let plan = plan_refund(&program, &purchase.details, &request, &history, now)?;
+                        let Some(entry) = &plan.entry else { continue };
+                        let ctx = EntryContext {
+                            wallet_id: wallet.id,
+                            actor: ingest.actor(),
+                            cafe_id: Some(purchase.details.cafe_id),
+                            shift_id: None,
+                            purchase_id: Some(purchase.id),
+                        };
+                        post_all_in_tx!(c, chain, [entry.to_new_entry(&ctx)]);
+                        let tier_after = plan.tier_after.name().map(str::to_owned);
+                        let tier_changed = wallet.tier != tier_after;
+                        set_tier_in_tx!(c, chain, wallet.id, guest, wallet.tier.clone(), tier_after);
+                        progress.push(ProgramProgress::after(
+                            &program,
+                            (-plan.reversed_points, -plan.reversed_stamps),
+                            plan.balances_after,
+                            &plan.tier_after,
+                            tier_changed,
+                            Some(purchase.details.cafe_id),
+                        ));
+                    }
+                }
+                let notified = match purchase.details.guest_id {
+                    Some(guest) if progress.iter().any(|p| p.change != 0) => {
+                        enqueue_in_tx!(
+                            c,
+                            chain,
+                            NewNotification {
+                                guest_id: guest,
+                                dedupe_key: format!("refunded:{}:{}", ingest.source, ingest.refund.refund_id),
+                                notification: Notification::Refunded {
+                                    purchase_id: purchase.id,
+                                    cafe_id: purchase.details.cafe_id,
+                                    programs: progress.clone(),
+                                },
+                            }
+                        );
+                        true
+                    }
+                    _ => false,
+                };
+                append_event!(
+                    c,
+                    chain,
+                    "purchase.refunded",
+                    format!("purchase:{}", purchase.id),
+                    json!({ "source": ingest.source, "refund": ingest.refund.refund_id, "amount_minor": amount_minor })
+                );
+                let outcome = IngestOutcome {
+                    event: "purchase.refunded".into(),
+                    receipt_id: receipt.clone(),
+                    purchase_id: purchase.id,
+                    duplicate: false,
+                    guest: guest_match,
+                    programs: progress,
+                    reward_code: None,
+                    refund: Some(RefundSummary { refund_id: ingest.refund.refund_id.clone(), amount_minor }),
+                    notified,
+                };
+                store_outcome_in_tx!(c, chain, &ingest.source, &ingest.delivery_id, ingest.event_key(), outcome);
+                Ok(outcome)
+            }
+        }
+    };
+}
+
+/// Marks a reward code redeemed with a sale as used at `cafe`, inside the transaction.
+/// Evaluates to the [`CodeOutcome`]; a code that cannot be used is reported, not an error.
+macro_rules! apply_code_in_tx {
+    ($c:ident, $chain:expr, $typed:expr, $cafe:expr, $actor:expr, $now:expr) => {{
+        let (typed, cafe, now): (&String, CafeId, chrono::DateTime<Utc>) = ($typed, $cafe, $now);
+        let normalised = RewardCode::normalise(typed);
+        let row: Option<RewardCodeRow> = reward_codes::table
+            .filter(reward_codes::chain_id.eq($chain.get()))
+            .filter(reward_codes::code.eq(&normalised))
+            .select(RewardCodeRow::as_select())
+            .first($c)
+            .await
+            .optional()?;
+        match row {
+            None => code_refused(typed, None, "unknown reward code"),
+            Some(row) => {
+                let code = row.into_code()?;
+                let reward = Some(code.reward_name.clone());
+                if code.status == RewardCodeStatus::Issued && code.is_past_validity(now) {
+                    let expired = code.expire(now)?;
+                    update_code_in_tx!($c, $chain, RewardCodeStatus::Issued, expired);
+                    code_refused(typed, reward, format!("reward code {} has expired", code.code))
+                } else {
+                    match code.apply(cafe, $actor, now) {
+                        Ok(used) => {
+                            update_code_in_tx!($c, $chain, RewardCodeStatus::Issued, used);
+                            CodeOutcome { code: code.code, applied: true, reward, reason: None }
+                        }
+                        Err(refusal) => code_refused(typed, reward, refusal.to_string()),
+                    }
+                }
+            }
+        }
+    }};
+}
+
+impl_ingest_in_tx!(crate::sqlite::SqliteWriteConn);
+impl_ingest_in_tx!(crate::postgres::PgConn);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_duplicate_says_so() {
+        let purchase = Purchase {
+            id: PurchaseId(7),
+            chain_id: ChainId(1),
+            details: NewPurchase {
+                cafe_id: CafeId(1),
+                source: "demo".into(),
+                external_id: "R-1".into(),
+                guest_id: None,
+                total: regulars_core::money::Money::new(100, regulars_core::money::Currency::new("RSD").unwrap()),
+                items: Vec::new(),
+                occurred_at: Utc::now(),
+            },
+            recorded_at: Utc::now(),
+        };
+        let outcome = bare_duplicate(&purchase);
+        assert!(outcome.duplicate);
+        assert_eq!((outcome.receipt_id.as_str(), outcome.purchase_id), ("R-1", PurchaseId(7)));
+    }
+}
