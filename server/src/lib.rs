@@ -23,6 +23,8 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod identity_keys;
+pub mod loadgen;
 pub mod pos;
+pub mod pos_send;
 pub mod scheduler;
 pub mod serve;

@@ -1,4 +1,4 @@
-//! The `regulars` command: serve, migrate, seed the demo, benchmark.
+//! The `regulars` command: serve, migrate, seed the demo, benchmark, send a test POS delivery.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +7,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use regulars_server::bench::{self, LedgerBench};
 use regulars_server::config::Config;
-use regulars_server::{demo, serve};
+use regulars_server::pos_send::PosSend;
+use regulars_server::{demo, pos_send, serve};
 use tracing_subscriber::EnvFilter;
 
 /// Messenger-first loyalty for cafes and chains.
@@ -23,6 +24,7 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once at start-up; boxing buys nothing")]
 enum Command {
     /// Serve HTTP (the default).
     Serve,
@@ -36,6 +38,23 @@ enum Command {
     /// Translation tools.
     #[command(subcommand)]
     I18n(I18nCommand),
+    /// Act as a till: send signed POS webhooks to a running server.
+    #[command(subcommand)]
+    Pos(PosCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PosCommand {
+    /// Post one signed purchase (or, with `--refund`, a refund) to `/pos/<source>/webhook` and
+    /// print the request and the answer. Exits non-zero unless the answer is 2xx.
+    Send(PosSend),
+}
+
+/// `regulars pos send`: needs no configuration or database, only a server to talk to.
+fn send_to_pos(args: &PosSend) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(pos_send::send(args, &mut std::io::stdout().lock()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +89,9 @@ fn main() -> anyhow::Result<ExitCode> {
     if let Some(Command::I18n(I18nCommand::Check { dir })) = &cli.command {
         return Ok(check_translations(dir.as_deref()));
     }
+    if let Some(Command::Pos(PosCommand::Send(args))) = &cli.command {
+        return send_to_pos(args);
+    }
     let config = Config::load(cli.config.as_deref())?;
     let filter =
         EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log.filter)).context("log.filter")?;
@@ -97,7 +119,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 Ok(())
             }
             Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
-            Command::I18n(_) => unreachable!("handled before the runtime starts"),
+            Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;
     Ok(ExitCode::SUCCESS)
