@@ -21,9 +21,11 @@
 //! ```
 
 pub mod chain;
+pub mod channel;
 pub mod error;
 pub mod event;
 pub mod guest;
+pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod ledger;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use regulars_server::bench::webhook::WebhookBench;
 use regulars_server::bench::{self, LedgerBench};
 use regulars_server::config::Config;
 use regulars_server::pos_send::PosSend;
@@ -82,6 +83,9 @@ fn check_translations(dir: Option<&std::path::Path>) -> ExitCode {
 enum BenchCommand {
     /// Idempotent earn transactions per second and latency, on SQLite or PostgreSQL.
     Ledger(LedgerBench),
+    /// End-to-end POS webhook throughput and latency over loopback HTTP, on SQLite or
+    /// PostgreSQL.
+    Webhook(WebhookBench),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -119,6 +123,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 Ok(())
             }
             Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
+            Command::Bench(BenchCommand::Webhook(args)) => bench::webhook::webhook(args).await,
             Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;

@@ -1,5 +1,7 @@
 //! `regulars bench`: measured, not assumed. Prints figures; asserts nothing.
 //!
+//! `regulars bench webhook` is in [`webhook`].
+//!
 //! `regulars bench ledger --store sqlite|postgres --concurrency N --ops N` drives `ops`
 //! idempotent earn transactions (each a unique key: a real ledger write, an event, a wallet
 //! update) through the real store from `concurrency` tasks, and prints transactions per second
@@ -20,6 +22,8 @@ use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
 use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
 use regulars_storage::{DatabaseUrl, DbStore, StoreConfig};
+
+pub mod webhook;
 
 /// Which backend to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,23 +62,7 @@ const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/regulars_bench"
 /// When the store cannot be opened or a write fails.
 #[expect(clippy::print_stdout, reason = "the figures are the command's output")]
 pub async fn ledger(args: LedgerBench) -> anyhow::Result<()> {
-    let _dir;
-    let url = match (args.store, &args.url) {
-        (_, Some(url)) => url.clone(),
-        (BenchStore::Sqlite, None) => {
-            let dir = tempfile::tempdir()?;
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            _dir = dir;
-            url
-        }
-        (BenchStore::Postgres, None) => {
-            ensure_postgres_database(DEFAULT_PG_URL).await?;
-            DEFAULT_PG_URL.to_owned()
-        }
-    };
-    let pool_size = u32::try_from(args.concurrency.clamp(1, 32)).unwrap_or(16);
-    let store: Arc<dyn Store> =
-        Arc::new(DbStore::open(&StoreConfig { url: DatabaseUrl::new(url.clone()), pool_size }).await?);
+    let (store, url, _dir) = open_bench_store(args.store, args.url.as_deref(), args.concurrency).await?;
     let run = format!("bench-{}", chrono::Utc::now().timestamp_millis());
     eprintln!("preparing {} wallets on {} ({})...", args.wallets, store.backend_name(), DatabaseUrl::new(url));
     let (chain, wallets) = prepare(&*store, &run, args.wallets).await?;
@@ -184,6 +172,37 @@ async fn prepare(
         .into_iter()
         .collect::<anyhow::Result<_>>()?;
     Ok((chain.id, ids))
+}
+
+/// The store a benchmark runs on: `url`, or a fresh SQLite file in a temporary directory (kept
+/// while the returned guard lives), or the `regulars_bench` PostgreSQL database (created if
+/// missing), with a pool sized for `concurrency`.
+///
+/// # Errors
+/// When the database cannot be created or opened.
+pub(crate) async fn open_bench_store(
+    kind: BenchStore,
+    url: Option<&str>,
+    concurrency: usize,
+) -> anyhow::Result<(Arc<dyn Store>, String, Option<tempfile::TempDir>)> {
+    let mut dir = None;
+    let url = match (kind, url) {
+        (_, Some(url)) => url.to_owned(),
+        (BenchStore::Sqlite, None) => {
+            let temp = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", temp.path().join("bench.db").display());
+            dir = Some(temp);
+            url
+        }
+        (BenchStore::Postgres, None) => {
+            ensure_postgres_database(DEFAULT_PG_URL).await?;
+            DEFAULT_PG_URL.to_owned()
+        }
+    };
+    let pool_size = u32::try_from(concurrency.clamp(1, 32)).unwrap_or(16);
+    let store: Arc<dyn Store> =
+        Arc::new(DbStore::open(&StoreConfig { url: DatabaseUrl::new(url.clone()), pool_size }).await?);
+    Ok((store, url, dir))
 }
 
 /// Creates the benchmark database when it does not exist yet.

@@ -1,0 +1,433 @@
+//! The messenger plugin point: a [`Channel`] sends channel-neutral [`Message`]s to a guest or
+//! staff member on one messenger, and turns that messenger's signed webhook requests into
+//! normalized [`InboundEvent`]s.
+//!
+//! A channel does the platform part only. What to say is decided once, channel-neutrally, by
+//! the conversation and the notifications, already in the person's language; the channel
+//! renders each message natively and degrades it by its [`Capabilities`] (more buttons than
+//! the platform allows become a list or numbered text, a photo becomes a link where photos are
+//! not supported). Nothing outside a channel's crate asks which messenger it is: it reads the
+//! capabilities.
+//!
+//! Cross-cutting concerns (per-chat and per-bot rate limits, retries, tracing) wrap the trait
+//! in the outbox sender; implementations only report what the platform said, as a
+//! [`DeliveryResult`].
+//!
+//! Implementations: `regulars-telegram` (teloxide), `regulars-whatsapp`, `regulars-viber`. Each
+//! runs the channel conformance suite in `regulars-testkit` against a loopback fake of its
+//! platform that speaks the real wire format.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::http::Headers;
+
+/// Where a message goes on a platform: the chat or user id the platform addresses
+/// (Telegram chat id, WhatsApp `wa_id`, Viber user id), the same id an inbound event's
+/// [`Sender::external_id`] carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Address(pub String);
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a button does when pressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum ButtonAction {
+    /// Sends `payload` back as an [`InboundEvent::Button`]: at most
+    /// [`MAX_PAYLOAD_LEN`] bytes of `A-Za-z0-9_:.-` (fits every platform's callback data).
+    Payload(String),
+    /// Opens a web page.
+    Url(String),
+    /// Opens the Mini App at this URL, where the platform has Mini Apps
+    /// ([`Capabilities::mini_app`]); elsewhere a plain link.
+    MiniApp(String),
+    /// Asks the person to share their own phone number, verified by the platform
+    /// ([`Capabilities::contact_sharing`]); comes back as [`InboundEvent::Contact`].
+    ShareContact,
+}
+
+/// Longest button payload, in bytes: Telegram's callback data limit.
+pub const MAX_PAYLOAD_LEN: usize = 64;
+
+/// A button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    /// The label, in the person's language.
+    pub label: String,
+    /// What it does.
+    pub action: ButtonAction,
+}
+
+impl Button {
+    /// A button that sends `payload` back.
+    #[must_use]
+    pub fn payload(label: impl Into<String>, payload: impl Into<String>) -> Self {
+        Self { label: label.into(), action: ButtonAction::Payload(payload.into()) }
+    }
+}
+
+/// A channel-neutral message. Text is final (localized, no markup): channels escape it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Message {
+    /// Text with optional buttons, in rows.
+    Text {
+        /// The text.
+        text: String,
+        /// Buttons, row by row (empty: none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+    /// A PNG image (the card QR) with a caption and optional buttons.
+    Photo {
+        /// The PNG bytes.
+        #[serde(with = "png_base64")]
+        png: Vec<u8>,
+        /// The caption.
+        caption: String,
+        /// Buttons, row by row.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+    /// A place on the map (a cafe).
+    Location {
+        /// Latitude.
+        lat: f64,
+        /// Longitude.
+        lon: f64,
+        /// The place's name.
+        title: String,
+        /// Its address.
+        address: String,
+    },
+}
+
+impl Message {
+    /// Plain text without buttons.
+    #[must_use]
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::Text { text: text.into(), buttons: Vec::new() }
+    }
+
+    /// Every button, row by row flattened.
+    pub fn buttons(&self) -> impl Iterator<Item = &Button> {
+        let rows: &[Vec<Button>] = match self {
+            Self::Text { buttons, .. } | Self::Photo { buttons, .. } => buttons,
+            Self::Location { .. } => &[],
+        };
+        rows.iter().flatten()
+    }
+}
+
+mod png_base64 {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// How a platform limits sending; the outbox sender paces by these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimits {
+    /// Messages per second to everyone together (per bot or phone number).
+    pub per_second: u32,
+    /// Least time between two messages to the same chat.
+    pub per_chat_interval: Duration,
+}
+
+/// What a channel can do: plain fields, read instead of asking which messenger it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Longest text message, in characters.
+    pub max_text_len: usize,
+    /// Buttons under a message: at most this many in all (0: no buttons; the channel turns
+    /// them into numbered lines the person answers with the number).
+    pub max_buttons: usize,
+    /// At most this many buttons in one row.
+    pub max_buttons_per_row: usize,
+    /// Longest button label, in characters (longer ones are shortened).
+    pub max_button_label: usize,
+    /// Longer choices can be shown as a list of this many rows (0: no lists).
+    pub max_list_rows: usize,
+    /// Sends images.
+    pub photos: bool,
+    /// Longest photo caption, in characters.
+    pub max_caption_len: usize,
+    /// Can ask for the person's own, platform-verified phone number.
+    pub contact_sharing: bool,
+    /// Phone numbers come verified with every message (WhatsApp: the number is the address).
+    pub verified_phone_inherent: bool,
+    /// Sends map locations.
+    pub location: bool,
+    /// Opens Mini Apps from buttons.
+    pub mini_app: bool,
+    /// Sending limits.
+    pub rate: RateLimits,
+    /// Free-form messages only within this long after the person's last message (WhatsApp's
+    /// 24 hours); `None`: any time.
+    pub service_window: Option<Duration>,
+}
+
+/// What the platform said about one send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DeliveryResult {
+    /// Accepted by the platform.
+    Delivered {
+        /// The platform's id of the message, when it gives one.
+        message_id: Option<String>,
+    },
+    /// The person blocked the bot, left, or the account is gone: stop sending to them.
+    Blocked {
+        /// What the platform said.
+        reason: String,
+    },
+    /// Too many messages: try again after `retry_after`.
+    RateLimited {
+        /// How long the platform asks to wait.
+        retry_after: Duration,
+    },
+    /// A failure worth retrying later (network, platform 5xx, timeout).
+    TemporaryFailure {
+        /// What went wrong.
+        reason: String,
+    },
+    /// A failure retrying cannot fix (a malformed message, a bad token, outside the service
+    /// window with no template): record it and move on.
+    PermanentFailure {
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl DeliveryResult {
+    /// Whether the message reached the platform.
+    #[must_use]
+    pub fn is_delivered(&self) -> bool {
+        matches!(self, Self::Delivered { .. })
+    }
+}
+
+/// One inbound webhook request, as the server received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRequest {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The raw query string, without `?` (WhatsApp's subscription check is a `GET` with
+    /// `hub.*` parameters).
+    pub query: String,
+    /// The headers.
+    pub headers: Headers,
+    /// The raw body, exactly as received: signatures cover these bytes.
+    pub body: Vec<u8>,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Who sent an inbound event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    /// The platform's id of the person (also their [`Address`] for replies).
+    pub external_id: String,
+    /// Their name on the platform, if it says.
+    pub display_name: Option<String>,
+    /// Their app's language (`ru`, `en-US`), if the platform says.
+    pub language: Option<String>,
+}
+
+impl Sender {
+    /// Where replies to this person go.
+    #[must_use]
+    pub fn address(&self) -> Address {
+        Address(self.external_id.clone())
+    }
+}
+
+/// What happened to a sent message, per the platform's receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    /// Reached the device.
+    Delivered,
+    /// Read.
+    Read,
+    /// The platform gave up.
+    Failed,
+}
+
+/// A normalized inbound event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InboundEvent {
+    /// The person opened the chat or a deep link (Telegram `/start <payload>`, Viber
+    /// `conversation_started` with `context`).
+    Start {
+        /// Who.
+        from: Sender,
+        /// The deep link's payload (a referral code, a staff token), if any.
+        payload: Option<String>,
+    },
+    /// Free text.
+    Text {
+        /// Who.
+        from: Sender,
+        /// What they wrote.
+        text: String,
+    },
+    /// A button press (or a list choice) carrying a payload the bot sent.
+    Button {
+        /// Who.
+        from: Sender,
+        /// The button's payload.
+        payload: String,
+        /// The platform's id to acknowledge the press with, if it needs one (Telegram's
+        /// callback query id).
+        ack_id: Option<String>,
+    },
+    /// The person shared a phone number.
+    Contact {
+        /// Who.
+        from: Sender,
+        /// The number, in E.164.
+        phone: String,
+        /// True when the platform vouches that it is the sender's own number.
+        verified: bool,
+    },
+    /// The person shared a location.
+    Location {
+        /// Who.
+        from: Sender,
+        /// Latitude.
+        lat: f64,
+        /// Longitude.
+        lon: f64,
+    },
+    /// The person blocked the bot or unsubscribed: stop sending.
+    Blocked {
+        /// Who.
+        user: String,
+    },
+    /// The person unblocked the bot or subscribed again.
+    Unblocked {
+        /// Who.
+        user: String,
+    },
+    /// A receipt for a sent message.
+    Receipt {
+        /// The platform's message id, as [`DeliveryResult::Delivered`] gave it.
+        message_id: String,
+        /// What happened.
+        status: ReceiptStatus,
+    },
+}
+
+/// What a webhook request amounts to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookOutcome {
+    /// The events it carried, in order (empty for platform housekeeping).
+    pub events: Vec<InboundEvent>,
+    /// A body the platform expects back in the HTTP answer (WhatsApp's `hub.challenge`), with
+    /// status 200; `None`: an empty 200.
+    pub reply: Option<Vec<u8>>,
+}
+
+/// Why a webhook request was refused, in a form the server maps to an HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// Missing or wrong signature or secret token: HTTP 401 (403 for WhatsApp's subscription
+    /// check, per the platform). Nothing in the body was looked at.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// Signed, but not the platform's JSON: HTTP 400 (the platform will not fix it by
+    /// retrying, but a 4xx makes the mistake visible in its dashboard).
+    #[error("malformed request: {0}")]
+    Malformed(String),
+}
+
+impl WebhookError {
+    /// The HTTP status the server answers with.
+    #[must_use]
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated(_) => 401,
+            Self::Malformed(_) => 400,
+        }
+    }
+}
+
+/// A messenger, as one configured bot (`Arc<dyn Channel>` in server state).
+#[async_trait]
+pub trait Channel: Send + Sync + fmt::Debug {
+    /// The channel kind, as stored in guest identities (`telegram`, `whatsapp`, `viber`).
+    ///
+    /// # Behaviour
+    /// Non-empty lower-case ASCII, the same on every call and for every bot of the platform.
+    fn kind(&self) -> &'static str;
+
+    /// What the channel can do.
+    ///
+    /// # Behaviour
+    /// The same on every call; `max_text_len` and `rate.per_second` are positive.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Sends one message to `to`.
+    ///
+    /// # Behaviour
+    /// - Renders `message` natively, within [`Channel::capabilities`]: text longer than
+    ///   `max_text_len` is cut (with `…`), more buttons than allowed become a list or numbered
+    ///   lines, nothing is silently dropped except by those rules.
+    /// - Maps the platform's answer: accepted → [`DeliveryResult::Delivered`]; the person
+    ///   blocked the bot or cannot be reached → `Blocked`; the platform's "too many requests"
+    ///   → `RateLimited` with its retry-after (a default of a few seconds when it gives none);
+    ///   network errors, timeouts and platform 5xx → `TemporaryFailure`; other refusals →
+    ///   `PermanentFailure`.
+    /// - Never panics and never retries by itself: retries are the outbox sender's.
+    /// - Secrets (tokens) never appear in the reasons.
+    async fn send(&self, to: &Address, message: &Message) -> DeliveryResult;
+
+    /// Verifies and parses one webhook request.
+    ///
+    /// # Behaviour
+    /// - The platform's authentication (secret token header, body signature) is checked
+    ///   before the body is parsed, in constant time: a request that fails it is
+    ///   [`WebhookError::Unauthenticated`] whatever it holds.
+    /// - A verified body that is not the platform's JSON is [`WebhookError::Malformed`].
+    /// - A verified update the conversation does not use (typing notices, edits, group
+    ///   events) gives an outcome with no events, so the platform stops retrying.
+    /// - Pure: no network, no storage, no clock but `request.received_at`.
+    ///
+    /// # Errors
+    /// As above.
+    fn parse_webhook(&self, request: &ChannelRequest) -> Result<WebhookOutcome, WebhookError>;
+
+    /// Acknowledges a button press the platform waits for (Telegram's
+    /// `answerCallbackQuery`), so the person's app stops its spinner.
+    ///
+    /// # Behaviour
+    /// Does nothing for events that need no acknowledgement; failures are not reported (the
+    /// press was already handled).
+    async fn acknowledge(&self, event: &InboundEvent) {
+        let _ = event;
+    }
+}
