@@ -53,10 +53,25 @@ impl RuleSnapshot {
     /// adjustments) or snapshots of an unknown shape.
     #[must_use]
     pub fn from_json(value: &serde_json::Value) -> Option<Self> {
-        if value.is_null() {
-            return None;
+        // The engine reads every entry's snapshot on every pass over a history, so this is hot:
+        // dispatch on the tag and deserialize the variant straight from the borrowed value,
+        // instead of cloning it and letting serde buffer the internally tagged enum.
+        fn variant<'a, T: Deserialize<'a>>(value: &'a serde_json::Value) -> Option<T> {
+            T::deserialize(value).ok()
         }
-        serde_json::from_value(value.clone()).ok()
+        match value.get("rule")?.as_str()? {
+            "earn" => variant(value).map(|s| Self::Earn(Box::new(s))),
+            "auto_reward" => variant(value).map(Self::AutoReward),
+            "redeem" => variant(value).map(Self::Redeem),
+            "debt_settlement" => variant(value).map(Self::DebtSettlement),
+            "refund" => variant(value).map(Self::Refund),
+            "expire" => variant(value).map(Self::Expire),
+            "code_cancelled" => Some(Self::CodeCancelled {
+                code: value.get("code")?.as_str()?.to_owned(),
+                reward: value.get("reward")?.as_str()?.to_owned(),
+            }),
+            _ => None,
+        }
     }
 
     /// The purchase key (see [`super::preview::purchase_key`]) the entry belongs to, if any.
@@ -222,4 +237,24 @@ pub struct ExpireSnapshot {
     pub lot: Option<String>,
     /// When the lot was earned, or the guest's last activity for inactivity expiry.
     pub since: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_read_back_by_their_tag() {
+        let cancelled = RuleSnapshot::CodeCancelled { code: "K7Q2-9XHM".into(), reward: "free-coffee".into() };
+        assert_eq!(RuleSnapshot::from_json(&cancelled.to_json()), Some(cancelled));
+        let settled = RuleSnapshot::DebtSettlement(DebtSettlement {
+            purchase_key: "purchase:demo:R-1:p1".into(),
+            points: 5,
+            stamps: 0,
+        });
+        assert_eq!(RuleSnapshot::from_json(&settled.to_json()), Some(settled));
+        assert_eq!(RuleSnapshot::from_json(&serde_json::json!({ "rule": "unheard_of" })), None);
+        assert_eq!(RuleSnapshot::from_json(&serde_json::json!({ "note": "manual" })), None);
+        assert_eq!(RuleSnapshot::from_json(&serde_json::Value::Null), None);
+    }
 }
