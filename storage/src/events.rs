@@ -26,21 +26,35 @@ pub(crate) struct NewEventRow {
 }
 
 impl NewEventRow {
+    pub(crate) fn binds(&self) -> Vec<crate::cached::Bind<'_>> {
+        use crate::cached::Bind;
+        vec![
+            Bind::I64(self.chain_id),
+            Bind::Text(self.kind),
+            Bind::Text(&self.subject),
+            Bind::Text(&self.payload),
+            Bind::I64(self.created_at),
+        ]
+    }
+
     pub(crate) fn new(chain: ChainId, kind: &'static str, subject: String, payload: &serde_json::Value) -> Self {
         Self { chain_id: chain.get(), kind, subject, payload: to_json(payload), created_at: now_millis() }
     }
 }
 
-/// Appends an event inside the current transaction.
+crate::cached::statements! {
+    /// Appends an event.
+    InsertEvent => "INSERT INTO events (chain_id, kind, subject, payload, created_at) VALUES (?, ?, ?, ?, ?)";
+}
+
+/// Appends an event inside the current transaction (a cached statement: every change writes
+/// one).
 macro_rules! append_event {
-    ($c:ident, $chain:expr, $kind:expr, $subject:expr, $payload:expr) => {
-        diesel_async::RunQueryDsl::execute(
-            diesel::insert_into($crate::schema::events::table)
-                .values($crate::events::NewEventRow::new($chain, $kind, $subject, &$payload)),
-            $c,
-        )
-        .await?
-    };
+    ($c:ident, $chain:expr, $kind:expr, $subject:expr, $payload:expr) => {{
+        let row = $crate::events::NewEventRow::new($chain, $kind, $subject, &$payload);
+        diesel_async::RunQueryDsl::execute($crate::cached::Cached::<$crate::events::InsertEvent>::new(row.binds()), $c)
+            .await?
+    }};
 }
 pub(crate) use append_event;
 

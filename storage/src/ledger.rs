@@ -19,6 +19,9 @@ use regulars_core::wallet::{Balances, Wallet, WalletScope};
 use regulars_core::{Error, Result};
 use serde_json::json;
 
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use crate::cached::{Bind, Cached, statements};
 use crate::columns::{from_json, from_millis, now_millis, to_json};
 use crate::error::{DbError, corrupt};
 use crate::events::append_event;
@@ -109,6 +112,59 @@ impl EntryRow {
     }
 }
 
+/// SQL types of a `wallets` row, in [`WalletRow`]'s field order.
+pub(crate) type WalletSql =
+    (BigInt, BigInt, BigInt, BigInt, Nullable<BigInt>, BigInt, BigInt, BigInt, Nullable<Text>, BigInt);
+
+/// SQL types of a `ledger_entries` row, in [`EntryRow`]'s field order.
+type EntrySql = (
+    BigInt,
+    BigInt,
+    BigInt,
+    Text,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+    Text,
+    Text,
+    Text,
+    Nullable<BigInt>,
+    Nullable<BigInt>,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    Text,
+    BigInt,
+);
+
+/// The columns of [`WalletRow`], in order, for hand-written `RETURNING` clauses.
+macro_rules! wallet_columns {
+    () => {
+        "id, chain_id, guest_id, program_id, cafe_id, points, stamps, lifetime_points, tier, updated_at"
+    };
+}
+
+statements! {
+    /// Touches a wallet, taking its row lock, and returns it (see [`lock_wallet_in_tx`]).
+    LockWallet => concat!(
+        "UPDATE wallets SET updated_at = ? WHERE program_id = ? AND guest_id = ? AND scope_key = ? RETURNING ",
+        wallet_columns!()
+    );
+    /// Applies an entry's deltas when the balance covers a forbidden overdraft.
+    ApplyDeltas => "UPDATE wallets SET points = points + ?, stamps = stamps + ?, \
+        lifetime_points = lifetime_points + ?, updated_at = ? \
+        WHERE id = ? AND chain_id = ? AND points >= ? AND stamps >= ? \
+        RETURNING points, stamps, lifetime_points";
+    /// Appends an entry unless its idempotency key is taken.
+    InsertEntry => "INSERT INTO ledger_entries (chain_id, wallet_id, kind, points, stamps, points_after, \
+        stamps_after, lifetime_after, idempotency_key, actor_kind, actor_ref, cafe_id, shift_id, purchase_id, \
+        reason, rule_snapshot, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+        ON CONFLICT DO NOTHING RETURNING id, chain_id, wallet_id, kind, points, stamps, points_after, \
+        stamps_after, lifetime_after, idempotency_key, actor_kind, actor_ref, cafe_id, shift_id, purchase_id, \
+        reason, rule_snapshot, created_at";
+}
+
 /// The smallest balance a debit of `delta` needs, or no requirement for credits and allowed
 /// overdrafts. One query shape serves all cases, so its prepared statement is reused.
 fn floor_for(delta: i64, forbid: bool) -> i64 {
@@ -128,17 +184,16 @@ pub(crate) enum Posted {
 macro_rules! lock_wallet_in_tx {
     ($c:ident, $scope:expr) => {{
         let scope: WalletScope = $scope;
-        diesel::update(
-            wallets::table
-                .filter(wallets::program_id.eq(scope.program_id.get()))
-                .filter(wallets::guest_id.eq(scope.guest_id.get()))
-                .filter(wallets::scope_key.eq(scope.cafe_id.map_or(0, CafeId::get))),
-        )
-        .set(wallets::updated_at.eq(now_millis()))
-        .returning(WalletRow::as_returning())
-        .get_result::<WalletRow>($c)
-        .await
-        .optional()?
+        let binds = vec![
+            $crate::cached::Bind::I64(now_millis()),
+            $crate::cached::Bind::I64(scope.program_id.get()),
+            $crate::cached::Bind::I64(scope.guest_id.get()),
+            $crate::cached::Bind::I64(scope.cafe_id.map_or(0, CafeId::get)),
+        ];
+        $crate::cached::Cached::<$crate::ledger::LockWallet, $crate::ledger::WalletSql>::new(binds)
+            .get_result::<$crate::ledger::WalletRow>($c)
+            .await
+            .optional()?
     }};
 }
 
@@ -416,20 +471,16 @@ macro_rules! impl_post_in_tx {
                 let forbid = entry.overdraft == regulars_core::ledger::Overdraft::Forbid;
                 let lifetime_delta = if entry.kind.counts_toward_lifetime() { entry.points } else { 0 };
                 let now = now_millis();
-                let after: Option<(i64, i64, i64)> = diesel::update(
-                    wallets::table
-                        .filter(wallets::id.eq(entry.wallet_id.get()))
-                        .filter(wallets::chain_id.eq(chain.get()))
-                        .filter(wallets::points.ge(floor_for(entry.points, forbid)))
-                        .filter(wallets::stamps.ge(floor_for(entry.stamps, forbid))),
-                )
-                .set((
-                    wallets::points.eq(wallets::points + entry.points),
-                    wallets::stamps.eq(wallets::stamps + entry.stamps),
-                    wallets::lifetime_points.eq(wallets::lifetime_points + lifetime_delta),
-                    wallets::updated_at.eq(now),
-                ))
-                .returning((wallets::points, wallets::stamps, wallets::lifetime_points))
+                let after: Option<(i64, i64, i64)> = Cached::<ApplyDeltas, (BigInt, BigInt, BigInt)>::new(vec![
+                    Bind::I64(entry.points),
+                    Bind::I64(entry.stamps),
+                    Bind::I64(lifetime_delta),
+                    Bind::I64(now),
+                    Bind::I64(entry.wallet_id.get()),
+                    Bind::I64(chain.get()),
+                    Bind::I64(floor_for(entry.points, forbid)),
+                    Bind::I64(floor_for(entry.stamps, forbid)),
+                ])
                 .get_result(c)
                 .await
                 .optional()?;
@@ -458,31 +509,29 @@ macro_rules! impl_post_in_tx {
                 };
 
                 let (actor_kind, actor_ref) = entry.actor.to_parts();
-                let inserted: Option<EntryRow> = diesel::insert_into(ledger_entries::table)
-                    .values((
-                        ledger_entries::chain_id.eq(chain.get()),
-                        ledger_entries::wallet_id.eq(entry.wallet_id.get()),
-                        ledger_entries::kind.eq(entry.kind.as_str()),
-                        ledger_entries::points.eq(entry.points),
-                        ledger_entries::stamps.eq(entry.stamps),
-                        ledger_entries::points_after.eq(points_after),
-                        ledger_entries::stamps_after.eq(stamps_after),
-                        ledger_entries::lifetime_after.eq(lifetime_after),
-                        ledger_entries::idempotency_key.eq(entry.idempotency_key.as_str()),
-                        ledger_entries::actor_kind.eq(actor_kind),
-                        ledger_entries::actor_ref.eq(&actor_ref),
-                        ledger_entries::cafe_id.eq(entry.cafe_id.map(CafeId::get)),
-                        ledger_entries::shift_id.eq(entry.shift_id.map(ShiftId::get)),
-                        ledger_entries::purchase_id.eq(entry.purchase_id.map(PurchaseId::get)),
-                        ledger_entries::reason.eq(&entry.reason),
-                        ledger_entries::rule_snapshot.eq(to_json(&entry.rule_snapshot)),
-                        ledger_entries::created_at.eq(now),
-                    ))
-                    .on_conflict_do_nothing()
-                    .returning(EntryRow::as_returning())
-                    .get_result(c)
-                    .await
-                    .optional()?;
+                let snapshot = to_json(&entry.rule_snapshot);
+                let inserted: Option<EntryRow> = Cached::<InsertEntry, EntrySql>::new(vec![
+                    Bind::I64(chain.get()),
+                    Bind::I64(entry.wallet_id.get()),
+                    Bind::Text(entry.kind.as_str()),
+                    Bind::I64(entry.points),
+                    Bind::I64(entry.stamps),
+                    Bind::I64(points_after),
+                    Bind::I64(stamps_after),
+                    Bind::I64(lifetime_after),
+                    Bind::Text(entry.idempotency_key.as_str()),
+                    Bind::Text(actor_kind),
+                    Bind::Text(&actor_ref),
+                    Bind::OptI64(entry.cafe_id.map(CafeId::get)),
+                    Bind::OptI64(entry.shift_id.map(ShiftId::get)),
+                    Bind::OptI64(entry.purchase_id.map(PurchaseId::get)),
+                    Bind::OptText(entry.reason.as_deref()),
+                    Bind::Text(&snapshot),
+                    Bind::I64(now),
+                ])
+                .get_result(c)
+                .await
+                .optional()?;
                 // Nothing inserted: the key was used before (or, on PostgreSQL, by a concurrent
                 // transaction that committed first). Roll back, undoing the wallet update, and let
                 // the caller retry with a lookup.

@@ -30,6 +30,7 @@
 //! writes waiting at that moment, runs each inside its own `SAVEPOINT`, and commits them
 //! together with one `fsync` (`synchronous = FULL`). Callers are answered after that commit.
 
+mod cached;
 mod cafes;
 mod chains;
 mod columns;

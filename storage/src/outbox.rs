@@ -14,6 +14,12 @@ use crate::error::{DbError, corrupt};
 use crate::schema::outbox;
 use crate::store::{DbStore, read};
 
+crate::cached::statements! {
+    /// Queues a notification unless its dedupe key is taken.
+    InsertOutbox => "INSERT INTO outbox (chain_id, guest_id, dedupe_key, kind, payload, status, attempts, \
+        available_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING";
+}
+
 /// Queues a [`NewNotification`](regulars_core::notification::NewNotification) inside the
 /// current transaction. Its `dedupe_key` is unique per chain, so the same change applied again
 /// queues nothing. Evaluates to `()`.
@@ -21,20 +27,18 @@ macro_rules! enqueue_in_tx {
     ($c:ident, $chain:expr, $new:expr) => {{
         let new: regulars_core::notification::NewNotification = $new;
         let now = $crate::columns::now_millis();
+        let payload = $crate::columns::to_json(&new.notification);
         diesel_async::RunQueryDsl::execute(
-            diesel::insert_into($crate::schema::outbox::table)
-                .values((
-                    $crate::schema::outbox::chain_id.eq($chain.get()),
-                    $crate::schema::outbox::guest_id.eq(new.guest_id.get()),
-                    $crate::schema::outbox::dedupe_key.eq(&new.dedupe_key),
-                    $crate::schema::outbox::kind.eq(new.notification.kind()),
-                    $crate::schema::outbox::payload.eq($crate::columns::to_json(&new.notification)),
-                    $crate::schema::outbox::status.eq(regulars_core::notification::OutboxStatus::Pending.as_str()),
-                    $crate::schema::outbox::attempts.eq(0_i64),
-                    $crate::schema::outbox::available_at.eq(now),
-                    $crate::schema::outbox::created_at.eq(now),
-                ))
-                .on_conflict_do_nothing(),
+            $crate::cached::Cached::<$crate::outbox::InsertOutbox>::new(vec![
+                $crate::cached::Bind::I64($chain.get()),
+                $crate::cached::Bind::I64(new.guest_id.get()),
+                $crate::cached::Bind::Text(&new.dedupe_key),
+                $crate::cached::Bind::Text(new.notification.kind()),
+                $crate::cached::Bind::Text(&payload),
+                $crate::cached::Bind::Text(regulars_core::notification::OutboxStatus::Pending.as_str()),
+                $crate::cached::Bind::I64(now),
+                $crate::cached::Bind::I64(now),
+            ]),
             $c,
         )
         .await?;

@@ -28,6 +28,7 @@ use regulars_core::wallet::WalletScope;
 use regulars_core::{Error, Result};
 use serde_json::json;
 
+use crate::cached::{Bind, Cached};
 use crate::cafes::CafeRow;
 use crate::columns::{from_json, now_millis, to_json, to_millis};
 use crate::error::DbError;
@@ -202,23 +203,28 @@ macro_rules! programs_in_tx {
     }};
 }
 
+crate::cached::statements! {
+    /// Stores a delivery's outcome unless its delivery id or event key is taken.
+    InsertDelivery => "INSERT INTO pos_deliveries (chain_id, source, delivery_id, event_key, purchase_id, outcome, \
+        created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+}
+
 /// Stores the outcome under the delivery id and the event key; a clash rolls back.
 macro_rules! store_outcome_in_tx {
     ($c:ident, $chain:expr, $source:expr, $delivery_id:expr, $event_key:expr, $outcome:expr) => {{
         let outcome: &IngestOutcome = &$outcome;
-        let stored = diesel::insert_into(pos_deliveries::table)
-            .values((
-                pos_deliveries::chain_id.eq($chain.get()),
-                pos_deliveries::source.eq($source),
-                pos_deliveries::delivery_id.eq($delivery_id),
-                pos_deliveries::event_key.eq($event_key),
-                pos_deliveries::purchase_id.eq(outcome.purchase_id.get()),
-                pos_deliveries::outcome.eq(to_json(outcome)),
-                pos_deliveries::created_at.eq(now_millis()),
-            ))
-            .on_conflict_do_nothing()
-            .execute($c)
-            .await?;
+        let text = to_json(outcome);
+        let stored = Cached::<InsertDelivery>::new(vec![
+            Bind::I64($chain.get()),
+            Bind::Text($source),
+            Bind::Text($delivery_id),
+            Bind::Text(&$event_key),
+            Bind::I64(outcome.purchase_id.get()),
+            Bind::Text(&text),
+            Bind::I64(now_millis()),
+        ])
+        .execute($c)
+        .await?;
         if stored == 0 {
             return Err(DbError::KeyRace);
         }

@@ -54,30 +54,51 @@ impl PurchaseRow {
     }
 }
 
+/// SQL types of a `purchases` row, in [`PurchaseRow`]'s field order.
+pub(crate) type PurchaseSql = (
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+);
+
+crate::cached::statements! {
+    /// Records a purchase unless its receipt is known.
+    InsertPurchase => "INSERT INTO purchases (chain_id, cafe_id, source, external_id, guest_id, total_minor, \
+        currency, items, occurred_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING \
+        RETURNING id, chain_id, cafe_id, source, external_id, guest_id, total_minor, currency, items, occurred_at, \
+        recorded_at";
+}
+
 /// Records a purchase inside the current transaction, with its `purchase.recorded` event;
 /// the cafe and guest are the caller's to check. Evaluates to `Option<PurchaseRow>`: `None`
 /// when the chain already has this `(source, external_id)` (the transaction should roll back).
 macro_rules! insert_purchase_in_tx {
     ($c:ident, $chain:expr, $new:expr) => {{
         let (c, chain, new): (_, ChainId, &NewPurchase) = (&mut *$c, $chain, $new);
-        let row: Option<PurchaseRow> = diesel::insert_into(purchases::table)
-            .values((
-                purchases::chain_id.eq(chain.get()),
-                purchases::cafe_id.eq(new.cafe_id.get()),
-                purchases::source.eq(&new.source),
-                purchases::external_id.eq(&new.external_id),
-                purchases::guest_id.eq(new.guest_id.map(GuestId::get)),
-                purchases::total_minor.eq(new.total.minor),
-                purchases::currency.eq(new.total.currency.as_str()),
-                purchases::items.eq(to_json(&new.items)),
-                purchases::occurred_at.eq(to_millis(new.occurred_at)),
-                purchases::recorded_at.eq(now_millis()),
-            ))
-            .on_conflict_do_nothing()
-            .returning(PurchaseRow::as_returning())
-            .get_result(c)
-            .await
-            .optional()?;
+        let items = to_json(&new.items);
+        let row: Option<PurchaseRow> = $crate::cached::Cached::<$crate::purchases::InsertPurchase, $crate::purchases::PurchaseSql>::new(vec![
+            $crate::cached::Bind::I64(chain.get()),
+            $crate::cached::Bind::I64(new.cafe_id.get()),
+            $crate::cached::Bind::Text(&new.source),
+            $crate::cached::Bind::Text(&new.external_id),
+            $crate::cached::Bind::OptI64(new.guest_id.map(GuestId::get)),
+            $crate::cached::Bind::I64(new.total.minor),
+            $crate::cached::Bind::Text(new.total.currency.as_str()),
+            $crate::cached::Bind::Text(&items),
+            $crate::cached::Bind::I64(to_millis(new.occurred_at)),
+            $crate::cached::Bind::I64(now_millis()),
+        ])
+        .get_result(c)
+        .await
+        .optional()?;
         if let Some(row) = &row {
             append_event!(
                 c,
