@@ -292,6 +292,29 @@ mod tests {
     }
 
     #[test]
+    fn pos_sources_are_checked_and_their_secrets_hidden() {
+        let source = |name: &str, secret: &str| {
+            format!(
+                "[[pos.sources]]\nname = \"{name}\"\nkind = \"webhook\"\nchain = \"demo\"\n\
+                 secrets = [\"{secret}\"]\ncafes = {{ dorcol = 1 }}\n"
+            )
+        };
+        let good = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        let config = load_file(&source("till", good)).unwrap();
+        assert_eq!(config.pos.sources[0].cafes["dorcol"], 1);
+        assert_eq!(config.pos.sources[0].tolerance_secs, 300);
+        assert!(!format!("{config:?}").contains("C2FVsBQIhrsc"), "secrets never reach Debug");
+        let twice = load_file(&format!("{}{}", source("till", good), source("till", good))).unwrap_err();
+        assert!(format!("{twice:#}").contains("pos.sources[1].name"), "{twice:#}");
+        let bad_name = load_file(&source("Till!", good)).unwrap_err();
+        assert!(format!("{bad_name:#}").contains("pos.sources[0].name"), "{bad_name:#}");
+        let bad_secret = load_file(&source("till", "whsec_???")).unwrap_err();
+        assert!(format!("{bad_secret:#}").contains("secrets"), "{bad_secret:#}");
+        let unknown_kind = load_file(&source("till", good).replace("\"webhook\"", "\"square\"")).unwrap_err();
+        assert!(format!("{unknown_kind:#}").contains("kind"), "{unknown_kind:#}");
+    }
+
+    #[test]
     fn a_missing_file_is_an_error() {
         let err =
             Config::from_figment(&Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));

@@ -388,6 +388,36 @@ async fn bad_input_gets_the_documented_answer(store: Arc<dyn Store>) {
     assert!(app.store.purchase_by_receipt(app.chain, "demo", "R-3").await.is_err(), "nothing recorded");
 }
 
+/// `[[pos.sources]]` against a real store: chains and cafes must exist, and a configured source
+/// serves with its own secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_sources_resolve_their_chain_and_cafes() {
+    use regulars_server::config::Config;
+    let (store, dir) = regulars_testkit::sqlite_store().await;
+    demo::seed(store.clone()).await.unwrap();
+    let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap();
+    let cafe = store.list_cafes(chain.id).await.unwrap()[1].id;
+    let secret = WebhookSecret::generate();
+    let toml = |chain: &str, cafe: i64| {
+        format!(
+            "[demo]\npos_source = false\n[[pos.sources]]\nname = \"till\"\nkind = \"webhook\"\nchain = \"{chain}\"\n\
+             secrets = [\"{}\"]\ncafes = {{ main = {cafe} }}\n",
+            secret.expose_whsec()
+        )
+    };
+    let load = |text: String| {
+        let path = dir.path().join("regulars.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path)).unwrap()
+    };
+    let routes = PosRoutes::from_config(&load(toml("demo", cafe.get())), &*store).await.unwrap();
+    assert!(routes.get("till").is_some() && routes.get("demo").is_none(), "demo source off when asked");
+    let err = PosRoutes::from_config(&load(toml("nope", cafe.get())), &*store).await.unwrap_err();
+    assert!(format!("{err:#}").contains("pos.sources[0].chain"), "{err:#}");
+    let err = PosRoutes::from_config(&load(toml("demo", 999)), &*store).await.unwrap_err();
+    assert!(format!("{err:#}").contains("pos.sources[0].cafes.main"), "{err:#}");
+}
+
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
