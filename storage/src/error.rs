@@ -86,6 +86,7 @@ fn map_diesel(e: &DieselError) -> Error {
             }
         },
         DieselError::BrokenTransactionManager => Error::Unavailable("connection lost mid-transaction".into()),
+        other if is_busy(&other.to_string()) => Error::Unavailable(other.to_string()),
         other => {
             tracing::error!(error = %other, "database error");
             Error::Internal(other.to_string())
@@ -93,13 +94,46 @@ fn map_diesel(e: &DieselError) -> Error {
     }
 }
 
-/// SQLite reports contention as plain errors; they are worth retrying, not bugs.
+/// Errors that mean "the database is not there right now", worth retrying rather than bugs:
+/// SQLite's contention, and PostgreSQL going away under us (a restart, a failover, an
+/// administrator terminating connections, a database closed to connections, no slots left).
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
+    const TRANSIENT: [&str; 9] = [
+        "database is locked",
+        "database is busy",
+        "terminating connection",
+        "server closed the connection",
+        "connection closed",
+        "not currently accepting connections",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "too many clients",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
 }
 
 /// A column holding a value regulars itself wrote that no longer parses: corruption or a bug.
 pub(crate) fn corrupt(column: &str, detail: impl std::fmt::Display) -> DbError {
     tracing::error!(column, %detail, "unreadable column value");
     DbError::Domain(Error::Internal(format!("unreadable value in column {column}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn losing_the_database_is_unavailable_not_internal() {
+        for message in [
+            "terminating connection due to administrator command",
+            "database \"regulars\" is not currently accepting connections",
+            "server closed the connection unexpectedly",
+            "database is locked",
+        ] {
+            let e = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()));
+            assert_eq!(map_diesel(&e).kind(), regulars_core::ErrorKind::Unavailable, "{message}");
+        }
+        let bug = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax error".to_owned()));
+        assert_eq!(map_diesel(&bug).kind(), regulars_core::ErrorKind::Internal);
+    }
 }
