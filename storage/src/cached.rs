@@ -8,7 +8,7 @@
 //! connection and reuses it, on SQLite and PostgreSQL alike (`push_bind_param` writes `?` or
 //! `$n` for the backend).
 //!
-//! ```ignore
+//! ```text
 //! struct BumpWallet;
 //! impl StatementText for BumpWallet {
 //!     const SQL: &'static str = "UPDATE wallets SET updated_at = ? WHERE id = ?";
