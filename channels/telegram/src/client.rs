@@ -123,6 +123,25 @@ impl TelegramChannel {
         format!("https://t.me/{}?start={payload}", self.bot_username)
     }
 
+    /// Asks Telegram who the bot is (`getMe`): a start-up check that the token works and
+    /// belongs to the configured `bot_username`.
+    ///
+    /// # Errors
+    /// [`TelegramError::Refused`] for a bad token or a username other than the configured
+    /// one; the others as for any call.
+    pub async fn check_token(&self) -> std::result::Result<(), TelegramError> {
+        let call = self.bot.get_me();
+        let me = self.call(async move { call.await }).await?;
+        match me.user.username.as_deref() {
+            Some(name) if name.eq_ignore_ascii_case(&self.bot_username) => Ok(()),
+            other => Err(TelegramError::Refused(format!(
+                "the token belongs to @{}, not to the configured @{}",
+                other.unwrap_or("?"),
+                self.bot_username
+            ))),
+        }
+    }
+
     /// Points Telegram at `url` for updates, with the configured secret token, so
     /// [`Channel::parse_webhook`] accepts them. Long polling stops working until
     /// [`TelegramChannel::delete_webhook`].
