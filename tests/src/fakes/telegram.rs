@@ -627,6 +627,7 @@ async fn answer(
 ) -> Answer {
     let text = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
     let number = |name: &str| params.get(name).and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
+    let integer = |name: &str| params.get(name).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
     if is_send(method) {
         if chat_id.is_none() {
             return Answer::error(400, "Bad Request: chat_id is empty");
@@ -697,7 +698,7 @@ async fn answer(
                 json!({"url": url, "has_custom_certificate": false, "pending_update_count": state.updates.len()}),
             )
         }
-        "getUpdates" => get_updates(shared, number("offset"), number("timeout"), number("limit")).await,
+        "getUpdates" => get_updates(shared, integer("offset"), number("timeout"), integer("limit")).await,
         _ => Answer::error(404, "Not Found"),
     }
 }
@@ -718,9 +719,8 @@ fn set_webhook(shared: &Shared, url: Option<String>, secret_token: Option<String
 
 /// Long polling: confirms updates before `offset`, answers at once when some are waiting,
 /// else waits up to `timeout` seconds for one.
-async fn get_updates(shared: &Shared, offset: Option<f64>, timeout: Option<f64>, limit: Option<f64>) -> Answer {
-    #[expect(clippy::cast_possible_truncation, reason = "update ids and limits are small integers")]
-    let (offset, limit) = (offset.map(|o| o as i64), limit.map_or(100, |l| l.clamp(1.0, 100.0) as usize));
+async fn get_updates(shared: &Shared, offset: Option<i64>, timeout: Option<f64>, limit: Option<i64>) -> Answer {
+    let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 100)).unwrap_or(100);
     let deadline = Instant::now() + Duration::from_secs_f64(timeout.unwrap_or(0.0).clamp(0.0, 50.0));
     loop {
         let notified = shared.new_update.notified();
