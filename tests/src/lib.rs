@@ -8,6 +8,11 @@
 //! - [`postgres`]: throwaway PostgreSQL databases for tests, and the CI policy for when the
 //!   server is missing (fail under `CI=true`, skip with a printed reason elsewhere).
 //! - [`fixtures`]: a chain with a cafe and programs in one line, so tests read as scenarios.
+//! - [`channel`]: the channel conformance suite. A channel's test implements
+//!   [`channel::ChannelHarness`] over a loopback fake of its platform and runs every check with
+//!   [`channel_conformance!`].
+//! - [`fakes`]: loopback fakes of the messenger APIs (Telegram Bot API) that speak the real wire
+//!   format, record calls and inject the platform's failures.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -18,6 +23,8 @@
 //! # let _ = chain; }
 //! ```
 
+pub mod channel;
+pub mod fakes;
 pub mod fixtures;
 pub mod postgres;
 pub mod storage;
