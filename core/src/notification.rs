@@ -15,10 +15,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::channel::Address;
+use crate::guest::ChannelKind;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId};
 use crate::program::{Program, ProgramKind};
 use crate::rules::rewards::catalogue;
-use crate::rules::tiers::TierStatus;
+use crate::rules::tiers::{QualificationBasis, TierStatus};
 use crate::wallet::Balances;
 use crate::{Error, Result};
 
@@ -59,6 +61,10 @@ pub struct Goal {
     pub name: String,
     /// Points, stamps or spend (minor units, for spend-qualified tiers) still missing.
     pub missing: i64,
+    /// Whether `missing` is spend in minor units (a tier qualified by spend) rather than
+    /// points or stamps: a message must not call it points.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spend: bool,
 }
 
 /// A reward issued automatically by the change (a full stamp card).
@@ -117,14 +123,15 @@ impl ProgramProgress {
         cafe: Option<CafeId>,
     ) -> Self {
         let unit = Unit::of(program.kind);
+        let by_spend = matches!(program.rules.qualification.basis, QualificationBasis::Spend);
         let balance = unit.pick(balances.points, balances.stamps);
         let options = catalogue(&program.rules, balance, tier.name(), cafe);
         let rewards_available = u32::try_from(options.iter().filter(|o| o.affordable).count()).unwrap_or(u32::MAX);
-        let next_reward = options
-            .iter()
-            .filter(|o| !o.affordable)
-            .min_by_key(|o| o.missing)
-            .map(|o| Goal { name: o.reward.name.clone(), missing: o.missing });
+        let next_reward = options.iter().filter(|o| !o.affordable).min_by_key(|o| o.missing).map(|o| Goal {
+            name: o.reward.name.clone(),
+            missing: o.missing,
+            spend: false,
+        });
         Self {
             program_id: program.id,
             program: program.name.clone(),
@@ -133,7 +140,7 @@ impl ProgramProgress {
             balance,
             tier: tier.name().map(str::to_owned),
             tier_changed,
-            next_tier: tier.next.as_ref().map(|n| Goal { name: n.name.clone(), missing: n.missing }),
+            next_tier: tier.next.as_ref().map(|n| Goal { name: n.name.clone(), missing: n.missing, spend: by_spend }),
             next_reward,
             rewards_available,
             codes: Vec::new(),
@@ -205,7 +212,7 @@ pub enum OutboxStatus {
 impl OutboxStatus {
     /// The status as stored.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Sending => "sending",
@@ -244,8 +251,40 @@ pub struct OutboxMessage {
     pub notification: Notification,
     /// Where it is.
     pub status: OutboxStatus,
-    /// Delivery attempts so far.
+    /// Delivery attempts so far (each claim by a sender counts one).
     pub attempts: u32,
+    /// When it is due: when it was queued, or when a retry may go out.
+    pub available_at: DateTime<Utc>,
+    /// What went wrong with the last attempt, if anything (`unreachable` when the guest can no
+    /// longer be reached on any channel they have).
+    pub last_error: Option<String>,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
+    /// When the messenger accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Why a notification was given up on when the guest cannot be reached, as stored in
+/// [`OutboxMessage::last_error`].
+pub const UNREACHABLE: &str = "unreachable";
+
+/// A notification claimed for delivery (see
+/// [`OutboxRepo::claim_due`](crate::store::OutboxRepo::claim_due)), with what the sender needs
+/// to render and address it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedMessage {
+    /// The notification, now [`OutboxStatus::Sending`], its `attempts` counting this claim.
+    pub message: OutboxMessage,
+    /// The channel to send on.
+    pub channel: ChannelKind,
+    /// The guest's id on that channel.
+    pub address: Address,
+    /// The guest's chosen language, if any.
+    pub language: Option<String>,
+    /// The chain's default language, the fallback.
+    pub chain_language: String,
+    /// The guest's name as the messenger reported it.
+    pub display_name: Option<String>,
+    /// Until when the claim holds; after it, another sender may claim the message again.
+    pub lease_until: DateTime<Utc>,
 }

@@ -24,7 +24,7 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
-use crate::notification::OutboxMessage;
+use crate::notification::{ClaimedMessage, OutboxMessage};
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::program::{NewProgram, Program};
@@ -459,6 +459,81 @@ pub trait OutboxRepo: Send + Sync {
     /// # Behaviour
     /// - Only the chain's own; an empty list for a guest with none (or of another chain).
     async fn outbox_of_guest(&self, chain: ChainId, guest: GuestId) -> Result<Vec<OutboxMessage>>;
+
+    /// Claims up to `limit` due notifications, of every chain, for a sender that delivers on
+    /// the channel kinds `channels`. The one method not scoped by chain: a sender serves the
+    /// whole server.
+    ///
+    /// # Behaviour
+    /// - Due: `pending` with `available_at <= now`, or `sending` whose `lease_until <= now` (its
+    ///   sender died mid-send); oldest due first.
+    /// - Claimable: due, and the guest has an identity on one of `channels` that is not
+    ///   [unreachable](OutboxRepo::mark_unreachable). Each claimed message moves to `sending`
+    ///   with `lease_until = now + lease` and `attempts + 1`, and comes back with the address
+    ///   of the guest's most recently linked such identity, the guest's language and name, and
+    ///   the chain's default language.
+    /// - Atomic across processes: of concurrent claims (any number of server processes on one
+    ///   database), no two get the same message while its lease runs. A message claimed again
+    ///   after its lease ran out counts another attempt.
+    /// - Due messages of a guest who has an identity on one of `channels` but no reachable
+    ///   identity on any channel at all are not returned: they become `failed` with
+    ///   `last_error` [`UNREACHABLE`](crate::notification::UNREACHABLE).
+    /// - Due messages of a guest with no identity on any of `channels` (only on a messenger
+    ///   this sender does not serve, or none yet) are left `pending`, untouched, for a sender
+    ///   that can reach them or for a later link.
+    /// - `limit` 0 or no `channels` claims nothing.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+        channels: &[&str],
+    ) -> Result<Vec<ClaimedMessage>>;
+
+    /// Records that the messenger accepted message `id`.
+    ///
+    /// # Behaviour
+    /// - The message becomes `sent` with `sent_at = at` and no lease, whatever its status: it
+    ///   was delivered even if its lease ran out meanwhile. Marking a `sent` message again keeps
+    ///   the first `sent_at`.
+    /// - An unknown id, or one of another chain, gives [`Error::NotFound`].
+    async fn mark_sent(&self, chain: ChainId, id: i64, at: DateTime<Utc>) -> Result<()>;
+
+    /// Puts a claimed message back for another attempt at `at`.
+    ///
+    /// # Behaviour
+    /// - A `sending` message becomes `pending` with `available_at = at`, `last_error = error`
+    ///   and no lease; `attempts` is kept.
+    /// - A message in any other status is left as it is (a `sent` one is never un-sent).
+    /// - An unknown id, or one of another chain, gives [`Error::NotFound`].
+    async fn retry_later(&self, chain: ChainId, id: i64, at: DateTime<Utc>, error: &str) -> Result<()>;
+
+    /// Gives up on message `id`.
+    ///
+    /// # Behaviour
+    /// - A `pending` or `sending` message becomes `failed` with `last_error = error` and no
+    ///   lease; a `sent` or `failed` one is left as it is.
+    /// - An unknown id, or one of another chain, gives [`Error::NotFound`].
+    async fn mark_failed(&self, chain: ChainId, id: i64, error: &str) -> Result<()>;
+
+    /// Records that the guest cannot be reached on `channel` (they blocked the bot, left, or
+    /// their account is gone).
+    ///
+    /// # Behaviour
+    /// - Flags every identity of the guest on `channel`; [`OutboxRepo::claim_due`] skips them
+    ///   from then on (see there for what happens to the guest's messages). Flagging again keeps
+    ///   the first time.
+    /// - A guest without an identity on `channel` changes nothing; a guest not in the chain
+    ///   gives [`Error::NotFound`].
+    async fn mark_unreachable(&self, chain: ChainId, guest: GuestId, channel: &str) -> Result<()>;
+
+    /// Clears [`OutboxRepo::mark_unreachable`] for the guest on `channel` (they unblocked the
+    /// bot or wrote again).
+    ///
+    /// # Behaviour
+    /// - Messages queued afterwards are claimable again; messages already `failed` stay failed.
+    /// - A guest not in the chain gives [`Error::NotFound`].
+    async fn mark_reachable(&self, chain: ChainId, guest: GuestId, channel: &str) -> Result<()>;
 }
 
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.

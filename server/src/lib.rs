@@ -24,6 +24,7 @@ pub mod demo;
 pub mod error;
 pub mod identity_keys;
 pub mod loadgen;
+pub mod outbox;
 pub mod pos;
 pub mod pos_send;
 pub mod scheduler;

@@ -1,5 +1,6 @@
 //! `regulars serve`: open the store, seed the demo if asked, serve until Ctrl-C or SIGTERM.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -9,6 +10,7 @@ use regulars_storage::DbStore;
 use crate::app::{AppState, router};
 use crate::config::Config;
 use crate::demo;
+use crate::outbox::{OutboxSender, OutboxSettings};
 
 /// Opens (and migrates) the configured store.
 ///
@@ -40,9 +42,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let jobs = tokio::spawn(crate::scheduler::run(store.clone()));
     let pos = crate::pos::sources::PosRoutes::from_config(&config, &*store).await.context("invalid configuration")?;
     let state = AppState::with_parts(store.clone(), identity, pos)?;
+    // Messenger channels plug in here as they are configured (keyed by kind); until then the
+    // sender is idle and notifications wait in the outbox.
+    let outbox =
+        OutboxSender::new(store.clone(), state.i18n.clone(), HashMap::new(), OutboxSettings::default()).spawn();
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     // Jobs are idempotent: stopping one mid-pass loses nothing the next start does not redo.
     jobs.abort();
+    // The sender finishes the sends in flight and hands the rest of its batch back.
+    outbox.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,18 +1,38 @@
 //! The guest outbox ([`OutboxRepo`]): notifications queued in the same transaction as the
-//! change they tell about, drained by the channel workers.
+//! change they tell about, drained by the channel senders.
+//!
+//! A claim is one write transaction: fail the due messages of guests nobody can reach any
+//! more, pick the due rows a sender can deliver, move them to `sending` under a lease, and read
+//! them back with the guest's address, language and name. The pick is the one statement that
+//! differs by backend, and both versions sit side by side in [`OutboxRepo::claim_due`] below:
+//! PostgreSQL locks the picked rows `FOR UPDATE SKIP LOCKED`, so concurrent claimers (any
+//! number of server processes) each take different rows without waiting for one another;
+//! SQLite has a single writer (one writer task per process, `BEGIN IMMEDIATE` across
+//! processes), so the pick and the update are never interleaved with another claim.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use regulars_core::Result;
+use regulars_core::channel::Address;
+use regulars_core::guest::ChannelKind;
 use regulars_core::ids::{ChainId, GuestId};
-use regulars_core::notification::{OutboxMessage, OutboxStatus};
+use regulars_core::notification::{ClaimedMessage, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::store::OutboxRepo;
+use regulars_core::{Error, Result};
 
-use crate::columns::{from_json, from_millis};
+use crate::columns::{from_json, from_millis, now_millis, to_millis};
 use crate::error::{DbError, corrupt};
-use crate::schema::outbox;
-use crate::store::{DbStore, read};
+use crate::schema::{chains, guest_identities, guests, outbox};
+use crate::store::{Backend, DbStore, read, write_tx};
+
+const PENDING: &str = OutboxStatus::Pending.as_str();
+const SENDING: &str = OutboxStatus::Sending.as_str();
+const SENT: &str = OutboxStatus::Sent.as_str();
+const FAILED: &str = OutboxStatus::Failed.as_str();
 
 crate::cached::statements! {
     /// Queues a notification unless its dedupe key is taken.
@@ -46,6 +66,157 @@ macro_rules! enqueue_in_tx {
 }
 pub(crate) use enqueue_in_tx;
 
+/// Rows a claim may take at `$now` (ms): pending and available, or sending with a lapsed lease.
+macro_rules! due {
+    ($now:expr) => {
+        outbox::status
+            .eq(PENDING)
+            .and(outbox::available_at.le($now))
+            .or(outbox::status.eq(SENDING).and(outbox::lease_until.assume_not_null().le($now)))
+    };
+}
+
+/// The row's guest has an identity on one of `$channels` (`&[String]`); with `reachable`, one
+/// not flagged unreachable.
+macro_rules! identity_on {
+    ($channels:expr) => {
+        exists(
+            guest_identities::table
+                .filter(guest_identities::guest_id.eq(outbox::guest_id))
+                .filter(guest_identities::channel.eq_any($channels)),
+        )
+    };
+    ($channels:expr, reachable) => {
+        exists(
+            guest_identities::table
+                .filter(guest_identities::guest_id.eq(outbox::guest_id))
+                .filter(guest_identities::channel.eq_any($channels))
+                .filter(guest_identities::unreachable_at.is_null()),
+        )
+    };
+}
+
+/// The row's guest has a reachable identity on any channel at all.
+macro_rules! reachable_anywhere {
+    () => {
+        exists(
+            guest_identities::table
+                .filter(guest_identities::guest_id.eq(outbox::guest_id))
+                .filter(guest_identities::unreachable_at.is_null()),
+        )
+    };
+}
+
+/// The whole claim inside one transaction on connection `$c`; `$($lock)*` is appended to the
+/// query that picks the rows (the backend's locking clause, or nothing). Evaluates to
+/// `Claimed`.
+macro_rules! claim_in_tx {
+    ($c:ident, $now:expr, $lease_until:expr, $limit:expr, $channels:expr; $($lock:tt)*) => {{
+        let (now, lease_until, limit, channels): (i64, i64, i64, &[String]) = ($now, $lease_until, $limit, $channels);
+        // Nobody can reach the guest on any channel any more: give up on their messages, so
+        // they neither wait forever nor make every claim look at them again.
+        let failed = diesel::update(
+            outbox::table
+                .filter(due!(now))
+                .filter(identity_on!(channels))
+                .filter(not(reachable_anywhere!())),
+        )
+        .set((
+            outbox::status.eq(FAILED),
+            outbox::last_error.eq(Some(UNREACHABLE)),
+            outbox::lease_until.eq(None::<i64>),
+        ))
+        .execute($c)
+        .await?;
+        let ids: Vec<i64> = outbox::table
+            .filter(due!(now))
+            .filter(identity_on!(channels, reachable))
+            .order((outbox::available_at.asc(), outbox::id.asc()))
+            .limit(limit)
+            .select(outbox::id)
+            $($lock)*
+            .load($c)
+            .await?;
+        if ids.is_empty() {
+            Claimed { failed, rows: Vec::new(), identities: Vec::new() }
+        } else {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((
+                    outbox::status.eq(SENDING),
+                    outbox::lease_until.eq(Some(lease_until)),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                ))
+                .execute($c)
+                .await?;
+            let rows: Vec<ClaimedRow> = outbox::table
+                .inner_join(guests::table.on(guests::id.eq(outbox::guest_id)))
+                .inner_join(chains::table.on(chains::id.eq(outbox::chain_id)))
+                .filter(outbox::id.eq_any(&ids))
+                .order((outbox::available_at.asc(), outbox::id.asc()))
+                .select((OutboxRow::as_select(), guests::language, guests::display_name, chains::default_language))
+                .load($c)
+                .await?;
+            let guest_ids: Vec<i64> = rows.iter().map(|r| r.0.guest_id).collect();
+            let identities: Vec<(i64, String, String)> = guest_identities::table
+                .filter(guest_identities::guest_id.eq_any(&guest_ids))
+                .filter(guest_identities::channel.eq_any(channels))
+                .filter(guest_identities::unreachable_at.is_null())
+                .order((
+                    guest_identities::guest_id.asc(),
+                    guest_identities::created_at.desc(),
+                    guest_identities::id.desc(),
+                ))
+                .select((guest_identities::guest_id, guest_identities::channel, guest_identities::external_id))
+                .load($c)
+                .await?;
+            Claimed { failed, rows, identities }
+        }
+    }};
+}
+
+/// A claimed row with the guest's language and name and the chain's default language.
+type ClaimedRow = (OutboxRow, Option<String>, Option<String>, String);
+
+/// What a claim transaction read.
+struct Claimed {
+    /// Messages failed as unreachable.
+    failed: usize,
+    rows: Vec<ClaimedRow>,
+    /// `(guest, channel, external id)` of the claimed guests' reachable identities on the
+    /// claimer's channels, most recently linked first per guest.
+    identities: Vec<(i64, String, String)>,
+}
+
+/// Fails with [`Error::NotFound`] unless message `$id` exists in `$chain`.
+macro_rules! require_message {
+    ($c:ident, $chain:expr, $id:expr) => {{
+        let found: i64 = outbox::table
+            .filter(outbox::id.eq($id))
+            .filter(outbox::chain_id.eq($chain.get()))
+            .count()
+            .get_result($c)
+            .await?;
+        if found == 0 {
+            return Err(Error::not_found("notification", $id).into());
+        }
+    }};
+}
+
+/// Fails with [`Error::NotFound`] unless guest `$guest` exists in `$chain`.
+macro_rules! require_guest {
+    ($c:ident, $chain:expr, $guest:expr) => {{
+        let found: i64 = guests::table
+            .filter(guests::id.eq($guest.get()))
+            .filter(guests::chain_id.eq($chain.get()))
+            .count()
+            .get_result($c)
+            .await?;
+        if found == 0 {
+            return Err(Error::not_found(GuestId::ENTITY, $guest).into());
+        }
+    }};
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 struct OutboxRow {
@@ -56,7 +227,11 @@ struct OutboxRow {
     payload: String,
     status: String,
     attempts: i64,
+    available_at: i64,
+    last_error: Option<String>,
     created_at: i64,
+    sent_at: Option<i64>,
+    lease_until: Option<i64>,
 }
 
 impl OutboxRow {
@@ -69,9 +244,42 @@ impl OutboxRow {
             notification: from_json("outbox.payload", &self.payload)?,
             status: OutboxStatus::parse(&self.status).map_err(|e| corrupt("outbox.status", e))?,
             attempts: u32::try_from(self.attempts).map_err(|e| corrupt("outbox.attempts", e))?,
+            available_at: from_millis("outbox.available_at", self.available_at)?,
+            last_error: self.last_error,
             created_at: from_millis("outbox.created_at", self.created_at)?,
+            sent_at: self.sent_at.map(|ms| from_millis("outbox.sent_at", ms)).transpose()?,
         })
     }
+}
+
+/// Builds the claimed messages: each row with its guest's most recently linked identity.
+fn assemble(claimed: Claimed) -> Result<Vec<ClaimedMessage>, DbError> {
+    let mut address: HashMap<i64, (String, String)> = HashMap::new();
+    for (guest, channel, external_id) in claimed.identities {
+        // Ordered most recent first per guest: keep the first seen.
+        address.entry(guest).or_insert((channel, external_id));
+    }
+    claimed
+        .rows
+        .into_iter()
+        .map(|(row, language, display_name, chain_language)| {
+            let (channel, external_id) = address
+                .get(&row.guest_id)
+                .cloned()
+                .ok_or_else(|| corrupt("guest_identities", "claimed without one"))?;
+            let lease_until =
+                row.lease_until.ok_or_else(|| corrupt("outbox.lease_until", "claimed without a lease"))?;
+            Ok(ClaimedMessage {
+                channel: ChannelKind::new(channel).map_err(|e| corrupt("guest_identities.channel", e))?,
+                address: Address(external_id),
+                language,
+                chain_language,
+                display_name,
+                lease_until: from_millis("outbox.lease_until", lease_until)?,
+                message: row.into_message()?,
+            })
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -87,5 +295,153 @@ impl OutboxRepo for DbStore {
                 .await?)
         })?;
         Ok(rows.into_iter().map(OutboxRow::into_message).collect::<Result<_, _>>()?)
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+        channels: &[&str],
+    ) -> Result<Vec<ClaimedMessage>> {
+        if limit == 0 || channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let channels: Vec<String> = channels.iter().map(|&c| c.to_owned()).collect();
+        let (now, lease_until, limit) = (to_millis(now), to_millis(now + lease), i64::from(limit));
+        // An idle sender polls often: look on a reader first, so a poll with nothing to do
+        // costs no write transaction (on SQLite, no fsync and no turn of the single writer).
+        let work: bool = read!(self, |c| {
+            let due_here = outbox::table.filter(due!(now)).filter(identity_on!(&channels));
+            Ok(diesel::select(exists(due_here)).get_result(c).await?)
+        })?;
+        if !work {
+            return Ok(Vec::new());
+        }
+        let claimed = match &self.backend {
+            // One writer: nothing interleaves with the pick and the update.
+            Backend::Sqlite(db) => {
+                db.write(move |c| Box::pin(async move { Ok(claim_in_tx!(c, now, lease_until, limit, &channels;)) }))
+                    .await
+            }
+            // Concurrent claimers lock what they pick and skip what others locked.
+            Backend::Postgres(db) => {
+                db.write(move |c| {
+                    Box::pin(async move {
+                        Ok(claim_in_tx!(c, now, lease_until, limit, &channels; .for_update().skip_locked()))
+                    })
+                })
+                .await
+            }
+        }?;
+        if claimed.failed > 0 {
+            tracing::info!(failed = claimed.failed, "gave up on notifications to guests nobody can reach");
+        }
+        Ok(assemble(claimed)?)
+    }
+
+    async fn mark_sent(&self, chain: ChainId, id: i64, at: DateTime<Utc>) -> Result<()> {
+        write_tx!(self, |c| {
+            let changed = diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::chain_id.eq(chain.get()))
+                    .filter(outbox::status.ne(SENT)),
+            )
+            .set((
+                outbox::status.eq(SENT),
+                outbox::sent_at.eq(Some(to_millis(at))),
+                outbox::lease_until.eq(None::<i64>),
+            ))
+            .execute(c)
+            .await?;
+            if changed == 0 {
+                require_message!(c, chain, id);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    async fn retry_later(&self, chain: ChainId, id: i64, at: DateTime<Utc>, error: &str) -> Result<()> {
+        let error = error.to_owned();
+        write_tx!(self, |c| {
+            let changed = diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::chain_id.eq(chain.get()))
+                    .filter(outbox::status.eq(SENDING)),
+            )
+            .set((
+                outbox::status.eq(PENDING),
+                outbox::available_at.eq(to_millis(at)),
+                outbox::last_error.eq(Some(&error)),
+                outbox::lease_until.eq(None::<i64>),
+            ))
+            .execute(c)
+            .await?;
+            if changed == 0 {
+                require_message!(c, chain, id);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    async fn mark_failed(&self, chain: ChainId, id: i64, error: &str) -> Result<()> {
+        let error = error.to_owned();
+        write_tx!(self, |c| {
+            let changed = diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::chain_id.eq(chain.get()))
+                    .filter(outbox::status.eq_any([PENDING, SENDING])),
+            )
+            .set((outbox::status.eq(FAILED), outbox::last_error.eq(Some(&error)), outbox::lease_until.eq(None::<i64>)))
+            .execute(c)
+            .await?;
+            if changed == 0 {
+                require_message!(c, chain, id);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    async fn mark_unreachable(&self, chain: ChainId, guest: GuestId, channel: &str) -> Result<()> {
+        let channel = channel.to_owned();
+        write_tx!(self, |c| {
+            require_guest!(c, chain, guest);
+            diesel::update(
+                guest_identities::table
+                    .filter(guest_identities::chain_id.eq(chain.get()))
+                    .filter(guest_identities::guest_id.eq(guest.get()))
+                    .filter(guest_identities::channel.eq(&channel))
+                    .filter(guest_identities::unreachable_at.is_null()),
+            )
+            .set(guest_identities::unreachable_at.eq(Some(now_millis())))
+            .execute(c)
+            .await?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    async fn mark_reachable(&self, chain: ChainId, guest: GuestId, channel: &str) -> Result<()> {
+        let channel = channel.to_owned();
+        write_tx!(self, |c| {
+            require_guest!(c, chain, guest);
+            diesel::update(
+                guest_identities::table
+                    .filter(guest_identities::chain_id.eq(chain.get()))
+                    .filter(guest_identities::guest_id.eq(guest.get()))
+                    .filter(guest_identities::channel.eq(&channel)),
+            )
+            .set(guest_identities::unreachable_at.eq(None::<i64>))
+            .execute(c)
+            .await?;
+            Ok(())
+        })?;
+        Ok(())
     }
 }

@@ -62,6 +62,7 @@ diesel::table! {
         channel -> Text,
         external_id -> Text,
         created_at -> BigInt,
+        unreachable_at -> Nullable<BigInt>,
     }
 }
 
@@ -250,3 +251,6 @@ diesel::table! {
         sent_at -> Nullable<BigInt>,
     }
 }
+
+// The outbox claim reads the guest, their identities and the chain's language with the row.
+diesel::allow_tables_to_appear_in_same_query!(outbox, guest_identities, guests, chains);

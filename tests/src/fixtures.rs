@@ -6,6 +6,7 @@ use regulars_core::guest::{ChannelIdentity, Guest, NewGuest};
 use regulars_core::ids::{ChainId, GuestId, WalletId};
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use regulars_core::money::{Currency, Money};
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest};
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::rules::ProgramRules;
@@ -127,6 +128,32 @@ impl TestChain {
             }],
             occurred_at: chrono::Utc::now(),
         }
+    }
+
+    /// Applies a sale of `total_minor` for `guest` through the real POS ingest path (one
+    /// transaction: purchase, earn, outbox row), as the POS source `test-pos` reporting receipt
+    /// `receipt`. A sale that earns queues one [`Notification::Earned`] for the guest.
+    ///
+    /// # Panics
+    /// When the store refuses.
+    ///
+    /// [`Notification::Earned`]: regulars_core::notification::Notification::Earned
+    pub async fn sale(&self, store: &dyn Store, guest: &Guest, receipt: &str, total_minor: i64) -> IngestOutcome {
+        store
+            .ingest_purchase(
+                self.id(),
+                PurchaseIngest {
+                    source: "test-pos".into(),
+                    delivery_id: format!("delivery-{receipt}"),
+                    purchase: self.purchase(Some(guest.id), receipt, total_minor),
+                    guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
+                    card_step: None,
+                    reward_code: None,
+                    promotions: Vec::new(),
+                },
+            )
+            .await
+            .expect("ingest purchase")
     }
 
     /// The guest's chain-wide points wallet.

@@ -7,11 +7,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use chrono::Utc;
 use futures::StreamExt;
 use regulars_core::ErrorKind;
-use regulars_core::guest::{ChannelIdentity, NewGuest};
+use regulars_core::guest::{ChannelIdentity, Guest, NewGuest};
 use regulars_core::ids::{CafeId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
+use regulars_core::notification::{Notification, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::page::PageRequest;
 use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
@@ -32,7 +34,8 @@ macro_rules! storage_conformance {
             wallets_open_idempotently_and_check_scope, purchases_record_once, identities_link_once,
             shifts_follow_their_state_machine, changes_write_events, totp_secrets_and_steps, presence_windows,
             guests_found_by_phone, double_tap_counts_once, security_events_count_failed_codes, reward_codes_apply_once,
-            wallet_tier_is_cached);
+            wallet_tier_is_cached, outbox_claims_once, outbox_lease_expiry_reclaims, outbox_concurrent_claimers_never_share,
+            outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -536,7 +539,6 @@ pub async fn security_events_count_failed_codes(store: Arc<dyn Store>) {
 
 /// Reward codes: idempotent on the ledger key, unique text, applied exactly once.
 pub async fn reward_codes_apply_once(store: Arc<dyn Store>) {
-    use chrono::Utc;
     use regulars_core::ledger::{Actor, IdempotencyKey};
     use regulars_core::rules::Reward;
     use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
@@ -605,4 +607,240 @@ pub async fn wallet_tier_is_cached(store: Arc<dyn Store>) {
     assert_eq!(store.set_wallet_tier(other.id(), wallet.id, None).await.unwrap_err().kind(), ErrorKind::NotFound);
     let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
     assert_eq!(events.iter().filter(|e| e.kind == "wallet.tier_changed").count(), 1);
+}
+
+/// A guest on Telegram with one queued notification (a sale through the POS ingest path).
+async fn queued(store: &dyn Store, chain: &TestChain, telegram_id: &str) -> (Guest, i64) {
+    let guest = chain.guest(store, telegram_id).await;
+    let outcome = chain.sale(store, &guest, &format!("r-{telegram_id}"), 50_000).await;
+    assert!(outcome.notified, "the sale queues a notification");
+    let queued = store.outbox_of_guest(chain.id(), guest.id).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    (guest, queued[0].id)
+}
+
+async fn status_of(store: &dyn Store, chain: &TestChain, guest: GuestId) -> OutboxMessage {
+    store.outbox_of_guest(chain.id(), guest).await.unwrap().pop().expect("a queued notification")
+}
+
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// A claim moves a due message to `sending` with the guest's address; a second claim while
+/// the lease runs gets nothing; other channels and unlinked guests are left alone.
+pub async fn outbox_claims_once(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "claim").await;
+    let (guest, id) = queued(&*store, &chain, "100").await;
+    let now = Utc::now();
+    assert!(store.claim_due(now, LEASE, 10, &["whatsapp"]).await.unwrap().is_empty(), "not on whatsapp");
+    assert!(store.claim_due(now, LEASE, 0, &["telegram"]).await.unwrap().is_empty(), "limit 0");
+    assert!(store.claim_due(now, LEASE, 10, &[]).await.unwrap().is_empty(), "no channels");
+
+    let claimed = store.claim_due(now, LEASE, 10, &["telegram"]).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let c = &claimed[0];
+    assert_eq!((c.message.id, c.message.guest_id, c.message.chain_id), (id, guest.id, chain.id()));
+    assert_eq!(c.message.status, OutboxStatus::Sending);
+    assert_eq!(c.message.attempts, 1);
+    assert_eq!((c.channel.as_str(), c.address.0.as_str()), ("telegram", "100"));
+    assert_eq!(c.display_name.as_deref(), Some("Guest 100"));
+    assert_eq!(c.language, None);
+    assert_eq!(c.chain_language, "en");
+    assert_eq!(c.lease_until.timestamp_millis(), (now + LEASE).timestamp_millis());
+    assert!(matches!(c.message.notification, Notification::Earned { .. }));
+    assert!(store.claim_due(now, LEASE, 10, &["telegram"]).await.unwrap().is_empty(), "claimed once");
+    assert_eq!(status_of(&*store, &chain, guest.id).await.status, OutboxStatus::Sending);
+
+    // Not yet due, and a guest with no messenger identity: left pending.
+    let future = store.claim_due(now - chrono::Duration::hours(1), LEASE, 10, &["telegram"]).await.unwrap();
+    assert!(future.is_empty());
+    let unlinked = store.create_guest(chain.id(), NewGuest::default()).await.unwrap();
+    assert!(chain.sale(&*store, &unlinked, "r-unlinked", 50_000).await.notified);
+    assert!(store.claim_due(Utc::now(), LEASE, 10, &["telegram", "whatsapp"]).await.unwrap().is_empty());
+    let waiting = status_of(&*store, &chain, unlinked.id).await;
+    assert_eq!((waiting.status, waiting.attempts), (OutboxStatus::Pending, 0), "stays pending, not failed");
+
+    // `limit` is respected, oldest first.
+    let mut more = Vec::new();
+    for i in 1..=3 {
+        more.push(queued(&*store, &chain, &format!("20{i}")).await.1);
+    }
+    let now = Utc::now();
+    let first = store.claim_due(now, LEASE, 2, &["telegram"]).await.unwrap();
+    let second = store.claim_due(now, LEASE, 2, &["telegram"]).await.unwrap();
+    assert_eq!((first.len(), second.len()), (2, 1));
+    let mut ids: Vec<i64> = first.iter().chain(&second).map(|c| c.message.id).collect();
+    assert!(first.iter().all(|f| second.iter().all(|s| f.message.id < s.message.id)), "oldest first");
+    ids.sort_unstable();
+    let mut expected = more;
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+}
+
+/// A sender that dies mid-send: once its lease runs out, the message is claimed again, with
+/// another attempt counted.
+pub async fn outbox_lease_expiry_reclaims(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "lease").await;
+    let (_guest, id) = queued(&*store, &chain, "1").await;
+    let now = Utc::now();
+    assert_eq!(store.claim_due(now, LEASE, 10, &["telegram"]).await.unwrap().len(), 1);
+    let before_expiry = now + LEASE - chrono::Duration::seconds(1);
+    assert!(store.claim_due(before_expiry, LEASE, 10, &["telegram"]).await.unwrap().is_empty(), "lease holds");
+    let after_expiry = now + LEASE;
+    let again = store.claim_due(after_expiry, LEASE, 10, &["telegram"]).await.unwrap();
+    assert_eq!(again.len(), 1, "reclaimed once the lease ran out");
+    assert_eq!((again[0].message.id, again[0].message.attempts), (id, 2));
+    assert_eq!(again[0].lease_until.timestamp_millis(), (after_expiry + LEASE).timestamp_millis());
+    assert!(store.claim_due(after_expiry, LEASE, 10, &["telegram"]).await.unwrap().is_empty(), "new lease holds");
+}
+
+/// Many concurrent claimers over one database: every message is claimed by exactly one.
+pub async fn outbox_concurrent_claimers_never_share(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "claimers").await;
+    let mut queued_ids = HashSet::new();
+    for i in 0..40 {
+        let guest = chain.guest(&*store, &format!("c{i}")).await;
+        assert!(chain.sale(&*store, &guest, &format!("a-{i}"), 50_000).await.notified);
+        assert!(chain.sale(&*store, &guest, &format!("b-{i}"), 50_000).await.notified);
+        queued_ids.extend(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().into_iter().map(|m| m.id));
+    }
+    assert_eq!(queued_ids.len(), 80);
+    let claimers = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store.claim_due(Utc::now(), LEASE, 3, &["telegram"]).await.unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|c| c.message.id));
+            }
+        })
+    });
+    let mut seen = HashSet::new();
+    for claimer in futures::future::join_all(claimers).await {
+        for id in claimer.unwrap() {
+            assert!(seen.insert(id), "message {id} was claimed twice");
+        }
+    }
+    assert_eq!(seen, queued_ids, "every message claimed exactly once");
+}
+
+/// `retry_later`, `mark_failed` and `mark_sent` move messages as documented, never un-send a
+/// sent one, and are scoped by chain.
+pub async fn outbox_status_transitions(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "transitions").await;
+    let other = TestChain::create(&*store, "transitions-other").await;
+    let (retried, retried_id) = queued(&*store, &chain, "1").await;
+    let (failed, failed_id) = queued(&*store, &chain, "2").await;
+    let (sent, sent_id) = queued(&*store, &chain, "3").await;
+    let now = Utc::now();
+    assert_eq!(store.claim_due(now, LEASE, 10, &["telegram"]).await.unwrap().len(), 3);
+
+    // Retry: back to pending, due at `at`, the error kept, attempts kept.
+    let at = now + chrono::Duration::seconds(10);
+    store.retry_later(chain.id(), retried_id, at, "timeout").await.unwrap();
+    let m = status_of(&*store, &chain, retried.id).await;
+    assert_eq!((m.status, m.attempts, m.last_error.as_deref()), (OutboxStatus::Pending, 1, Some("timeout")));
+    assert_eq!(m.available_at.timestamp_millis(), at.timestamp_millis());
+    assert!(store.claim_due(now, LEASE, 10, &["telegram"]).await.unwrap().is_empty(), "not due before `at`");
+    let again = store.claim_due(at, LEASE, 10, &["telegram"]).await.unwrap();
+    assert_eq!(again.iter().map(|c| (c.message.id, c.message.attempts)).collect::<Vec<_>>(), [(retried_id, 2)]);
+
+    // Failed: final; a late retry does not revive it.
+    store.mark_failed(chain.id(), failed_id, "bad request").await.unwrap();
+    store.retry_later(chain.id(), failed_id, now, "late").await.unwrap();
+    let m = status_of(&*store, &chain, failed.id).await;
+    assert_eq!((m.status, m.last_error.as_deref()), (OutboxStatus::Failed, Some("bad request")));
+
+    // Sent: with its time; marking again keeps the first; later failures do not undo it.
+    store.mark_sent(chain.id(), sent_id, now).await.unwrap();
+    store.mark_sent(chain.id(), sent_id, now + chrono::Duration::seconds(5)).await.unwrap();
+    store.mark_failed(chain.id(), sent_id, "late").await.unwrap();
+    store.retry_later(chain.id(), sent_id, now, "late").await.unwrap();
+    let m = status_of(&*store, &chain, sent.id).await;
+    assert_eq!(m.status, OutboxStatus::Sent);
+    assert_eq!(m.sent_at.map(|t| t.timestamp_millis()), Some(now.timestamp_millis()));
+    assert!(
+        store
+            .claim_due(now + LEASE * 2, LEASE, 10, &["telegram"])
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.message.id == retried_id)
+    );
+
+    // Sent wins even after the lease ran out and the message was failed meanwhile.
+    store.mark_sent(chain.id(), failed_id, now).await.unwrap();
+    assert_eq!(status_of(&*store, &chain, failed.id).await.status, OutboxStatus::Sent);
+
+    // Scoped by chain; unknown ids are not found.
+    for result in [
+        store.mark_sent(other.id(), retried_id, now).await,
+        store.retry_later(other.id(), retried_id, now, "x").await,
+        store.mark_failed(other.id(), retried_id, "x").await,
+        store.mark_sent(chain.id(), i64::MAX, now).await,
+    ] {
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    assert_ne!(status_of(&*store, &chain, retried.id).await.status, OutboxStatus::Sent);
+}
+
+/// A guest who blocked the bot: their messages are not claimed; with no other way to reach
+/// them they fail as unreachable, with another messenger they wait for its sender; unblocking
+/// makes new messages claimable again.
+pub async fn outbox_unreachable_guests_are_skipped(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "blocked").await;
+    let other = TestChain::create(&*store, "blocked-other").await;
+    let (blocked, blocked_id) = queued(&*store, &chain, "1").await;
+    store.mark_unreachable(chain.id(), blocked.id, "telegram").await.unwrap();
+    store.mark_unreachable(chain.id(), blocked.id, "telegram").await.unwrap();
+    assert!(store.claim_due(Utc::now(), LEASE, 10, &["telegram"]).await.unwrap().is_empty());
+    let m = status_of(&*store, &chain, blocked.id).await;
+    assert_eq!((m.id, m.status, m.last_error.as_deref()), (blocked_id, OutboxStatus::Failed, Some(UNREACHABLE)));
+    assert_eq!(m.attempts, 0, "never sent");
+
+    // Blocked on Telegram but also on WhatsApp: the Telegram sender leaves it for WhatsApp.
+    let (both, both_id) = queued(&*store, &chain, "2").await;
+    store.link_identity(chain.id(), both.id, ChannelIdentity::new("whatsapp", "+381600000002").unwrap()).await.unwrap();
+    store.mark_unreachable(chain.id(), both.id, "telegram").await.unwrap();
+    assert!(store.claim_due(Utc::now(), LEASE, 10, &["telegram"]).await.unwrap().is_empty());
+    assert_eq!(status_of(&*store, &chain, both.id).await.status, OutboxStatus::Pending);
+    let claimed = store.claim_due(Utc::now(), LEASE, 10, &["telegram", "whatsapp"]).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].message.id, claimed[0].channel.as_str()), (both_id, "whatsapp"));
+
+    // Unblocked: the next message goes out again.
+    store.mark_reachable(chain.id(), blocked.id, "telegram").await.unwrap();
+    assert!(chain.sale(&*store, &blocked, "r-after-unblock", 50_000).await.notified);
+    let claimed = store.claim_due(Utc::now(), LEASE, 10, &["telegram"]).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].message.guest_id, blocked.id);
+    assert_eq!(status_of(&*store, &chain, blocked.id).await.status, OutboxStatus::Sending);
+    let history = store.outbox_of_guest(chain.id(), blocked.id).await.unwrap();
+    assert_eq!(history[0].status, OutboxStatus::Failed, "a failed message stays failed");
+
+    // Scoped by chain.
+    for result in [
+        store.mark_unreachable(other.id(), blocked.id, "telegram").await,
+        store.mark_reachable(other.id(), blocked.id, "telegram").await,
+    ] {
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::NotFound);
+    }
+}
+
+/// The address is the guest's most recently linked reachable identity on the claimer's
+/// channels.
+pub async fn outbox_address_is_most_recent_identity(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "address").await;
+    let (guest, _) = queued(&*store, &chain, "old").await;
+    store.link_identity(chain.id(), guest.id, ChannelIdentity::new("telegram", "new").unwrap()).await.unwrap();
+    store.link_identity(chain.id(), guest.id, ChannelIdentity::new("viber", "v-1").unwrap()).await.unwrap();
+    let claimed = store.claim_due(Utc::now(), LEASE, 10, &["telegram"]).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].address.0, "new");
+
+    assert!(chain.sale(&*store, &guest, "r-second", 50_000).await.notified);
+    let claimed = store.claim_due(Utc::now(), LEASE, 10, &["telegram", "viber"]).await.unwrap();
+    assert_eq!((claimed[0].channel.as_str(), claimed[0].address.0.as_str()), ("viber", "v-1"));
 }

@@ -1,0 +1,305 @@
+//! One channel's sending loop: claim, pace, send, record.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use regulars_core::channel::{Channel, DeliveryResult};
+use regulars_core::ids::{CafeId, ChainId};
+use regulars_core::notification::{ClaimedMessage, Notification};
+use regulars_core::store::Store;
+use regulars_core::{Error, ErrorKind};
+use regulars_i18n::Localizer;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tracing::Instrument as _;
+
+use super::pacing::Pacer;
+use super::render::{Facts, render};
+use super::{Counters, OutboxSettings};
+
+/// A send is not started when less than this is left of its lease: another sender may take
+/// the message when the lease runs out, and both would send it.
+const LEASE_MARGIN: Duration = Duration::from_secs(15);
+
+/// How often recording a result is tried when the database is briefly unavailable; a result
+/// not recorded means a re-send after the lease.
+const STORE_TRIES: u32 = 4;
+
+/// What to record about a message.
+enum Settle {
+    Sent(DateTime<Utc>),
+    Retry(DateTime<Utc>, String),
+    Failed(String),
+    /// The guest blocked the bot: flag their identities on this channel, then fail.
+    Blocked(String),
+}
+
+pub(super) struct Delivery {
+    kind: String,
+    channel: Arc<dyn Channel>,
+    store: Arc<dyn Store>,
+    i18n: Arc<Localizer>,
+    settings: OutboxSettings,
+    counters: Arc<Counters>,
+    shutdown: watch::Receiver<bool>,
+    pacer: Pacer,
+    batch: u32,
+    queue: VecDeque<ClaimedMessage>,
+    cafes: HashMap<(ChainId, CafeId), String>,
+}
+
+impl Delivery {
+    pub(super) fn new(
+        kind: String,
+        channel: Arc<dyn Channel>,
+        store: Arc<dyn Store>,
+        i18n: Arc<Localizer>,
+        settings: OutboxSettings,
+        counters: Arc<Counters>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        let rate = channel.capabilities().rate;
+        let batch = settings.batch.unwrap_or_else(|| rate.per_second.saturating_mul(2)).clamp(1, 500);
+        Self {
+            kind,
+            channel,
+            store,
+            i18n,
+            settings,
+            counters,
+            shutdown,
+            pacer: Pacer::new(rate),
+            batch,
+            queue: VecDeque::new(),
+            cafes: HashMap::new(),
+        }
+    }
+
+    pub(super) async fn run(mut self) {
+        tracing::info!(batch = self.batch, "outbox sender started");
+        // Whether the queue was topped up since the last send (so a wait on one chat does not
+        // turn into a claim loop).
+        let mut topped_up = false;
+        while !self.stopping() {
+            if self.queue.is_empty() {
+                self.claim(self.batch).await;
+                if self.queue.is_empty() {
+                    if self.sleep_until(Instant::now() + self.settings.idle_poll).await {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let now = Instant::now();
+            let slot = self.pacer.next_slot(now);
+            let (index, at) = self.pick(slot, now);
+            if at > now {
+                let room = self.batch.saturating_sub(u32::try_from(self.queue.len()).unwrap_or(u32::MAX));
+                if at > slot && room > 0 && !topped_up {
+                    // Only one chat's interval holds us up while the bot could send: claim
+                    // other guests' messages meanwhile.
+                    topped_up = true;
+                    self.claim(room).await;
+                    continue;
+                }
+                if self.sleep_until(at).await {
+                    break;
+                }
+                continue;
+            }
+            if let Some(item) = self.queue.remove(index) {
+                self.deliver(item).await;
+                topped_up = false;
+            }
+        }
+        self.release().await;
+    }
+
+    /// Whether shutdown was asked for (or the handle dropped).
+    fn stopping(&self) -> bool {
+        self.shutdown.has_changed().map_or(true, |_| *self.shutdown.borrow())
+    }
+
+    /// Sleeps until `at`; `true` when shutdown came first.
+    async fn sleep_until(&mut self, at: Instant) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep_until(at) => false,
+            changed = self.shutdown.changed() => changed.is_err() || *self.shutdown.borrow(),
+        }
+    }
+
+    /// The queued message to send next and when: the first (in claim order) whose chat is
+    /// free soonest, no earlier than the bot's next slot.
+    fn pick(&self, slot: Instant, now: Instant) -> (usize, Instant) {
+        self.queue
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (i, self.pacer.chat_ready(&m.address, now).max(slot)))
+            .min_by_key(|&(i, at)| (at, i))
+            .unwrap_or((0, slot))
+    }
+
+    async fn claim(&mut self, limit: u32) {
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        match self.store.claim_due(Utc::now(), lease, limit, &[self.kind.as_str()]).await {
+            Ok(batch) => {
+                if !batch.is_empty() {
+                    tracing::debug!(claimed = batch.len(), "claimed");
+                }
+                self.queue.extend(batch);
+            }
+            Err(e) => tracing::warn!(error = %e, "claiming notifications failed; trying again"),
+        }
+    }
+
+    async fn deliver(&mut self, item: ClaimedMessage) {
+        let span = tracing::debug_span!("send", id = item.message.id, chain = %item.message.chain_id,
+            attempt = item.message.attempts);
+        self.deliver_one(item).instrument(span).await;
+    }
+
+    async fn deliver_one(&mut self, item: ClaimedMessage) {
+        if item.lease_until - Utc::now() < chrono::Duration::from_std(LEASE_MARGIN).unwrap_or_default() {
+            // Left for the next claim: recording anything now could undo another sender's claim.
+            tracing::warn!("lease nearly over before the send started; leaving it to the next claim");
+            return;
+        }
+        if item.message.attempts > self.settings.max_attempts {
+            // Claimed again and again without a result recorded: senders crashing mid-send.
+            let reason = format!("gave up after {} attempts", item.message.attempts - 1);
+            return self.settle(&item, Settle::Failed(reason)).await;
+        }
+        let facts = match self.facts(&item).await {
+            Ok(facts) => facts,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return self.settle(&item, Settle::Failed(format!("cannot render: {e}"))).await;
+            }
+            Err(e) => {
+                let at = Utc::now() + self.backoff(item.message.attempts);
+                return self.settle(&item, Settle::Retry(at, format!("cannot render: {e}"))).await;
+            }
+        };
+        let message = render(&self.i18n, &item, &facts);
+        self.pacer.record(&item.address, Instant::now());
+        let result = self.channel.send(&item.address, &message).await;
+        let settle = match result {
+            DeliveryResult::Delivered { .. } => Settle::Sent(Utc::now()),
+            DeliveryResult::RateLimited { retry_after } => {
+                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(retry_after_ms = retry_after.as_millis(), "rate limited: pausing the channel");
+                self.pacer.pause(Instant::now() + retry_after);
+                Settle::Retry(Utc::now() + retry_after, "rate limited".into())
+            }
+            DeliveryResult::Blocked { reason } => {
+                self.counters.blocked.fetch_add(1, Ordering::Relaxed);
+                Settle::Blocked(reason)
+            }
+            DeliveryResult::PermanentFailure { reason } => Settle::Failed(reason),
+            DeliveryResult::TemporaryFailure { reason } => self.temporary(&item, reason),
+            other => self.temporary(&item, format!("unexpected delivery result: {other:?}")),
+        };
+        self.settle(&item, settle).await;
+    }
+
+    fn temporary(&self, item: &ClaimedMessage, reason: String) -> Settle {
+        if item.message.attempts >= self.settings.max_attempts {
+            Settle::Failed(format!("{reason} (gave up after {} attempts)", item.message.attempts))
+        } else {
+            Settle::Retry(Utc::now() + self.backoff(item.message.attempts), reason)
+        }
+    }
+
+    fn backoff(&self, attempts: u32) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.backoff(attempts)).unwrap_or(chrono::Duration::minutes(5))
+    }
+
+    /// The cafe's name (cached: cafes are few and their names rarely change) and, for an earn,
+    /// the purchase's total.
+    async fn facts(&mut self, item: &ClaimedMessage) -> Result<Facts, Error> {
+        let chain = item.message.chain_id;
+        let (cafe_id, purchase) = match &item.message.notification {
+            Notification::Earned { cafe_id, purchase_id, .. } => (*cafe_id, Some(*purchase_id)),
+            Notification::Refunded { cafe_id, .. } => (*cafe_id, None),
+        };
+        let cafe = match self.cafes.get(&(chain, cafe_id)) {
+            Some(name) => name.clone(),
+            None => {
+                let name = self.store.cafe(chain, cafe_id).await?.name;
+                self.cafes.insert((chain, cafe_id), name.clone());
+                name
+            }
+        };
+        let total = match purchase {
+            Some(id) => Some(self.store.purchase(chain, id).await?.details.total),
+            None => None,
+        };
+        Ok(Facts { cafe, total })
+    }
+
+    /// Records a result, retrying briefly while the database is unavailable.
+    async fn settle(&self, item: &ClaimedMessage, settle: Settle) {
+        let (chain, id) = (item.message.chain_id, item.message.id);
+        let mut delay = Duration::from_millis(100);
+        for attempt in 1..=STORE_TRIES {
+            let result = match &settle {
+                Settle::Sent(at) => self.store.mark_sent(chain, id, *at).await,
+                Settle::Retry(at, reason) => self.store.retry_later(chain, id, *at, reason).await,
+                Settle::Failed(reason) => self.store.mark_failed(chain, id, reason).await,
+                Settle::Blocked(reason) => {
+                    match self.store.mark_unreachable(chain, item.message.guest_id, &self.kind).await {
+                        Ok(()) => self.store.mark_failed(chain, id, reason).await,
+                        Err(e) => Err(e),
+                    }
+                }
+            };
+            match result {
+                Ok(()) => break,
+                Err(e) if e.is_retryable() && attempt < STORE_TRIES => {
+                    tracing::warn!(error = %e, "recording a delivery result failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => {
+                    // The row stays `sending`; the next claim after the lease picks it up.
+                    tracing::error!(error = %e, "could not record a delivery result");
+                    return;
+                }
+            }
+        }
+        let counter = match &settle {
+            Settle::Sent(_) => {
+                tracing::debug!("sent");
+                &self.counters.sent
+            }
+            Settle::Retry(at, reason) => {
+                tracing::info!(%reason, retry_at = %at, "will retry");
+                &self.counters.retried
+            }
+            Settle::Failed(reason) | Settle::Blocked(reason) => {
+                tracing::info!(%reason, "gave up");
+                &self.counters.failed
+            }
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// On shutdown: hands the claimed messages not yet sent back as due now, so another server
+    /// sends them without waiting out the lease.
+    async fn release(&mut self) {
+        let now = Utc::now();
+        let released = self.queue.len();
+        // A message whose lease already ran out may be another sender's now: leave it alone.
+        for item in self.queue.drain(..).filter(|m| m.lease_until > now) {
+            if let Err(e) = self.store.retry_later(item.message.chain_id, item.message.id, now, "sender stopped").await
+            {
+                tracing::warn!(id = item.message.id, error = %e, "could not hand a message back; it waits for its lease");
+            }
+        }
+        if released > 0 {
+            tracing::info!(released, "handed unsent messages back to the outbox");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX outbox_lease;
+ALTER TABLE guest_identities DROP COLUMN unreachable_at;
