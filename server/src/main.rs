@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use regulars_server::bench::outbox::OutboxBench;
 use regulars_server::bench::webhook::WebhookBench;
 use regulars_server::bench::{self, LedgerBench};
 use regulars_server::config::Config;
@@ -86,6 +87,8 @@ enum BenchCommand {
     /// End-to-end POS webhook throughput and latency over loopback HTTP, on SQLite or
     /// PostgreSQL.
     Webhook(WebhookBench),
+    /// Outbox delivery rate against a messenger enforcing its limits (30/s, 1/s per chat).
+    Outbox(OutboxBench),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -124,6 +127,7 @@ fn main() -> anyhow::Result<ExitCode> {
             }
             Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
             Command::Bench(BenchCommand::Webhook(args)) => bench::webhook::webhook(args).await,
+            Command::Bench(BenchCommand::Outbox(args)) => bench::outbox::outbox(args).await,
             Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;

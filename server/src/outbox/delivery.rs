@@ -6,13 +6,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use regulars_core::channel::{Channel, DeliveryResult};
+use regulars_core::channel::{Channel, DeliveryResult, Message};
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::notification::{ClaimedMessage, Notification};
 use regulars_core::store::Store;
 use regulars_core::{Error, ErrorKind};
 use regulars_i18n::Localizer;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
@@ -37,17 +38,32 @@ enum Settle {
     Blocked(String),
 }
 
-pub(super) struct Delivery {
+/// What a send task needs, shared with the loop.
+struct Shared {
     kind: String,
     channel: Arc<dyn Channel>,
     store: Arc<dyn Store>,
-    i18n: Arc<Localizer>,
     settings: OutboxSettings,
     counters: Arc<Counters>,
+}
+
+/// A claimed message rendered and waiting for its turn.
+struct Ready {
+    item: ClaimedMessage,
+    message: Message,
+}
+
+pub(super) struct Delivery {
+    shared: Arc<Shared>,
+    i18n: Arc<Localizer>,
     shutdown: watch::Receiver<bool>,
     pacer: Pacer,
     batch: u32,
-    queue: VecDeque<ClaimedMessage>,
+    /// Claimed messages, rendered, in claim order.
+    queue: VecDeque<Ready>,
+    /// Sends under way, each settling its own result; a `Some` answer is the platform's
+    /// retry-after, to pause the channel for.
+    in_flight: JoinSet<Option<Duration>>,
     cafes: HashMap<(ChainId, CafeId), String>,
 }
 
@@ -64,30 +80,37 @@ impl Delivery {
         let rate = channel.capabilities().rate;
         let batch = settings.batch.unwrap_or_else(|| rate.per_second.saturating_mul(2)).clamp(1, 500);
         Self {
-            kind,
-            channel,
-            store,
+            shared: Arc::new(Shared { kind, channel, store, settings, counters }),
             i18n,
-            settings,
-            counters,
             shutdown,
             pacer: Pacer::new(rate),
             batch,
             queue: VecDeque::new(),
+            in_flight: JoinSet::new(),
             cafes: HashMap::new(),
         }
     }
 
     pub(super) async fn run(mut self) {
-        tracing::info!(batch = self.batch, "outbox sender started");
+        tracing::info!(batch = self.batch, max_in_flight = self.shared.settings.max_in_flight, "outbox sender started");
+        let max_in_flight = self.shared.settings.max_in_flight.max(1);
         // Whether the queue was topped up since the last send (so a wait on one chat does not
         // turn into a claim loop).
         let mut topped_up = false;
         while !self.stopping() {
+            while let Some(done) = self.in_flight.try_join_next() {
+                self.finished(done);
+            }
+            if self.in_flight.len() >= max_in_flight {
+                if self.wait(None).await {
+                    break;
+                }
+                continue;
+            }
             if self.queue.is_empty() {
                 self.claim(self.batch).await;
                 if self.queue.is_empty() {
-                    if self.sleep_until(Instant::now() + self.settings.idle_poll).await {
+                    if self.wait(Some(Instant::now() + self.shared.settings.idle_poll)).await {
                         break;
                     }
                     continue;
@@ -97,38 +120,63 @@ impl Delivery {
             let slot = self.pacer.next_slot(now);
             let (index, at) = self.pick(slot, now);
             if at > now {
-                let room = self.batch.saturating_sub(u32::try_from(self.queue.len()).unwrap_or(u32::MAX));
-                if at > slot && room > 0 && !topped_up {
-                    // Only one chat's interval holds us up while the bot could send: claim
-                    // other guests' messages meanwhile.
+                let queued = u32::try_from(self.queue.len()).unwrap_or(u32::MAX);
+                let room = self.batch.saturating_sub(queued);
+                if (queued <= self.batch / 2 || at > slot) && room > 0 && !topped_up {
+                    // We have to wait anyway: top the queue up now (claim and render), so the
+                    // database never stands between a free slot and its send. Also when only
+                    // one chat's interval holds us up: other guests' messages can go meanwhile.
                     topped_up = true;
                     self.claim(room).await;
                     continue;
                 }
-                if self.sleep_until(at).await {
+                if self.wait(Some(at)).await {
                     break;
                 }
                 continue;
             }
-            if let Some(item) = self.queue.remove(index) {
-                self.deliver(item).await;
+            if let Some(ready) = self.queue.remove(index) {
+                self.start(ready);
                 topped_up = false;
             }
         }
+        // Sends already started finish and record their results.
+        while let Some(done) = self.in_flight.join_next().await {
+            self.finished(done);
+        }
         self.release().await;
+    }
+
+    /// Takes note of a finished send task.
+    fn finished(&mut self, done: Result<Option<Duration>, tokio::task::JoinError>) {
+        match done {
+            Ok(Some(retry_after)) => self.pacer.pause(Instant::now() + retry_after),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "a send task failed; its message is retried after the lease"),
+        }
+    }
+
+    /// Waits until `at` (or, with `None`, for a send to finish), noting sends that finish
+    /// meanwhile; `true` when shutdown came first.
+    async fn wait(&mut self, at: Option<Instant>) -> bool {
+        let deadline = at.unwrap_or_else(|| Instant::now() + self.shared.settings.idle_poll);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => return false,
+                changed = self.shutdown.changed() => return changed.is_err() || *self.shutdown.borrow(),
+                Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
+                    self.finished(done);
+                    if at.is_none() {
+                        return false;
+                    }
+                }
+            }
+        }
     }
 
     /// Whether shutdown was asked for (or the handle dropped).
     fn stopping(&self) -> bool {
         self.shutdown.has_changed().map_or(true, |_| *self.shutdown.borrow())
-    }
-
-    /// Sleeps until `at`; `true` when shutdown came first.
-    async fn sleep_until(&mut self, at: Instant) -> bool {
-        tokio::select! {
-            () = tokio::time::sleep_until(at) => false,
-            changed = self.shutdown.changed() => changed.is_err() || *self.shutdown.borrow(),
-        }
     }
 
     /// The queued message to send next and when: the first (in claim order) whose chat is
@@ -137,83 +185,68 @@ impl Delivery {
         self.queue
             .iter()
             .enumerate()
-            .map(|(i, m)| (i, self.pacer.chat_ready(&m.address, now).max(slot)))
+            .map(|(i, r)| (i, self.pacer.chat_ready(&r.item.address, now).max(slot)))
             .min_by_key(|&(i, at)| (at, i))
             .unwrap_or((0, slot))
     }
 
     async fn claim(&mut self, limit: u32) {
-        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        match self.store.claim_due(Utc::now(), lease, limit, &[self.kind.as_str()]).await {
+        let shared = &self.shared;
+        let lease = chrono::Duration::from_std(shared.settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        match shared.store.claim_due(Utc::now(), lease, limit, &[shared.kind.as_str()]).await {
             Ok(batch) => {
                 if !batch.is_empty() {
                     tracing::debug!(claimed = batch.len(), "claimed");
                 }
-                self.queue.extend(batch);
+                for item in batch {
+                    if let Some(message) = self.prepare(&item).await {
+                        self.queue.push_back(Ready { item, message });
+                    }
+                }
             }
             Err(e) => tracing::warn!(error = %e, "claiming notifications failed; trying again"),
         }
     }
 
-    async fn deliver(&mut self, item: ClaimedMessage) {
-        let span = tracing::debug_span!("send", id = item.message.id, chain = %item.message.chain_id,
+    /// Renders a claimed message, or settles it at once when it must not be sent.
+    async fn prepare(&mut self, item: &ClaimedMessage) -> Option<Message> {
+        let shared = self.shared.clone();
+        let span = tracing::debug_span!("prepare", id = item.message.id, chain = %item.message.chain_id,
             attempt = item.message.attempts);
-        self.deliver_one(item).instrument(span).await;
-    }
-
-    async fn deliver_one(&mut self, item: ClaimedMessage) {
-        if item.lease_until - Utc::now() < chrono::Duration::from_std(LEASE_MARGIN).unwrap_or_default() {
-            // Left for the next claim: recording anything now could undo another sender's claim.
-            tracing::warn!("lease nearly over before the send started; leaving it to the next claim");
-            return;
-        }
-        if item.message.attempts > self.settings.max_attempts {
+        if item.message.attempts > shared.settings.max_attempts {
             // Claimed again and again without a result recorded: senders crashing mid-send.
             let reason = format!("gave up after {} attempts", item.message.attempts - 1);
-            return self.settle(&item, Settle::Failed(reason)).await;
+            shared.settle(item, Settle::Failed(reason)).instrument(span).await;
+            return None;
         }
-        let facts = match self.facts(&item).await {
-            Ok(facts) => facts,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return self.settle(&item, Settle::Failed(format!("cannot render: {e}"))).await;
-            }
+        match self.facts(item).await {
+            Ok(facts) => Some(render(&self.i18n, item, &facts)),
             Err(e) => {
-                let at = Utc::now() + self.backoff(item.message.attempts);
-                return self.settle(&item, Settle::Retry(at, format!("cannot render: {e}"))).await;
+                let settle = if e.kind() == ErrorKind::NotFound {
+                    Settle::Failed(format!("cannot render: {e}"))
+                } else {
+                    Settle::Retry(Utc::now() + shared.backoff(item.message.attempts), format!("cannot render: {e}"))
+                };
+                shared.settle(item, settle).instrument(span).await;
+                None
             }
-        };
-        let message = render(&self.i18n, &item, &facts);
-        self.pacer.record(&item.address, Instant::now());
-        let result = self.channel.send(&item.address, &message).await;
-        let settle = match result {
-            DeliveryResult::Delivered { .. } => Settle::Sent(Utc::now()),
-            DeliveryResult::RateLimited { retry_after } => {
-                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(retry_after_ms = retry_after.as_millis(), "rate limited: pausing the channel");
-                self.pacer.pause(Instant::now() + retry_after);
-                Settle::Retry(Utc::now() + retry_after, "rate limited".into())
-            }
-            DeliveryResult::Blocked { reason } => {
-                self.counters.blocked.fetch_add(1, Ordering::Relaxed);
-                Settle::Blocked(reason)
-            }
-            DeliveryResult::PermanentFailure { reason } => Settle::Failed(reason),
-            DeliveryResult::TemporaryFailure { reason } => self.temporary(&item, reason),
-            other => self.temporary(&item, format!("unexpected delivery result: {other:?}")),
-        };
-        self.settle(&item, settle).await;
-    }
-
-    fn temporary(&self, item: &ClaimedMessage, reason: String) -> Settle {
-        if item.message.attempts >= self.settings.max_attempts {
-            Settle::Failed(format!("{reason} (gave up after {} attempts)", item.message.attempts))
-        } else {
-            Settle::Retry(Utc::now() + self.backoff(item.message.attempts), reason)
         }
     }
 
-    fn backoff(&self, attempts: u32) -> chrono::Duration {
-        chrono::Duration::from_std(self.settings.backoff(attempts)).unwrap_or(chrono::Duration::minutes(5))
+    /// Starts the send of a rendered message, recording it with the pacer.
+    fn start(&mut self, ready: Ready) {
+        let Ready { item, message } = ready;
+        let span = tracing::debug_span!("send", id = item.message.id, chain = %item.message.chain_id,
+            attempt = item.message.attempts);
+        if item.lease_until - Utc::now() < chrono::Duration::from_std(LEASE_MARGIN).unwrap_or_default() {
+            // Left for the next claim: recording anything now could undo another sender's claim.
+            tracing::warn!(parent: &span, "lease nearly over before the send started; leaving it to the next claim");
+            return;
+        }
+        // Recorded when the send starts, the instant the platform's limits count.
+        self.pacer.record(&item.address, Instant::now());
+        let shared = self.shared.clone();
+        self.in_flight.spawn(async move { shared.send(item, message).await }.instrument(span));
     }
 
     /// The cafe's name (cached: cafes are few and their names rarely change) and, for an earn,
@@ -227,16 +260,73 @@ impl Delivery {
         let cafe = match self.cafes.get(&(chain, cafe_id)) {
             Some(name) => name.clone(),
             None => {
-                let name = self.store.cafe(chain, cafe_id).await?.name;
+                let name = self.shared.store.cafe(chain, cafe_id).await?.name;
                 self.cafes.insert((chain, cafe_id), name.clone());
                 name
             }
         };
         let total = match purchase {
-            Some(id) => Some(self.store.purchase(chain, id).await?.details.total),
+            Some(id) => Some(self.shared.store.purchase(chain, id).await?.details.total),
             None => None,
         };
         Ok(Facts { cafe, total })
+    }
+
+    /// On shutdown: hands the claimed messages not yet sent back as due now, so another server
+    /// sends them without waiting out the lease.
+    async fn release(&mut self) {
+        let now = Utc::now();
+        let released = self.queue.len();
+        // A message whose lease already ran out may be another sender's now: leave it alone.
+        for Ready { item, .. } in self.queue.drain(..).filter(|r| r.item.lease_until > now) {
+            if let Err(e) =
+                self.shared.store.retry_later(item.message.chain_id, item.message.id, now, "sender stopped").await
+            {
+                tracing::warn!(id = item.message.id, error = %e, "could not hand a message back; it waits for its lease");
+            }
+        }
+        if released > 0 {
+            tracing::info!(released, "handed unsent messages back to the outbox");
+        }
+    }
+}
+
+impl Shared {
+    /// Sends one message and records what the platform said; returns the platform's
+    /// retry-after when it asked to slow down.
+    async fn send(&self, item: ClaimedMessage, message: Message) -> Option<Duration> {
+        let mut pause = None;
+        let settle = match self.channel.send(&item.address, &message).await {
+            DeliveryResult::Delivered { .. } => Settle::Sent(Utc::now()),
+            DeliveryResult::RateLimited { retry_after } => {
+                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(retry_after_ms = retry_after.as_millis(), "rate limited: pausing the channel");
+                pause = Some(retry_after);
+                let wait = chrono::Duration::from_std(retry_after).unwrap_or(chrono::Duration::minutes(1));
+                Settle::Retry(Utc::now() + wait, "rate limited".into())
+            }
+            DeliveryResult::Blocked { reason } => {
+                self.counters.blocked.fetch_add(1, Ordering::Relaxed);
+                Settle::Blocked(reason)
+            }
+            DeliveryResult::PermanentFailure { reason } => Settle::Failed(reason),
+            DeliveryResult::TemporaryFailure { reason } => self.temporary(&item, reason),
+            other => self.temporary(&item, format!("unexpected delivery result: {other:?}")),
+        };
+        self.settle(&item, settle).await;
+        pause
+    }
+
+    fn temporary(&self, item: &ClaimedMessage, reason: String) -> Settle {
+        if item.message.attempts >= self.settings.max_attempts {
+            Settle::Failed(format!("{reason} (gave up after {} attempts)", item.message.attempts))
+        } else {
+            Settle::Retry(Utc::now() + self.backoff(item.message.attempts), reason)
+        }
+    }
+
+    fn backoff(&self, attempts: u32) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.backoff(attempts)).unwrap_or(chrono::Duration::minutes(5))
     }
 
     /// Records a result, retrying briefly while the database is unavailable.
@@ -284,22 +374,5 @@ impl Delivery {
             }
         };
         counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// On shutdown: hands the claimed messages not yet sent back as due now, so another server
-    /// sends them without waiting out the lease.
-    async fn release(&mut self) {
-        let now = Utc::now();
-        let released = self.queue.len();
-        // A message whose lease already ran out may be another sender's now: leave it alone.
-        for item in self.queue.drain(..).filter(|m| m.lease_until > now) {
-            if let Err(e) = self.store.retry_later(item.message.chain_id, item.message.id, now, "sender stopped").await
-            {
-                tracing::warn!(id = item.message.id, error = %e, "could not hand a message back; it waits for its lease");
-            }
-        }
-        if released > 0 {
-            tracing::info!(released, "handed unsent messages back to the outbox");
-        }
     }
 }

@@ -90,6 +90,9 @@ pub struct OutboxSettings {
     pub batch: Option<u32>,
     /// How long a channel's task waits before looking again when nothing was due.
     pub idle_poll: Duration,
+    /// Sends under way at once per channel, so a platform's answer latency (tens of
+    /// milliseconds) does not cap the rate; the pacing still counts each send when it starts.
+    pub max_in_flight: usize,
     /// Attempts (claims) before a temporarily failing message is given up on.
     pub max_attempts: u32,
     /// The first retry's delay after a temporary failure; doubled for each further attempt.
@@ -104,6 +107,7 @@ impl Default for OutboxSettings {
             lease: Duration::from_secs(5 * 60),
             batch: None,
             idle_poll: Duration::from_secs(1),
+            max_in_flight: 16,
             max_attempts: 8,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(5 * 60),
