@@ -34,6 +34,7 @@ mod cafes;
 mod chains;
 mod columns;
 mod config;
+mod conversations;
 mod error;
 mod events;
 mod guests;

@@ -51,6 +51,8 @@ diesel::table! {
         referral_code -> Text,
         marketing_consent -> Bool,
         created_at -> BigInt,
+        home_cafe_id -> Nullable<BigInt>,
+        referred_by -> Nullable<BigInt>,
     }
 }
 
@@ -248,5 +250,17 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        channel -> Text,
+        external_id -> Text,
+        state -> Text,
+        version -> BigInt,
+        updated_at -> BigInt,
     }
 }
