@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use regulars_server::bench::conversation::ConversationBench;
 use regulars_server::bench::webhook::WebhookBench;
 use regulars_server::bench::{self, LedgerBench};
 use regulars_server::config::Config;
@@ -86,6 +87,8 @@ enum BenchCommand {
     /// End-to-end POS webhook throughput and latency over loopback HTTP, on SQLite or
     /// PostgreSQL.
     Webhook(WebhookBench),
+    /// Inbound bot updates per second through the conversation, on SQLite or PostgreSQL.
+    Conversation(ConversationBench),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -124,6 +127,7 @@ fn main() -> anyhow::Result<ExitCode> {
             }
             Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
             Command::Bench(BenchCommand::Webhook(args)) => bench::webhook::webhook(args).await,
+            Command::Bench(BenchCommand::Conversation(args)) => bench::conversation::conversation(args).await,
             Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;

@@ -66,7 +66,7 @@ impl Turn<'_> {
             if let [only] = self.catalog.cafes.as_slice() {
                 self.state.home_cafe = Some(only.id);
             }
-            self.to_phone_step().await?;
+            self.ask_for_phone_step().await?;
         }
         Ok(())
     }
@@ -123,12 +123,12 @@ impl Turn<'_> {
         if let Some(cafe) = chosen {
             self.line(Phrase::with("bot-cafe-chosen", vec![("cafe", Arg::Text(cafe.name))]));
         }
-        self.to_phone_step().await
+        self.ask_for_phone_step().await
     }
 
     /// Moves to the phone question, or past it where the platform already vouches for the
     /// number (WhatsApp: the address is the number).
-    async fn to_phone_step(&mut self) -> Result<()> {
+    async fn ask_for_phone_step(&mut self) -> Result<()> {
         if self.caps.verified_phone_inherent {
             let phone = format!("+{}", self.who.external_id.trim_start_matches('+'));
             if validate_e164(&phone).is_ok() {

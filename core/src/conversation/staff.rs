@@ -102,7 +102,7 @@ impl Turn<'_> {
     }
 
     fn session(&mut self) -> &mut StaffSession {
-        self.state.staff.get_or_insert_with(|| StaffSession {
+        self.state.staff.get_or_insert(StaffSession {
             guest: None,
             awaiting: StaffAwaiting::Nothing,
             done: None,
