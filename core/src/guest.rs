@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChainId, GuestId};
+use crate::ids::{CafeId, ChainId, GuestId};
 use crate::{Error, Result};
 
 /// Which messenger (or other channel) an identity belongs to: `telegram`, `whatsapp`, `viber`,
@@ -177,6 +177,10 @@ pub struct Guest {
     pub referral_code: String,
     /// Consent flags.
     pub consent: Consent,
+    /// The cafe the guest picked as theirs (per-cafe cards show that cafe's wallet).
+    pub home_cafe: Option<CafeId>,
+    /// The guest whose referral link brought this one, if any.
+    pub referred_by: Option<GuestId>,
     /// When the guest joined.
     pub created_at: DateTime<Utc>,
     /// Messenger identities, oldest first.
@@ -198,6 +202,10 @@ pub struct NewGuest {
     pub birthday: Option<NaiveDate>,
     /// See [`Guest::consent`].
     pub consent: Consent,
+    /// See [`Guest::home_cafe`].
+    pub home_cafe: Option<CafeId>,
+    /// See [`Guest::referred_by`].
+    pub referred_by: Option<GuestId>,
     /// The identity the guest arrived with, if any.
     pub identity: Option<ChannelIdentity>,
 }
@@ -210,6 +218,42 @@ impl NewGuest {
     pub fn validate(&self) -> Result<()> {
         if let Some(phone) = &self.phone {
             validate_e164(phone)?;
+        }
+        Ok(())
+    }
+}
+
+/// Changes to a guest's profile: each `Some` field is set, each `None` field is left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestUpdate {
+    /// A new language (BCP 47).
+    pub language: Option<String>,
+    /// A new phone number (E.164) and whether a messenger vouched for it.
+    pub phone: Option<(String, bool)>,
+    /// A new home cafe (of the guest's chain).
+    pub home_cafe: Option<CafeId>,
+}
+
+impl GuestUpdate {
+    /// Whether it changes nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.language.is_none() && self.phone.is_none() && self.home_cafe.is_none()
+    }
+
+    /// Checks the fields.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `phone` when it is not E.164, or `language` when it is
+    /// empty or longer than 35 characters.
+    pub fn validate(&self) -> Result<()> {
+        if let Some((phone, _)) = &self.phone {
+            validate_e164(phone)?;
+        }
+        if let Some(language) = &self.language
+            && (language.is_empty() || language.len() > 35)
+        {
+            return Err(Error::invalid("language", "must be a language tag such as `en` or `sr-Latn`"));
         }
         Ok(())
     }

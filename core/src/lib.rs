@@ -22,6 +22,7 @@
 
 pub mod chain;
 pub mod channel;
+pub mod conversation;
 pub mod error;
 pub mod event;
 pub mod guest;

@@ -15,8 +15,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::Error;
 use crate::Result;
 use crate::chain::{Cafe, Chain, NewCafe, NewChain};
+use crate::conversation::state::{ConversationState, StoredConversation};
 use crate::event::Event;
-use crate::guest::{ChannelIdentity, Guest, NewGuest};
+use crate::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
 use crate::identity::double_tap::{ActionClaim, ClaimOutcome};
 use crate::identity::rate_limit::AttemptSubject;
 use crate::identity::secret::EncryptedSecret;
@@ -121,6 +122,58 @@ pub trait GuestRepo: Send + Sync {
 
     /// How many guests the chain has.
     async fn count_guests(&self, chain: ChainId) -> Result<u64>;
+
+    /// Changes a guest's profile (language, phone, home cafe) and returns the guest as stored.
+    ///
+    /// # Behaviour
+    /// - Validates the update ([`Error::InvalidInput`]); an empty update changes nothing and
+    ///   writes no event.
+    /// - Sets only the fields the update names; a phone is stored with its `verified` flag.
+    /// - The guest, and a named home cafe, must belong to the chain ([`Error::NotFound`]).
+    /// - Writes a `guest.updated` event (payload: the names of the changed fields, never the
+    ///   phone number itself) in the same transaction.
+    async fn update_guest(&self, chain: ChainId, guest: GuestId, update: GuestUpdate) -> Result<Guest>;
+
+    /// The guest whose personal referral code is `code` (case-insensitive), or
+    /// [`Error::NotFound`] (also for another chain's code).
+    async fn guest_by_referral_code(&self, chain: ChainId, code: &str) -> Result<Guest>;
+
+    /// How many guests of the chain name `guest` as [`Guest::referred_by`].
+    ///
+    /// # Behaviour
+    /// - Zero for a guest nobody named, or a guest of another chain.
+    async fn count_referrals(&self, chain: ChainId, guest: GuestId) -> Result<u64>;
+}
+
+/// Where each person is in the bot conversation (see [`crate::conversation`]), per
+/// (chain, messenger identity).
+#[async_trait]
+pub trait ConversationRepo: Send + Sync {
+    /// The stored conversation with `who`, or `None` when they never wrote to the chain's bot.
+    ///
+    /// # Behaviour
+    /// - Keyed by (chain, `who.channel`, `who.external_id`): the same person on another
+    ///   messenger, or in another chain, is another conversation.
+    async fn conversation(&self, chain: ChainId, who: &ChannelIdentity) -> Result<Option<StoredConversation>>;
+
+    /// Stores `state` for `who` if the stored version is still `expected`, and returns the
+    /// new version.
+    ///
+    /// # Behaviour
+    /// - Compare-and-set: `expected: None` creates the conversation and succeeds only when
+    ///   none is stored; `Some(v)` replaces it only while its version is `v`. Otherwise
+    ///   [`Error::Conflict`] and nothing changes, so of concurrent saves from one version
+    ///   exactly one succeeds (two updates of one person handled at once never lose a step
+    ///   silently).
+    /// - The new version is greater than `expected` (1 for a new conversation).
+    /// - An unknown chain gives [`Error::NotFound`].
+    async fn save_conversation(
+        &self,
+        chain: ChainId,
+        who: &ChannelIdentity,
+        state: &ConversationState,
+        expected: Option<u64>,
+    ) -> Result<u64>;
 }
 
 /// Wallets and the ledger.
@@ -550,6 +603,7 @@ pub trait Store:
     + IdentityRepo
     + PosRepo
     + OutboxRepo
+    + ConversationRepo
 {
     /// Succeeds when the database answers a trivial query; [`Error::Unavailable`] otherwise.
     async fn ping(&self) -> Result<()>;

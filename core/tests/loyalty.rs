@@ -65,6 +65,8 @@ impl MemStore {
             birthday: None,
             referral_code: format!("ref{}", id.0),
             consent: Consent::default(),
+            home_cafe: None,
+            referred_by: None,
             created_at: now(),
             identities: vec![],
         });
@@ -166,6 +168,20 @@ impl GuestRepo for MemStore {
         Ok(Page::from_rows(rows, page.clamped_limit(), |g| g.id.0))
     }
     async fn count_guests(&self, _chain: ChainId) -> Result<u64> {
+        refused()
+    }
+    async fn update_guest(
+        &self,
+        _chain: ChainId,
+        _guest: GuestId,
+        _update: regulars_core::guest::GuestUpdate,
+    ) -> Result<Guest> {
+        refused()
+    }
+    async fn guest_by_referral_code(&self, _chain: ChainId, _code: &str) -> Result<Guest> {
+        refused()
+    }
+    async fn count_referrals(&self, _chain: ChainId, _guest: GuestId) -> Result<u64> {
         refused()
     }
 }

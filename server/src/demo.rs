@@ -222,6 +222,7 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
                 birthday: None,
                 consent: Consent { marketing: !n.is_multiple_of(4) },
                 identity: Some(ChannelIdentity::new("telegram", (100_000 + n).to_string())?),
+                ..NewGuest::default()
             },
         )
         .await?;

@@ -20,6 +20,7 @@
 pub mod app;
 pub mod bench;
 pub mod config;
+pub mod conversation_render;
 pub mod demo;
 pub mod error;
 pub mod identity_keys;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use regulars_server::bench::conversation::ConversationBench;
 use regulars_server::bench::outbox::OutboxBench;
 use regulars_server::bench::webhook::WebhookBench;
 use regulars_server::bench::{self, LedgerBench};
@@ -89,6 +90,8 @@ enum BenchCommand {
     Webhook(WebhookBench),
     /// Outbox delivery rate against a messenger enforcing its limits (30/s, 1/s per chat).
     Outbox(OutboxBench),
+    /// Inbound bot updates per second through the conversation, on SQLite or PostgreSQL.
+    Conversation(ConversationBench),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -128,6 +131,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
             Command::Bench(BenchCommand::Webhook(args)) => bench::webhook::webhook(args).await,
             Command::Bench(BenchCommand::Outbox(args)) => bench::outbox::outbox(args).await,
+            Command::Bench(BenchCommand::Conversation(args)) => bench::conversation::conversation(args).await,
             Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;

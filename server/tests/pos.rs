@@ -61,6 +61,7 @@ async fn pos_app(store: Arc<dyn Store>) -> PosApp {
                 birthday: None,
                 consent: Consent { marketing: true },
                 identity: None,
+                ..NewGuest::default()
             },
         )
         .await

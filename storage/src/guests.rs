@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, NewGuest, random_base32};
-use regulars_core::ids::{ChainId, GuestId};
+use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, GuestUpdate, NewGuest, random_base32};
+use regulars_core::ids::{CafeId, ChainId, GuestId};
 use regulars_core::page::{Page, PageRequest};
 use regulars_core::store::GuestRepo;
 use regulars_core::{Error, Result};
@@ -17,7 +17,7 @@ use crate::chains::require_chain;
 use crate::columns::{from_millis, now_millis};
 use crate::error::{DbError, corrupt};
 use crate::events::append_event;
-use crate::schema::{guest_identities, guests};
+use crate::schema::{cafes, guest_identities, guests};
 use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
@@ -34,6 +34,8 @@ pub(crate) struct GuestRow {
     referral_code: String,
     marketing_consent: bool,
     created_at: i64,
+    home_cafe_id: Option<i64>,
+    referred_by: Option<i64>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -66,6 +68,8 @@ impl GuestRow {
                 .transpose()?,
             referral_code: self.referral_code,
             consent: Consent { marketing: self.marketing_consent },
+            home_cafe: self.home_cafe_id.map(CafeId),
+            referred_by: self.referred_by.map(GuestId),
             created_at: from_millis("guests.created_at", self.created_at)?,
             identities,
         })
@@ -103,6 +107,21 @@ macro_rules! load_guests {
                 .await?
         };
         assemble(rows, identities)?
+    }};
+}
+
+/// Fails with `NotFound` unless the cafe belongs to the chain.
+macro_rules! require_cafe {
+    ($c:ident, $chain:expr, $cafe:expr) => {{
+        let found: i64 = cafes::table
+            .filter(cafes::id.eq($cafe.get()))
+            .filter(cafes::chain_id.eq($chain.get()))
+            .count()
+            .get_result($c)
+            .await?;
+        if found == 0 {
+            return Err(Error::not_found(CafeId::ENTITY, $cafe).into());
+        }
     }};
 }
 
@@ -155,6 +174,20 @@ impl GuestRepo for DbStore {
                     Error::Conflict(format!("{} identity is already linked to a guest", identity.channel)).into()
                 );
             }
+            if let Some(cafe) = new.home_cafe {
+                require_cafe!(c, chain, cafe);
+            }
+            if let Some(referrer) = new.referred_by {
+                let found: i64 = guests::table
+                    .filter(guests::id.eq(referrer.get()))
+                    .filter(guests::chain_id.eq(chain.get()))
+                    .count()
+                    .get_result(c)
+                    .await?;
+                if found == 0 {
+                    return Err(Error::not_found(GuestId::ENTITY, referrer).into());
+                }
+            }
             let now = now_millis();
             let row: GuestRow = diesel::insert_into(guests::table)
                 .values((
@@ -168,6 +201,8 @@ impl GuestRepo for DbStore {
                     guests::referral_code.eq(random_base32(8)),
                     guests::marketing_consent.eq(new.consent.marketing),
                     guests::created_at.eq(now),
+                    guests::home_cafe_id.eq(new.home_cafe.map(CafeId::get)),
+                    guests::referred_by.eq(new.referred_by.map(GuestId::get)),
                 ))
                 .returning(GuestRow::as_returning())
                 .get_result(c)
@@ -186,7 +221,14 @@ impl GuestRepo for DbStore {
                     .await?;
             }
             let channel = new.identity.as_ref().map(|i| i.channel.to_string());
-            append_event!(c, chain, "guest.joined", format!("guest:{id}"), json!({ "channel": channel }));
+            let referred_by = new.referred_by.map(GuestId::get);
+            append_event!(
+                c,
+                chain,
+                "guest.joined",
+                format!("guest:{id}"),
+                json!({ "channel": channel, "referred_by": referred_by })
+            );
             Ok(row)
         })?;
         // Everything the answer holds was just written: no need to read it back.
@@ -282,6 +324,69 @@ impl GuestRepo for DbStore {
     async fn count_guests(&self, chain: ChainId) -> Result<u64> {
         let n: i64 = read!(self, |c| {
             Ok(guests::table.filter(guests::chain_id.eq(chain.get())).count().get_result(c).await?)
+        })?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn update_guest(&self, chain: ChainId, guest: GuestId, update: GuestUpdate) -> Result<Guest> {
+        update.validate()?;
+        if update.is_empty() {
+            return self.guest(chain, guest).await;
+        }
+        write_tx!(self, |c| {
+            let exists: i64 = guests::table
+                .filter(guests::id.eq(guest.get()))
+                .filter(guests::chain_id.eq(chain.get()))
+                .count()
+                .get_result(c)
+                .await?;
+            if exists == 0 {
+                return Err(Error::not_found(GuestId::ENTITY, guest).into());
+            }
+            let row = guests::table.filter(guests::id.eq(guest.get()));
+            let mut changed = Vec::new();
+            if let Some(language) = &update.language {
+                diesel::update(row).set(guests::language.eq(language)).execute(c).await?;
+                changed.push("language");
+            }
+            if let Some((phone, verified)) = &update.phone {
+                diesel::update(row)
+                    .set((guests::phone.eq(phone), guests::phone_verified.eq(*verified)))
+                    .execute(c)
+                    .await?;
+                changed.push("phone");
+            }
+            if let Some(cafe) = update.home_cafe {
+                require_cafe!(c, chain, cafe);
+                diesel::update(row).set(guests::home_cafe_id.eq(cafe.get())).execute(c).await?;
+                changed.push("home_cafe");
+            }
+            append_event!(c, chain, "guest.updated", format!("guest:{guest}"), json!({ "changed": changed }));
+            Ok(())
+        })?;
+        self.guest(chain, guest).await
+    }
+
+    async fn guest_by_referral_code(&self, chain: ChainId, code: &str) -> Result<Guest> {
+        // Codes are stored upper-case (Crockford base32); accept what a link or a person gave.
+        let normalized = code.trim().to_ascii_uppercase();
+        let guests: Vec<Guest> = read!(self, |c| {
+            Ok(load_guests!(
+                c,
+                guests::table.filter(guests::referral_code.eq(&normalized)).filter(guests::chain_id.eq(chain.get()))
+            ))
+        })?;
+        one(guests, format!("referral code {code}"))
+    }
+
+    async fn count_referrals(&self, chain: ChainId, guest: GuestId) -> Result<u64> {
+        let n: i64 = read!(self, |c| {
+            Ok(guests::table
+                .filter(guests::chain_id.eq(chain.get()))
+                .filter(guests::referred_by.eq(guest.get()))
+                .count()
+                .get_result(c)
+                .await?)
         })?;
         Ok(u64::try_from(n).unwrap_or(0))
     }

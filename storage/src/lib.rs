@@ -35,6 +35,7 @@ mod cafes;
 mod chains;
 mod columns;
 mod config;
+mod conversations;
 mod error;
 mod events;
 mod guests;

@@ -51,6 +51,8 @@ diesel::table! {
         referral_code -> Text,
         marketing_consent -> Bool,
         created_at -> BigInt,
+        home_cafe_id -> Nullable<BigInt>,
+        referred_by -> Nullable<BigInt>,
     }
 }
 
@@ -254,3 +256,14 @@ diesel::table! {
 
 // The outbox claim reads the guest, their identities and the chain's language with the row.
 diesel::allow_tables_to_appear_in_same_query!(outbox, guest_identities, guests, chains);
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        channel -> Text,
+        external_id -> Text,
+        state -> Text,
+        version -> BigInt,
+        updated_at -> BigInt,
+    }
+}

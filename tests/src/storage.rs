@@ -10,7 +10,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use futures::StreamExt;
 use regulars_core::ErrorKind;
-use regulars_core::guest::{ChannelIdentity, Guest, NewGuest};
+use regulars_core::conversation::ConversationState;
+use regulars_core::conversation::state::Step;
+use regulars_core::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
 use regulars_core::ids::{CafeId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
 use regulars_core::notification::{Notification, OutboxMessage, OutboxStatus, UNREACHABLE};
@@ -35,7 +37,8 @@ macro_rules! storage_conformance {
             shifts_follow_their_state_machine, changes_write_events, totp_secrets_and_steps, presence_windows,
             guests_found_by_phone, double_tap_counts_once, security_events_count_failed_codes, reward_codes_apply_once,
             wallet_tier_is_cached, outbox_claims_once, outbox_lease_expiry_reclaims, outbox_concurrent_claimers_never_share,
-            outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity);
+            outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity,
+            conversations_save_compare_and_set, guest_profiles_update_and_referrals_count);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -843,4 +846,82 @@ pub async fn outbox_address_is_most_recent_identity(store: Arc<dyn Store>) {
     assert!(chain.sale(&*store, &guest, "r-second", 50_000).await.notified);
     let claimed = store.claim_due(Utc::now(), LEASE, 10, &["telegram", "viber"]).await.unwrap();
     assert_eq!((claimed[0].channel.as_str(), claimed[0].address.0.as_str()), ("viber", "v-1"));
+}
+
+/// Conversations are keyed by (chain, channel, external id) and saved compare-and-set.
+pub async fn conversations_save_compare_and_set(store: Arc<dyn Store>) {
+    let a = TestChain::create(&*store, "conv-a").await;
+    let b = TestChain::create(&*store, "conv-b").await;
+    let who = ChannelIdentity::new("telegram", "42").unwrap();
+    assert_eq!(store.conversation(a.id(), &who).await.unwrap(), None);
+    let mut state = ConversationState { step: Step::Language, ..ConversationState::default() };
+    assert_eq!(store.save_conversation(a.id(), &who, &state, None).await.unwrap(), 1);
+    let again = store.save_conversation(a.id(), &who, &state, None).await.unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Conflict, "creating twice conflicts");
+    let stored = store.conversation(a.id(), &who).await.unwrap().unwrap();
+    assert_eq!((stored.state.step, stored.version), (Step::Language, 1));
+
+    state.step = Step::Cafe;
+    assert_eq!(store.save_conversation(a.id(), &who, &state, Some(1)).await.unwrap(), 2);
+    let stale = store.save_conversation(a.id(), &who, &ConversationState::default(), Some(1)).await.unwrap_err();
+    assert_eq!(stale.kind(), ErrorKind::Conflict, "a stale version changes nothing");
+    assert_eq!(store.conversation(a.id(), &who).await.unwrap().unwrap().state.step, Step::Cafe);
+
+    // Of concurrent saves from one version exactly one wins.
+    let chain = a.id();
+    let wins = futures::stream::iter(0..8)
+        .map(|_| {
+            let store = store.clone();
+            let (who, state) = (who.clone(), state.clone());
+            async move { store.save_conversation(chain, &who, &state, Some(2)).await.is_ok() }
+        })
+        .buffer_unordered(8)
+        .filter(|won| futures::future::ready(*won))
+        .count()
+        .await;
+    assert_eq!(wins, 1);
+
+    // Another chain, or another messenger, is another conversation.
+    assert_eq!(store.conversation(b.id(), &who).await.unwrap(), None);
+    let viber = ChannelIdentity::new("viber", "42").unwrap();
+    assert_eq!(store.conversation(a.id(), &viber).await.unwrap(), None);
+    let missing = store.save_conversation(regulars_core::ids::ChainId(999_999), &who, &state, None).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+/// Profile updates set only what they name, check the home cafe's chain and write an event;
+/// referral codes find their guest and referrals are counted per chain.
+pub async fn guest_profiles_update_and_referrals_count(store: Arc<dyn Store>) {
+    let a = TestChain::create(&*store, "prof-a").await;
+    let b = TestChain::create(&*store, "prof-b").await;
+    let guest = a.guest(&*store, "1").await;
+    let update = GuestUpdate { language: Some("ru".into()), home_cafe: Some(a.cafe.id), ..GuestUpdate::default() };
+    let updated = store.update_guest(a.id(), guest.id, update).await.unwrap();
+    assert_eq!((updated.language.as_deref(), updated.home_cafe, updated.phone), (Some("ru"), Some(a.cafe.id), None));
+    let phone = GuestUpdate { phone: Some(("+381601112233".into(), true)), ..GuestUpdate::default() };
+    let updated = store.update_guest(a.id(), guest.id, phone).await.unwrap();
+    assert_eq!((updated.phone.as_deref(), updated.phone_verified), (Some("+381601112233"), true));
+    assert_eq!(updated.language.as_deref(), Some("ru"), "fields not named stay");
+    let foreign = GuestUpdate { home_cafe: Some(b.cafe.id), ..GuestUpdate::default() };
+    assert_eq!(store.update_guest(a.id(), guest.id, foreign).await.unwrap_err().kind(), ErrorKind::NotFound);
+    let bad = GuestUpdate { phone: Some(("0601".into(), false)), ..GuestUpdate::default() };
+    assert_eq!(store.update_guest(a.id(), guest.id, bad).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    let other_chain =
+        store.update_guest(b.id(), guest.id, GuestUpdate { language: Some("en".into()), ..GuestUpdate::default() });
+    assert_eq!(other_chain.await.unwrap_err().kind(), ErrorKind::NotFound);
+    let events = store.events(a.id(), PageRequest::first(1000)).await.unwrap().items;
+    assert_eq!(events.iter().filter(|e| e.kind == "guest.updated").count(), 2, "the refused updates wrote nothing");
+
+    let found = store.guest_by_referral_code(a.id(), &guest.referral_code.to_lowercase()).await.unwrap();
+    assert_eq!(found.id, guest.id);
+    let elsewhere = store.guest_by_referral_code(b.id(), &guest.referral_code).await.unwrap_err();
+    assert_eq!(elsewhere.kind(), ErrorKind::NotFound);
+    assert_eq!(store.count_referrals(a.id(), guest.id).await.unwrap(), 0);
+    let friend =
+        store.create_guest(a.id(), NewGuest { referred_by: Some(guest.id), ..NewGuest::default() }).await.unwrap();
+    assert_eq!(friend.referred_by, Some(guest.id));
+    assert_eq!(store.count_referrals(a.id(), guest.id).await.unwrap(), 1);
+    assert_eq!(store.count_referrals(b.id(), guest.id).await.unwrap(), 0);
+    let foreign_referrer = NewGuest { referred_by: Some(guest.id), ..NewGuest::default() };
+    assert_eq!(store.create_guest(b.id(), foreign_referrer).await.unwrap_err().kind(), ErrorKind::NotFound);
 }

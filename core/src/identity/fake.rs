@@ -59,6 +59,8 @@ impl FakeStore {
             birthday: None,
             referral_code: "REF".into(),
             consent: crate::guest::Consent::default(),
+            home_cafe: None,
+            referred_by: None,
             created_at: Utc::now(),
             identities: Vec::new(),
         };
@@ -129,6 +131,15 @@ impl GuestRepo for FakeStore {
         unsupported()
     }
     async fn count_guests(&self, _: ChainId) -> Result<u64> {
+        unsupported()
+    }
+    async fn update_guest(&self, _: ChainId, _: GuestId, _: crate::guest::GuestUpdate) -> Result<Guest> {
+        unsupported()
+    }
+    async fn guest_by_referral_code(&self, _: ChainId, _: &str) -> Result<Guest> {
+        unsupported()
+    }
+    async fn count_referrals(&self, _: ChainId, _: GuestId) -> Result<u64> {
         unsupported()
     }
 }

@@ -25,6 +25,9 @@ bot-cafe-chosen = { $cafe } is now your home cafe.
 bot-share-phone =
     Please share your phone number. It keeps your card safe if you change phones or messengers, and lets staff find you at the till.
 bot-share-phone-button = Share my phone number
+bot-type-phone = Please type your phone number in international format, e.g. +381601234567. Tap Skip if you'd rather not.
+bot-phone-invalid = That doesn't look like a phone number. Please use the international format, e.g. +381601234567.
+bot-phone-saved = Thanks! Your phone number is saved.
 bot-consent =
     To run your card, { $chain } keeps your phone number and your visit history. We never sell it or send spam, and you can delete your card any time in Help.
 bot-consent-accept = I agree
@@ -136,6 +139,7 @@ bot-invite =
        *[other] Invite a friend to { $chain }! When they join with your link and make their first purchase, you both get { $points } bonus points.
     }
 bot-invite-link = Your link: { $link }
+bot-invite-no-bonus = Invite a friend to { $chain }! Send them your personal link: when they join with it, we'll know they came from you.
 bot-invite-share = Share the link
 bot-invite-count =
     { $friends ->
@@ -158,3 +162,4 @@ bot-help-delete = Delete my card
 bot-delete-confirm = Delete your card and all its points? This cannot be undone.
 bot-deleted = Your card and data are deleted. Thank you for the visits, { $name }!
 bot-fallback = Sorry, I didn't catch that. Tap a button below, or send /help to see what I can do.
+bot-stale-button = That button is from an older message. Here's what you can do now:

@@ -14,6 +14,8 @@ staff-guest-reward-ready = Has a reward ready: { $reward }
 staff-earn-amount = Add purchase
 staff-earn-visit = Count a visit
 staff-earn-prompt = Purchase amount in { $currency }:
+staff-earn-confirm = Add a purchase of { $amount } for { $name }?
+staff-visit-confirm = Count a visit for { $name }?
 staff-earn-done =
     { $points ->
         [one] Added { $points } point for { $amount }. { $name } now has { $balance }.
@@ -41,6 +43,7 @@ staff-redeem-short =
 staff-confirm = Confirm
 staff-cancel = Cancel
 staff-cancelled = Cancelled, nothing was changed.
+staff-redeem-none = { $name } has no rewards to redeem yet.
 staff-shift-required = Open a shift first: every sale and reward is recorded to a shift.
 staff-shift-open = Open shift
 staff-shift-close = Close shift

@@ -14,6 +14,8 @@ staff-guest-reward-ready = יש הטבה מוכנה: { $reward }
 staff-earn-amount = הוספת קנייה
 staff-earn-visit = רישום ביקור
 staff-earn-prompt = סכום הקנייה ב־{ $currency }:
+staff-earn-confirm = להוסיף קנייה של { $amount } ל־{ $name }?
+staff-visit-confirm = לרשום ביקור ל־{ $name }?
 staff-earn-done =
     { $points ->
         [one] נוספה נקודה אחת על { $amount }. ל־{ $name } יש עכשיו { $balance }.
@@ -49,6 +51,7 @@ staff-redeem-short =
 staff-confirm = אישור
 staff-cancel = ביטול
 staff-cancelled = בוטל, שום דבר לא השתנה.
+staff-redeem-none = ל־{ $name } עדיין אין הטבות למימוש.
 staff-shift-required = קודם פתחו משמרת: כל מכירה והטבה נרשמות במשמרת.
 staff-shift-open = פתיחת משמרת
 staff-shift-close = סגירת משמרת

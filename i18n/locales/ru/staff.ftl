@@ -14,6 +14,8 @@ staff-guest-reward-ready = Доступна награда: { $reward }
 staff-earn-amount = Добавить покупку
 staff-earn-visit = Засчитать визит
 staff-earn-prompt = Сумма покупки в { $currency }:
+staff-earn-confirm = Добавить покупку на { $amount } гостю { $name }?
+staff-visit-confirm = Засчитать визит гостю { $name }?
 staff-earn-done =
     { $points ->
         [one] Начислен { $points } балл за { $amount }. У гостя { $name } теперь { $balance }.
@@ -49,6 +51,7 @@ staff-redeem-short =
 staff-confirm = Подтвердить
 staff-cancel = Отмена
 staff-cancelled = Отменено, ничего не изменилось.
+staff-redeem-none = У гостя { $name } пока нет наград, которые можно получить.
 staff-shift-required = Сначала откройте смену: каждая продажа и награда записываются в смену.
 staff-shift-open = Открыть смену
 staff-shift-close = Закрыть смену

@@ -14,6 +14,8 @@ staff-guest-reward-ready = Има спремну награду: { $reward }
 staff-earn-amount = Додај куповину
 staff-earn-visit = Забележи посету
 staff-earn-prompt = Износ куповине у { $currency }:
+staff-earn-confirm = Додати куповину од { $amount } госту { $name }?
+staff-visit-confirm = Забележити посету госту { $name }?
 staff-earn-done =
     { $points ->
         [one] Додат је { $points } поен за { $amount }. { $name } сада има { $balance }.
@@ -45,6 +47,7 @@ staff-redeem-short =
 staff-confirm = Потврди
 staff-cancel = Откажи
 staff-cancelled = Отказано, ништа није промењено.
+staff-redeem-none = Гост { $name } још нема награда за преузимање.
 staff-shift-required = Прво отворите смену: свака продаја и награда се бележе у смену.
 staff-shift-open = Отвори смену
 staff-shift-close = Затвори смену

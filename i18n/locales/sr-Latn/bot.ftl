@@ -15,6 +15,9 @@ bot-cafe-chosen = { $cafe } je sada vaš omiljeni kafić.
 bot-share-phone =
     Podelite sa nama svoj broj telefona. Tako se kartica neće izgubiti ako promenite telefon ili aplikaciju, a barista će vas brzo pronaći na kasi.
 bot-share-phone-button = Podeli moj broj
+bot-type-phone = Upišite svoj broj telefona u međunarodnom formatu, npr. +381601234567. Ili dodirnite „Preskoči”.
+bot-phone-invalid = To ne liči na broj telefona. Upišite ga u međunarodnom formatu, npr. +381601234567.
+bot-phone-saved = Hvala! Vaš broj telefona je sačuvan.
 bot-consent =
     Da bi kartica radila, { $chain } čuva vaš broj telefona i istoriju poseta. Nikome ih ne prodajemo i ne šaljemo spam, a karticu možete obrisati bilo kada u odeljku „Pomoć”.
 bot-consent-accept = Slažem se
@@ -135,6 +138,7 @@ bot-invite =
        *[other] Pozovite prijatelja u program vernosti { $chain }! Kad se prijavi preko vašeg linka i obavi prvu kupovinu, oboje dobijate po { $points } bonus poena.
     }
 bot-invite-link = Vaš link: { $link }
+bot-invite-no-bonus = Pozovite prijatelja u { $chain }! Pošaljite mu svoj lični link: kad se pridruži preko njega, znaćemo da je došao od vas.
 bot-invite-share = Podeli link
 bot-invite-count =
     { $friends ->
@@ -158,3 +162,4 @@ bot-help-delete = Obriši moju karticu
 bot-delete-confirm = Da obrišemo karticu i sve poene na njoj? Ovo ne može da se poništi.
 bot-deleted = Vaša kartica i podaci su obrisani. Hvala na posetama, { $name }!
 bot-fallback = Izvinite, nisam razumeo. Dodirnite neko od dugmadi ispod ili pošaljite /help da vidite šta sve umem.
+bot-stale-button = To dugme je iz starije poruke. Evo šta sada možete:

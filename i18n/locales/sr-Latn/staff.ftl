@@ -13,6 +13,8 @@ staff-guest-reward-ready = Ima spremnu nagradu: { $reward }
 staff-earn-amount = Dodaj kupovinu
 staff-earn-visit = Zabeleži posetu
 staff-earn-prompt = Iznos kupovine u { $currency }:
+staff-earn-confirm = Dodati kupovinu od { $amount } gostu { $name }?
+staff-visit-confirm = Zabeležiti posetu gostu { $name }?
 staff-earn-done =
     { $points ->
         [one] Dodat je { $points } poen za { $amount }. { $name } sada ima { $balance }.
@@ -44,6 +46,7 @@ staff-redeem-short =
 staff-confirm = Potvrdi
 staff-cancel = Otkaži
 staff-cancelled = Otkazano, ništa nije promenjeno.
+staff-redeem-none = Gost { $name } još nema nagrada za preuzimanje.
 staff-shift-required = Prvo otvorite smenu: svaka prodaja i nagrada se beleže u smenu.
 staff-shift-open = Otvori smenu
 staff-shift-close = Zatvori smenu

@@ -1,6 +1,7 @@
 //! `regulars bench`: measured, not assumed. Prints figures; asserts nothing.
 //!
-//! `regulars bench webhook` is in [`webhook`], `regulars bench outbox` in [`outbox`].
+//! `regulars bench webhook` is in [`webhook`], `regulars bench outbox` in [`outbox`],
+//! `regulars bench conversation` in [`conversation`].
 //!
 //! `regulars bench ledger --store sqlite|postgres --concurrency N --ops N` drives `ops`
 //! idempotent earn transactions (each a unique key: a real ledger write, an event, a wallet
@@ -23,6 +24,7 @@ use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
 use regulars_storage::{DatabaseUrl, DbStore, StoreConfig};
 
+pub mod conversation;
 pub mod outbox;
 pub mod webhook;
 

@@ -182,6 +182,7 @@ async fn create_guests(
                         birthday: None,
                         consent: Consent { marketing: false },
                         identity: None,
+                        ..NewGuest::default()
                     },
                 )
                 .await?;
