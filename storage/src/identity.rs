@@ -53,6 +53,30 @@ fn lock_kinds() -> Vec<&'static str> {
     SecurityEventKind::ALL.into_iter().filter(|k| k.counts_toward_lock()).map(SecurityEventKind::as_str).collect()
 }
 
+/// Marks TOTP step `step` used for `guest` inside the current transaction, if it is newer
+/// than the last accepted one (see [`IdentityRepo::accept_totp_step`]). Evaluates to `true`
+/// when it was accepted.
+macro_rules! accept_step_in_tx {
+    ($c:ident, $chain:expr, $guest:expr, $step:expr) => {{
+        use diesel::prelude::*;
+        use $crate::schema::guest_secrets;
+        let step: i64 = $step;
+        let changed = diesel_async::RunQueryDsl::execute(
+            diesel::update(
+                guest_secrets::table
+                    .filter(guest_secrets::guest_id.eq($guest.get()))
+                    .filter(guest_secrets::chain_id.eq($chain.get()))
+                    .filter(guest_secrets::last_step.is_null().or(guest_secrets::last_step.lt(step))),
+            )
+            .set(guest_secrets::last_step.eq(step)),
+            $c,
+        )
+        .await?;
+        changed == 1
+    }};
+}
+pub(crate) use accept_step_in_tx;
+
 #[async_trait]
 impl IdentityRepo for DbStore {
     async fn totp_secret(&self, chain: ChainId, guest: GuestId) -> Result<Option<EncryptedSecret>> {
@@ -120,16 +144,7 @@ impl IdentityRepo for DbStore {
     async fn accept_totp_step(&self, chain: ChainId, guest: GuestId, step: TimeStep) -> Result<bool> {
         let step = step.as_i64();
         let accepted: bool = write_tx!(self, |c| {
-            let changed = diesel::update(
-                guest_secrets::table
-                    .filter(guest_secrets::guest_id.eq(guest.get()))
-                    .filter(guest_secrets::chain_id.eq(chain.get()))
-                    .filter(guest_secrets::last_step.is_null().or(guest_secrets::last_step.lt(step))),
-            )
-            .set(guest_secrets::last_step.eq(step))
-            .execute(c)
-            .await?;
-            if changed == 1 {
+            if accept_step_in_tx!(c, chain, guest, step) {
                 return Ok(true);
             }
             let exists: i64 = guest_secrets::table

@@ -33,14 +33,13 @@ use crate::cafes::CafeRow;
 use crate::columns::{from_json, now_millis, to_json, to_millis};
 use crate::error::DbError;
 use crate::events::append_event;
+use crate::identity::accept_step_in_tx;
 use crate::ledger::{EntryRow, PostInTx, WalletRow, lock_wallet_in_tx, open_wallet_in_tx, set_tier_in_tx};
 use crate::outbox::enqueue_in_tx;
 use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, insert_purchase_in_tx, purchase_by_receipt_in};
 use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx};
-use crate::schema::{
-    cafes, guest_secrets, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets,
-};
+use crate::schema::{cafes, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets};
 use crate::store::{DbStore, read, write_tx};
 
 /// How many fresh random texts an automatic reward code tries before giving up.
@@ -280,17 +279,8 @@ macro_rules! impl_ingest_in_tx {
                     // The code is used by this sale only if the sale is written: a rollback
                     // (a duplicate, an outage) leaves it unused for the retry.
                     if let Some(step) = ingest.card_step {
-                        let step = step.as_i64();
-                        let accepted = diesel::update(
-                            guest_secrets::table
-                                .filter(guest_secrets::guest_id.eq(guest.get()))
-                                .filter(guest_secrets::chain_id.eq(chain.get()))
-                                .filter(guest_secrets::last_step.is_null().or(guest_secrets::last_step.lt(step))),
-                        )
-                        .set(guest_secrets::last_step.eq(step))
-                        .execute(c)
-                        .await?;
-                        if accepted == 0 {
+                        let accepted = accept_step_in_tx!(c, chain, guest, step.as_i64());
+                        if !accepted {
                             purchase.guest_id = None;
                             guest_match = GuestMatch::unmatched(Unmatched::CodeAlreadyUsed);
                         }
