@@ -255,10 +255,14 @@ impl GuestRepo for DbStore {
     }
 
     async fn guest_by_identity(&self, chain: ChainId, identity: &ChannelIdentity) -> Result<Guest> {
+        // The bot looks its sender up on every update: the owner is a subquery, not a round trip.
         let guests: Vec<Guest> = read!(self, |c| {
-            let owner: Option<i64> = identity_owner!(c, chain, identity);
-            let Some(owner) = owner else { return Ok(Vec::new()) };
-            Ok(load_guests!(c, guests::table.filter(guests::id.eq(owner)).filter(guests::chain_id.eq(chain.get()))))
+            let owner = guest_identities::table
+                .filter(guest_identities::chain_id.eq(chain.get()))
+                .filter(guest_identities::channel.eq(identity.channel.as_str()))
+                .filter(guest_identities::external_id.eq(&identity.external_id))
+                .select(guest_identities::guest_id);
+            Ok(load_guests!(c, guests::table.filter(guests::id.eq_any(owner)).filter(guests::chain_id.eq(chain.get()))))
         })?;
         one(guests, format!("{}:{}", identity.channel, identity.external_id))
     }

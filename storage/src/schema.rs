@@ -267,3 +267,6 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+// The guest of an identity is found with a subquery (one round trip on every bot update).
+diesel::allow_tables_to_appear_in_same_query!(guests, guest_identities);
