@@ -254,7 +254,8 @@ diesel::table! {
     }
 }
 
-// The outbox claim reads the guest, their identities and the chain's language with the row.
+// The outbox claim reads the guest, their identities and the chain's language with the row;
+// the guest of an identity is found with a subquery (one round trip on every bot update).
 diesel::allow_tables_to_appear_in_same_query!(outbox, guest_identities, guests, chains);
 diesel::table! {
     conversations (id) {
@@ -267,6 +268,3 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
-
-// The guest of an identity is found with a subquery (one round trip on every bot update).
-diesel::allow_tables_to_appear_in_same_query!(guests, guest_identities);
