@@ -110,6 +110,19 @@ pub enum Message {
         /// Its address.
         address: String,
     },
+    /// A pre-approved template message, the only kind a platform with a
+    /// [`Capabilities::service_window`] accepts outside that window (WhatsApp's message
+    /// templates). The outbox sends one in place of a notification when the window has closed
+    /// and the channel's configuration names a template; channels without a service window
+    /// answer [`DeliveryResult::PermanentFailure`].
+    Template {
+        /// The template's name, as approved on the platform.
+        name: String,
+        /// The template's language code on the platform (`en_US`, `ru`).
+        language: String,
+        /// The body's parameters, in order (`{{1}}`, `{{2}}`, …), already localized.
+        params: Vec<String>,
+    },
 }
 
 impl Message {
@@ -123,7 +136,7 @@ impl Message {
     pub fn buttons(&self) -> impl Iterator<Item = &Button> {
         let rows: &[Vec<Button>] = match self {
             Self::Text { buttons, .. } | Self::Photo { buttons, .. } => buttons,
-            Self::Location { .. } => &[],
+            Self::Location { .. } | Self::Template { .. } => &[],
         };
         rows.iter().flatten()
     }
@@ -211,10 +224,18 @@ pub enum DeliveryResult {
         /// What went wrong.
         reason: String,
     },
-    /// A failure retrying cannot fix (a malformed message, a bad token, outside the service
-    /// window with no template): record it and move on.
+    /// A failure retrying cannot fix (a malformed message, a bad token): record it and move
+    /// on.
     PermanentFailure {
         /// What went wrong.
+        reason: String,
+    },
+    /// The platform accepts only template messages now: the person's last message is older
+    /// than the channel's [`Capabilities::service_window`] (WhatsApp's error 131047). The
+    /// outbox sends the configured template instead, or records that the message was not
+    /// sent.
+    OutsideServiceWindow {
+        /// What the platform said.
         reason: String,
     },
 }
@@ -404,7 +425,25 @@ pub trait Channel: Send + Sync + fmt::Debug {
     ///   `PermanentFailure`.
     /// - Never panics and never retries by itself: retries are the outbox sender's.
     /// - Secrets (tokens) never appear in the reasons.
+    /// - A channel with a [`Capabilities::service_window`] answers `OutsideServiceWindow` when
+    ///   the platform refuses a free-form message because the window has closed, and sends
+    ///   [`Message::Template`]s; a channel without one answers `PermanentFailure` to a template.
     async fn send(&self, to: &Address, message: &Message) -> DeliveryResult;
+
+    /// Sends the same message to several people, in one platform call where the platform has
+    /// one (Viber's `broadcast_message`, up to 300 recipients); one result per address, in
+    /// order.
+    ///
+    /// # Behaviour
+    /// The same rendering and result mapping as [`Channel::send`] for each address. The
+    /// default sends one by one.
+    async fn send_to_many(&self, to: &[Address], message: &Message) -> Vec<DeliveryResult> {
+        let mut results = Vec::with_capacity(to.len());
+        for address in to {
+            results.push(self.send(address, message).await);
+        }
+        results
+    }
 
     /// Verifies and parses one webhook request.
     ///

@@ -3,3 +3,5 @@
 //! failures, so a channel's real client is tested without the network.
 
 pub mod telegram;
+pub mod viber;
+pub mod whatsapp;

@@ -1,0 +1,1 @@
+//! # regulars-viber (being written)

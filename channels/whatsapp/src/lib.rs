@@ -1,0 +1,1 @@
+//! # regulars-whatsapp (being written)

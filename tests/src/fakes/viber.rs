@@ -1,0 +1,1 @@
+//! A loopback fake of the Viber REST bot API (being written).
