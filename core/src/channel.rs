@@ -460,6 +460,19 @@ pub trait Channel: Send + Sync + fmt::Debug {
     /// As above.
     fn parse_webhook(&self, request: &ChannelRequest) -> Result<WebhookOutcome, WebhookError>;
 
+    /// The webhook's HTTP answer body that delivers `message` as the reply to `event`, for
+    /// platforms that take (or only allow) the first reply in the answer itself: Viber may
+    /// send nothing to a person who opened the chat but has not subscribed, except the welcome
+    /// message in its answer to `conversation_started`.
+    ///
+    /// # Behaviour
+    /// `None` (the default) when the platform takes no reply in the answer, or not for this
+    /// event or message: the server then sends `message` with [`Channel::send`]. Pure.
+    fn reply_in_response(&self, event: &InboundEvent, message: &Message) -> Option<Vec<u8>> {
+        let _ = (event, message);
+        None
+    }
+
     /// Acknowledges a button press the platform waits for (Telegram's
     /// `answerCallbackQuery`), so the person's app stops its spinner.
     ///
