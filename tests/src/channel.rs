@@ -40,7 +40,9 @@ macro_rules! channel_conformance {
             forged_requests_are_unauthenticated_whatever_the_body, malformed_body_is_malformed, text_event,
             start_with_payload_event, start_without_payload_event, button_press_event, own_contact_is_verified,
             someone_elses_contact_is_unverified, location_event, blocked_and_unblocked_events,
-            housekeeping_gives_no_events, parse_is_pure, acknowledge_answers_button_press);
+            housekeeping_gives_no_events, parse_is_pure, acknowledge_answers_button_press,
+            outside_window_is_outside_window, a_template_is_refused_without_a_service_window,
+            delivers_a_list_of_choices);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -75,6 +77,13 @@ pub struct SentMessage {
     pub location: Option<(f64, f64)>,
     /// The place's title, for locations.
     pub title: Option<String>,
+    /// The rows of a list the person opens from one button (WhatsApp's interactive list), as
+    /// buttons; empty for other messages and on platforms without lists
+    /// ([`Capabilities::max_list_rows`](regulars_core::channel::Capabilities::max_list_rows)).
+    pub list: Vec<SentButton>,
+    /// The template's name, for a template message (its body parameters are
+    /// [`SentMessage::text`], one per line).
+    pub template: Option<String>,
 }
 
 impl SentMessage {
@@ -105,6 +114,9 @@ pub enum Fault {
     SlowerThanTimeout,
     /// Another refusal (a 4xx that retrying cannot fix).
     Refused,
+    /// The person's service window has closed: the platform refuses free-form messages to
+    /// them and accepts templates (WhatsApp's 131047), from now on.
+    OutsideServiceWindow,
 }
 
 /// Who sent an inbound event, neutrally: the harness maps the number to a platform id.
@@ -220,6 +232,15 @@ pub trait ChannelHarness: Send + Sync {
     /// Every secret the channel holds (tokens, webhook secrets), which must never appear in
     /// delivery reasons.
     fn secrets(&self) -> Vec<String>;
+
+    /// Whether the platform puts links on buttons under a message. `false` (WhatsApp, whose
+    /// reply buttons only send payloads back): link and Mini App buttons must arrive as their
+    /// label and URL in the text instead. A stand-in until [`Capabilities`] says it.
+    ///
+    /// [`Capabilities`]: regulars_core::channel::Capabilities
+    fn link_buttons(&self) -> bool {
+        true
+    }
 }
 
 /// How long a send may take in the suite: the harness's client timeout is well under this.
@@ -319,6 +340,16 @@ pub async fn delivers_link_and_mini_app_buttons(harness: &dyn ChannelHarness) {
         ]],
     };
     let sent = deliver(harness, &to, &message).await;
+    if !harness.link_buttons() {
+        let text = text_of(&sent);
+        for (label, url) in [("Menu", site), ("Open", app)] {
+            assert!(
+                text.contains(label) && text.contains(url),
+                "send: link `{label}` lost (no link buttons): {sent:?}"
+            );
+        }
+        return;
+    }
     let got: Vec<&SentButton> = sent.all_buttons().collect();
     assert_eq!(got.len(), 2, "send: expected two buttons, got {sent:?}");
     assert_eq!(got[0].action, ButtonAction::Url(site.into()), "send: url button");
@@ -439,6 +470,14 @@ pub async fn degrades_extra_buttons(harness: &dyn ChannelHarness) {
     for button in &shown {
         assert!(button.label.chars().count() <= caps.max_button_label, "send: label `{}` too long", button.label);
     }
+    assert!(
+        sent.list.len() <= caps.max_list_rows,
+        "send: a list of {} rows, at most {}",
+        sent.list.len(),
+        caps.max_list_rows
+    );
+    // A list row is as good as a button: the person picks it and its payload comes back.
+    let shown: Vec<&SentButton> = shown.into_iter().chain(&sent.list).collect();
     let text = text_of(&sent);
     for button in &buttons[1..] {
         let ButtonAction::Payload(payload) = &button.action else { continue };
@@ -763,6 +802,69 @@ pub async fn acknowledge_answers_button_press(harness: &dyn ChannelHarness) {
         }
     }
     assert_eq!(harness.acknowledgements().len(), before, "acknowledge: a text event was acknowledged");
+}
+
+/// On a platform with lists, more payload buttons than fit under a message (up to
+/// `max_list_rows`) all stay choosable, as buttons or list rows, each with its label and
+/// payload.
+pub async fn delivers_a_list_of_choices(harness: &dyn ChannelHarness) {
+    let caps = harness.channel().capabilities();
+    let count = caps.max_buttons + 1;
+    if caps.max_list_rows < count {
+        return;
+    }
+    let to = harness.address(41);
+    let buttons: Vec<Button> = (0..count).map(|i| Button::payload(format!("Cafe {i}"), format!("cafe:{i}"))).collect();
+    let message = Message::Text { text: "Which cafe?".into(), buttons: vec![buttons.clone()] };
+    let sent = deliver(harness, &to, &message).await;
+    assert!(
+        sent.list.len() <= caps.max_list_rows,
+        "send: a list of {} rows, at most {}",
+        sent.list.len(),
+        caps.max_list_rows
+    );
+    let choosable: Vec<&SentButton> = sent.all_buttons().chain(&sent.list).collect();
+    for button in &buttons {
+        assert!(
+            choosable.iter().any(|b| b.label == button.label && b.action == button.action),
+            "send: `{}` is not a button or list row: {sent:?}",
+            button.label
+        );
+    }
+    assert!(text_of(&sent).starts_with("Which cafe?"), "send: the text arrived changed: {sent:?}");
+}
+
+/// A channel with a service window answers `OutsideServiceWindow` when the platform refuses a
+/// free-form message because the window has closed, and still delivers a template then.
+pub async fn outside_window_is_outside_window(harness: &dyn ChannelHarness) {
+    if harness.channel().capabilities().service_window.is_none() {
+        return;
+    }
+    let Some(result) = failing_send(harness, 42, Fault::OutsideServiceWindow).await else { return };
+    assert!(matches!(result, DeliveryResult::OutsideServiceWindow { .. }), "send outside the window: {result:?}");
+    let to = harness.address(42);
+    let template = Message::Template {
+        name: "reward_ready".into(),
+        language: "en_US".into(),
+        params: vec!["Ana".into(), "Free cappuccino".into()],
+    };
+    let sent = deliver(harness, &to, &template).await;
+    assert_eq!(sent.template.as_deref(), Some("reward_ready"), "send: not a template: {sent:?}");
+    let text = text_of(&sent);
+    assert!(text.contains("Ana") && text.contains("Free cappuccino"), "send: template parameters lost: {sent:?}");
+}
+
+/// A channel without a service window answers `PermanentFailure` to a template, without
+/// sending anything.
+pub async fn a_template_is_refused_without_a_service_window(harness: &dyn ChannelHarness) {
+    if harness.channel().capabilities().service_window.is_some() {
+        return;
+    }
+    let to = harness.address(43);
+    let template = Message::Template { name: "reward_ready".into(), language: "en".into(), params: vec!["Ana".into()] };
+    let result = send(harness, &to, &template).await;
+    assert!(matches!(result, DeliveryResult::PermanentFailure { .. }), "send a template: {result:?}");
+    assert!(harness.sent(&to).is_empty(), "send: a refused template reached the platform");
 }
 
 /// A valid 1×1 PNG (a transparent pixel).
