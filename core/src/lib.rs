@@ -31,6 +31,7 @@ pub mod identity;
 pub mod ids;
 pub mod ledger;
 pub mod loyalty;
+pub mod merge;
 pub mod money;
 pub mod notification;
 pub mod page;

@@ -15,7 +15,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::channel::Address;
+use crate::channel::{Address, ReceiptStatus};
 use crate::guest::ChannelKind;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId};
 use crate::program::{Program, ProgramKind};
@@ -262,6 +262,10 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     /// When the messenger accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// The messenger's id of the sent message, when it gave one.
+    pub platform_message_id: Option<String>,
+    /// The latest receipt the messenger sent for it, if any.
+    pub receipt: Option<ReceiptStatus>,
 }
 
 /// Why a notification was given up on when the guest cannot be reached, as stored in
@@ -287,4 +291,21 @@ pub struct ClaimedMessage {
     pub display_name: Option<String>,
     /// Until when the claim holds; after it, another sender may claim the message again.
     pub lease_until: DateTime<Utc>,
+    /// When the guest last wrote from this identity (see
+    /// [`GuestRepo::record_seen`](crate::store::GuestRepo::record_seen)), for messengers whose
+    /// free-form messages are limited to a service window.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// Which due notifications a sender claims (see
+/// [`OutboxRepo::claim_due_in`](crate::store::OutboxRepo::claim_due_in)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimScope<'a> {
+    /// Only this chain's notifications (a sender per bot); `None`: every chain's.
+    pub chain: Option<ChainId>,
+    /// The channel kinds the sender delivers on.
+    pub channels: &'a [&'a str],
+    /// Every channel kind the chain's guests are reachable on from this server (`channels`
+    /// included): a guest who used one of the others last is left to its sender.
+    pub reachable_on: &'a [&'a str],
 }

@@ -25,7 +25,8 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
-use crate::notification::{ClaimedMessage, OutboxMessage};
+use crate::channel::ReceiptStatus;
+use crate::notification::{ClaimScope, ClaimedMessage, OutboxMessage};
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::program::{NewProgram, Program};
@@ -143,6 +144,45 @@ pub trait GuestRepo: Send + Sync {
     /// # Behaviour
     /// - Zero for a guest nobody named, or a guest of another chain.
     async fn count_referrals(&self, chain: ChainId, guest: GuestId) -> Result<u64>;
+
+    /// Records that the person wrote to the bot from `identity` at `at`: notifications go to
+    /// the identity used last, and a messenger with a service window takes free-form messages
+    /// only within it of this time.
+    ///
+    /// # Behaviour
+    /// - Sets the identity's last-seen time to `at` unless it is already later; `false` when no
+    ///   guest of the chain has this identity (a person still onboarding), which is no error.
+    /// - Writes no event: this is presence, not a change of the guest.
+    async fn record_seen(&self, chain: ChainId, identity: &ChannelIdentity, at: DateTime<Utc>) -> Result<bool>;
+
+    /// Merges guest `absorb` into guest `keep`: one person found twice (the same verified
+    /// phone on two messengers). Returns the kept guest and what was moved.
+    ///
+    /// # Behaviour
+    /// - Both guests must belong to the chain ([`Error::NotFound`]) and differ
+    ///   ([`Error::InvalidInput`]).
+    /// - In one transaction: `absorb`'s identities, purchases and queued notifications move to
+    ///   `keep`; each of `absorb`'s wallets moves to `keep` whole, with every ledger entry, when
+    ///   `keep` has no wallet of that program and scope; where it has one, the absorbed wallet
+    ///   stays where it is and is listed in [`GuestMerge::clashing_wallets`] for the caller to
+    ///   transfer its balance with ledger entries (no entry is rewritten). Profile fields
+    ///   `keep` lacks (phone, language, name, birthday, home cafe, referrer) are taken from
+    ///   `absorb`; `absorb` keeps no phone and no identity and is marked merged into `keep`.
+    /// - Writes a `guest.merged` event naming both guests and the moved wallets.
+    /// - Merging a guest already merged into `keep` again changes nothing and answers the same.
+    async fn merge_guests(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<GuestMerge>;
+}
+
+/// What [`GuestRepo::merge_guests`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestMerge {
+    /// The kept guest, as stored after the merge.
+    pub guest: Guest,
+    /// Wallets that moved to the kept guest whole.
+    pub moved_wallets: Vec<WalletId>,
+    /// Pairs `(absorbed wallet, kept wallet)` of the same program and scope: the absorbed
+    /// wallet's balance is still to be transferred.
+    pub clashing_wallets: Vec<(WalletId, WalletId)>,
 }
 
 /// Where each person is in the bot conversation (see [`crate::conversation`]), per
@@ -541,6 +581,27 @@ pub trait OutboxRepo: Send + Sync {
         lease: Duration,
         limit: u32,
         channels: &[&str],
+    ) -> Result<Vec<ClaimedMessage>> {
+        self.claim_due_in(now, lease, limit, &ClaimScope { chain: None, channels, reachable_on: channels }).await
+    }
+
+    /// Claims as [`OutboxRepo::claim_due`] does, within `scope`: a sender per bot claims its
+    /// chain's notifications only, and only those of guests whose most recently used reachable
+    /// identity (among `scope.reachable_on`) is on one of its channels.
+    ///
+    /// # Behaviour
+    /// - As [`OutboxRepo::claim_due`], with `scope.channels` as its `channels`; plus:
+    /// - With `scope.chain`, only that chain's messages.
+    /// - A guest's preferred identity is their reachable identity on `scope.reachable_on` seen
+    ///   last ([`GuestRepo::record_seen`]; linking counts as being seen); their messages are
+    ///   claimed only when it is on `scope.channels`, and come back addressed to it, with its
+    ///   last-seen time.
+    async fn claim_due_in(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+        scope: &ClaimScope<'_>,
     ) -> Result<Vec<ClaimedMessage>>;
 
     /// Records that the messenger accepted message `id`.
@@ -550,7 +611,20 @@ pub trait OutboxRepo: Send + Sync {
     ///   was delivered even if its lease ran out meanwhile. Marking a `sent` message again keeps
     ///   the first `sent_at`.
     /// - An unknown id, or one of another chain, gives [`Error::NotFound`].
-    async fn mark_sent(&self, chain: ChainId, id: i64, at: DateTime<Utc>) -> Result<()>;
+    /// - `platform_message_id` (the messenger's id of the sent message) is stored, so the
+    ///   platform's receipts find the message ([`OutboxRepo::record_receipt`]).
+    async fn mark_sent(&self, chain: ChainId, id: i64, at: DateTime<Utc>, platform_message_id: Option<&str>)
+    -> Result<()>;
+
+    /// Records the messenger's receipt for the notification it knows as `platform_message_id`.
+    ///
+    /// # Behaviour
+    /// - Sets the receipt of the chain's message with that platform id; a later receipt never
+    ///   goes back (`read` is not overwritten by a late `delivered`; `failed` overwrites only
+    ///   `delivered`).
+    /// - `false` when no message of the chain has that id (a reply of the conversation, which
+    ///   the outbox does not track), which is no error.
+    async fn record_receipt(&self, chain: ChainId, platform_message_id: &str, receipt: ReceiptStatus) -> Result<bool>;
 
     /// Puts a claimed message back for another attempt at `at`.
     ///

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use regulars_core::conversation::{Conversation, ConversationConfig};
 use regulars_core::identity::config::{IdentityParts, IdentitySettings};
 use regulars_core::identity::till::TillIdentity;
 use regulars_core::store::Store;
@@ -15,6 +16,7 @@ use regulars_i18n::{FluentArgs, Localizer, text_direction};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+use crate::bots::Bots;
 use crate::error::AppError;
 
 /// What every handler can reach.
@@ -28,6 +30,10 @@ pub struct AppState {
     pub till: Arc<TillIdentity<dyn Store>>,
     /// The POS sources served at `/pos/{source}/...`.
     pub pos: Arc<crate::pos::sources::PosRoutes>,
+    /// The bot conversation, shared by every messenger.
+    pub conversation: Arc<Conversation>,
+    /// The messenger bots served at `/channels/{kind}/{chain}/webhook`.
+    pub bots: Arc<Bots>,
 }
 
 impl AppState {
@@ -50,8 +56,25 @@ impl AppState {
         identity: IdentityParts,
         pos: crate::pos::sources::PosRoutes,
     ) -> anyhow::Result<Self> {
-        let till = TillIdentity::new(store.clone(), identity.keyring, identity.links, identity.config);
-        Ok(Self { store, i18n: Arc::new(Localizer::embedded()?), till: Arc::new(till), pos: Arc::new(pos) })
+        let till = Arc::new(TillIdentity::new(store.clone(), identity.keyring, identity.links, identity.config));
+        let conversation = Arc::new(Conversation::new(store.clone(), till.clone(), ConversationConfig::default()));
+        Ok(Self {
+            store,
+            i18n: Arc::new(Localizer::embedded()?),
+            till,
+            pos: Arc::new(pos),
+            conversation,
+            bots: Arc::new(Bots::default()),
+        })
+    }
+
+    /// The same state serving `bots`, with the conversation's invite links pointing at them.
+    #[must_use]
+    pub fn with_bots(mut self, bots: Bots) -> Self {
+        let config = ConversationConfig { invite_links: bots.invite_links(), ..self.conversation.config().clone() };
+        self.conversation = Arc::new(Conversation::new(self.store.clone(), self.till.clone(), config));
+        self.bots = Arc::new(bots);
+        self
     }
 }
 
@@ -62,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::pos::routes())
+        .merge(crate::bots::routes::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -16,6 +16,10 @@
 //!   `name`, `kind` (`webhook` or `octopos`), `chain` (the chain's slug), `secrets` (active
 //!   `whsec_…` secrets, never logged), `tolerance_secs` (300) and `cafes` (the POS's cafe
 //!   reference → regulars cafe id, e.g. `cafes = { belgrade-center = 1 }`).
+//! - `channels.telegram`, `channels.whatsapp`, `channels.viber`: one `[[channels.<kind>]]`
+//!   table per bot, each with `chain` (the chain's slug) and the messenger's own keys (listed
+//!   in each channel crate's `config` module); a Telegram bot also has `mode` (`webhook`, the
+//!   default, or `polling`). Webhooks are served at `/channels/<kind>/<chain>/webhook`.
 //! - `log.filter` (`info`): a `tracing` filter; `RUST_LOG` overrides it.
 //! - `identity.*`: keys and tunables of identity at the till, listed in
 //!   [`regulars_core::identity::config`]. Without them an SQLite server generates a key file
@@ -48,6 +52,45 @@ pub struct Config {
     /// `[identity]`: keys and tunables of identity at the till (see
     /// [`regulars_core::identity::config`]); empty means "generate beside the SQLite file".
     pub identity: IdentitySettings,
+    /// `[channels]`: the messenger bots.
+    pub channels: ChannelsConfig,
+}
+
+/// `[channels]`: one table per bot, each serving one chain (a chain may run any subset of the
+/// messengers, one bot of each).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelsConfig {
+    /// `[[channels.telegram]]`.
+    pub telegram: Vec<TelegramBotSettings>,
+}
+
+/// How a Telegram bot gets its updates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TelegramMode {
+    /// Telegram posts them to `/channels/telegram/{chain}/webhook` (register it with
+    /// `setWebhook` and the `webhook_secret`).
+    #[default]
+    Webhook,
+    /// The server long-polls `getUpdates` (no public URL needed).
+    Polling,
+}
+
+/// One `[[channels.telegram]]` table: `chain` (the chain's slug), `mode` (`webhook` or
+/// `polling`), and the bot's own keys (see `regulars_telegram::TelegramConfig`: `token`,
+/// `webhook_secret`, `bot_username`, `api_url`, `mini_app_url`, …). Secrets never reach
+/// `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TelegramBotSettings {
+    /// `chain`.
+    pub chain: String,
+    /// `mode`.
+    #[serde(default)]
+    pub mode: TelegramMode,
+    /// The bot's settings.
+    #[serde(flatten)]
+    pub bot: regulars_telegram::TelegramConfig,
 }
 
 /// `[server]`.
@@ -150,7 +193,7 @@ impl Default for LogConfig {
 
 /// The sections environment variables may set; anything else under `REGULARS_` (such as
 /// `REGULARS_CONFIG` or test settings) is not configuration.
-const SECTIONS: [&str; 6] = ["server_", "database_", "demo_", "log_", "identity_", "pos_"];
+const SECTIONS: [&str; 7] = ["server_", "database_", "demo_", "log_", "identity_", "pos_", "channels_"];
 
 impl Config {
     /// Loads the configuration from `file` (if any) and the process environment.

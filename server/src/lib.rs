@@ -19,6 +19,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bots;
 pub mod config;
 pub mod conversation_render;
 pub mod demo;

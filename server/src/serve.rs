@@ -1,6 +1,5 @@
 //! `regulars serve`: open the store, seed the demo if asked, serve until Ctrl-C or SIGTERM.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -8,6 +7,7 @@ use regulars_core::store::Store;
 use regulars_storage::DbStore;
 
 use crate::app::{AppState, router};
+use crate::bots::Bots;
 use crate::config::Config;
 use crate::demo;
 use crate::outbox::{OutboxSender, OutboxSettings};
@@ -41,18 +41,41 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "regulars is serving; open http://{}/", listener.local_addr()?);
     let jobs = tokio::spawn(crate::scheduler::run(store.clone()));
     let pos = crate::pos::sources::PosRoutes::from_config(&config, &*store).await.context("invalid configuration")?;
-    let state = AppState::with_parts(store.clone(), identity, pos)?;
-    // Messenger channels plug in here as they are configured (keyed by kind); until then the
-    // sender is idle and notifications wait in the outbox.
+    let bots = Bots::from_config(&config.channels, &*store).await.context("invalid configuration")?;
+    check_bots(&bots).await;
+    let state = AppState::with_parts(store.clone(), identity, pos)?.with_bots(bots);
+    for bot in state.bots.iter() {
+        tracing::info!(channel = bot.channel.kind(), chain = %bot.slug,
+            webhook = %format!("/channels/{}/{}/webhook", bot.channel.kind(), bot.slug), "bot ready");
+    }
+    // One sender task per bot; with none, notifications wait in the outbox.
     let outbox =
-        OutboxSender::new(store.clone(), state.i18n.clone(), HashMap::new(), OutboxSettings::default()).spawn();
+        OutboxSender::for_bots(store.clone(), state.i18n.clone(), state.bots.outbox_bots(), OutboxSettings::default())
+            .spawn();
+    let (stop_polling, polling_stopped) = tokio::sync::watch::channel(false);
+    let polling = crate::bots::polling::spawn(&state, &polling_stopped);
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     // Jobs are idempotent: stopping one mid-pass loses nothing the next start does not redo.
     jobs.abort();
+    let _ = stop_polling.send(true);
+    for task in polling {
+        let _ = task.await;
+    }
     // The sender finishes the sends in flight and hands the rest of its batch back.
     outbox.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Checks each Telegram bot's token with `getMe` at start-up, so a wrong token shows in the log
+/// at once instead of as failed sends later. A bot that fails the check still starts (the
+/// platform may only be unreachable for now).
+async fn check_bots(bots: &Bots) {
+    for (bot, telegram) in bots.telegram() {
+        if let Err(e) = telegram.check_token().await {
+            tracing::error!(chain = %bot.slug, error = %e, "the Telegram bot's token check failed");
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what `docker stop` and systemd send).

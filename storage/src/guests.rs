@@ -3,21 +3,21 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, GuestUpdate, NewGuest, random_base32};
-use regulars_core::ids::{CafeId, ChainId, GuestId};
+use regulars_core::ids::{CafeId, ChainId, GuestId, WalletId};
 use regulars_core::page::{Page, PageRequest};
-use regulars_core::store::GuestRepo;
+use regulars_core::store::{GuestMerge, GuestRepo};
 use regulars_core::{Error, Result};
 use serde_json::json;
 
 use crate::chains::require_chain;
-use crate::columns::{from_millis, now_millis};
+use crate::columns::{from_millis, now_millis, to_millis};
 use crate::error::{DbError, corrupt};
 use crate::events::append_event;
-use crate::schema::{cafes, guest_identities, guests};
+use crate::schema::{cafes, guest_identities, guests, outbox, purchases, wallets};
 use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
@@ -292,6 +292,7 @@ impl GuestRepo for DbStore {
                             guest_identities::channel.eq(identity.channel.as_str()),
                             guest_identities::external_id.eq(&identity.external_id),
                             guest_identities::created_at.eq(now_millis()),
+                            guest_identities::last_seen_at.eq(Some(now_millis())),
                         ))
                         .execute(c)
                         .await?;
@@ -318,6 +319,7 @@ impl GuestRepo for DbStore {
                 guests::table
                     .filter(guests::chain_id.eq(chain.get()))
                     .filter(guests::id.gt(after))
+                    .filter(guests::merged_into.is_null())
                     .order(guests::id.asc())
                     .limit(limit + 1)
             ))
@@ -327,7 +329,12 @@ impl GuestRepo for DbStore {
 
     async fn count_guests(&self, chain: ChainId) -> Result<u64> {
         let n: i64 = read!(self, |c| {
-            Ok(guests::table.filter(guests::chain_id.eq(chain.get())).count().get_result(c).await?)
+            Ok(guests::table
+                .filter(guests::chain_id.eq(chain.get()))
+                .filter(guests::merged_into.is_null())
+                .count()
+                .get_result(c)
+                .await?)
         })?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -393,5 +400,186 @@ impl GuestRepo for DbStore {
                 .await?)
         })?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn record_seen(&self, chain: ChainId, identity: &ChannelIdentity, at: DateTime<Utc>) -> Result<bool> {
+        let at = to_millis(at);
+        let (channel, external_id) = (identity.channel.as_str().to_owned(), identity.external_id.clone());
+        // Most updates come from people seen a moment ago: look on a reader first, so they cost
+        // no write (on SQLite, no turn of the single writer).
+        let seen: Option<Option<i64>> = read!(self, |c| {
+            Ok(guest_identities::table
+                .filter(guest_identities::chain_id.eq(chain.get()))
+                .filter(guest_identities::channel.eq(&channel))
+                .filter(guest_identities::external_id.eq(&external_id))
+                .select(guest_identities::last_seen_at)
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        match seen {
+            None => Ok(false),
+            Some(Some(last)) if last + SEEN_GRANULARITY_MS > at => Ok(true),
+            Some(_) => {
+                write_tx!(self, |c| {
+                    diesel::update(
+                        guest_identities::table
+                            .filter(guest_identities::chain_id.eq(chain.get()))
+                            .filter(guest_identities::channel.eq(&channel))
+                            .filter(guest_identities::external_id.eq(&external_id))
+                            .filter(guest_identities::last_seen_at.is_null().or(guest_identities::last_seen_at.lt(at))),
+                    )
+                    .set(guest_identities::last_seen_at.eq(Some(at)))
+                    .execute(c)
+                    .await?;
+                    Ok(())
+                })?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn merge_guests(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<GuestMerge> {
+        if keep == absorb {
+            return Err(Error::invalid("absorb", "a guest cannot be merged into itself"));
+        }
+        let (moved, clashing) = write_tx!(self, |c| {
+            let mut rows: Vec<GuestRow> = guests::table
+                .filter(guests::id.eq_any([keep.get(), absorb.get()]))
+                .filter(guests::chain_id.eq(chain.get()))
+                .select(GuestRow::as_select())
+                .load(c)
+                .await?;
+            let absorbed_into: Option<Option<i64>> = guests::table
+                .filter(guests::id.eq(absorb.get()))
+                .filter(guests::chain_id.eq(chain.get()))
+                .select(guests::merged_into)
+                .first(c)
+                .await
+                .optional()?;
+            if rows.len() < 2 {
+                let missing = if rows.iter().any(|r| r.id == keep.get()) { absorb } else { keep };
+                return Err(Error::not_found(GuestId::ENTITY, missing).into());
+            }
+            if absorbed_into == Some(Some(keep.get())) {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            let (kept_row, absorbed_row) = if rows[0].id == keep.get() {
+                let b = rows.pop().ok_or_else(|| corrupt("guests", "merge lost a row"))?;
+                (rows.pop().ok_or_else(|| corrupt("guests", "merge lost a row"))?, b)
+            } else {
+                let k = rows.pop().ok_or_else(|| corrupt("guests", "merge lost a row"))?;
+                (k, rows.pop().ok_or_else(|| corrupt("guests", "merge lost a row"))?)
+            };
+            // Wallets: whole where the kept guest has none of that program and scope.
+            let kept_wallets: Vec<(i64, i64, i64)> = wallets::table
+                .filter(wallets::guest_id.eq(keep.get()))
+                .select((wallets::id, wallets::program_id, wallets::scope_key))
+                .load(c)
+                .await?;
+            let absorbed_wallets: Vec<(i64, i64, i64)> = wallets::table
+                .filter(wallets::guest_id.eq(absorb.get()))
+                .select((wallets::id, wallets::program_id, wallets::scope_key))
+                .load(c)
+                .await?;
+            let mut moved = Vec::new();
+            let mut clashing = Vec::new();
+            for (id, program, scope) in absorbed_wallets {
+                match kept_wallets.iter().find(|(_, p, s)| *p == program && *s == scope) {
+                    Some((kept, _, _)) => clashing.push((WalletId(id), WalletId(*kept))),
+                    None => {
+                        diesel::update(wallets::table.filter(wallets::id.eq(id)))
+                            .set(wallets::guest_id.eq(keep.get()))
+                            .execute(c)
+                            .await?;
+                        moved.push(WalletId(id));
+                    }
+                }
+            }
+            diesel::update(guest_identities::table.filter(guest_identities::guest_id.eq(absorb.get())))
+                .set(guest_identities::guest_id.eq(keep.get()))
+                .execute(c)
+                .await?;
+            diesel::update(purchases::table.filter(purchases::guest_id.eq(absorb.get())))
+                .set(purchases::guest_id.eq(keep.get()))
+                .execute(c)
+                .await?;
+            diesel::update(outbox::table.filter(outbox::guest_id.eq(absorb.get())))
+                .set(outbox::guest_id.eq(keep.get()))
+                .execute(c)
+                .await?;
+            // The profile: what the kept guest lacks, from the absorbed one.
+            let take_phone = kept_row.phone.is_none() || (!kept_row.phone_verified && absorbed_row.phone_verified);
+            let (phone, phone_verified) = if take_phone {
+                (absorbed_row.phone.clone(), absorbed_row.phone_verified)
+            } else {
+                (kept_row.phone.clone(), kept_row.phone_verified)
+            };
+            diesel::update(guests::table.filter(guests::id.eq(keep.get())))
+                .set((
+                    guests::phone.eq(phone),
+                    guests::phone_verified.eq(phone_verified),
+                    guests::language.eq(kept_row.language.or(absorbed_row.language)),
+                    guests::display_name.eq(kept_row.display_name.or(absorbed_row.display_name)),
+                    guests::birthday.eq(kept_row.birthday.or(absorbed_row.birthday)),
+                    guests::home_cafe_id.eq(kept_row.home_cafe_id.or(absorbed_row.home_cafe_id)),
+                    guests::referred_by.eq(kept_row.referred_by.or(absorbed_row.referred_by).filter(|r| *r != keep.get())),
+                ))
+                .execute(c)
+                .await?;
+            diesel::update(guests::table.filter(guests::id.eq(absorb.get())))
+                .set((guests::phone.eq(None::<String>), guests::phone_verified.eq(false), guests::merged_into.eq(Some(keep.get()))))
+                .execute(c)
+                .await?;
+            append_event!(
+                c,
+                chain,
+                "guest.merged",
+                format!("guest:{keep}"),
+                json!({
+                    "absorbed": absorb.get(),
+                    "moved_wallets": moved.iter().map(|w: &WalletId| w.get()).collect::<Vec<_>>(),
+                    "clashing_wallets": clashing.iter().map(|(a, k): &(WalletId, WalletId)| [a.get(), k.get()]).collect::<Vec<_>>(),
+                })
+            );
+            Ok((moved, clashing))
+        })?;
+        let clashing = if moved.is_empty() && clashing.is_empty() {
+            // Merged before (or nothing to move): the absorbed guest's wallets that still hold a
+            // balance are the ones to transfer.
+            self.clashes_after_merge(chain, keep, absorb).await?
+        } else {
+            clashing
+        };
+        Ok(GuestMerge { guest: self.guest(chain, keep).await?, moved_wallets: moved, clashing_wallets: clashing })
+    }
+}
+
+/// Last-seen times are kept to the minute: a person writing several messages a minute costs
+/// one write, and the service-window and "used last" decisions need no finer time.
+const SEEN_GRANULARITY_MS: i64 = 60_000;
+
+impl DbStore {
+    /// Pairs `(absorbed wallet, kept wallet)` of the same program and scope after a merge.
+    async fn clashes_after_merge(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<Vec<(WalletId, WalletId)>> {
+        let pairs: Vec<(i64, i64, i64, i64)> = read!(self, |c| {
+            let rows: Vec<(i64, i64, i64, i64)> = wallets::table
+                .filter(wallets::chain_id.eq(chain.get()))
+                .filter(wallets::guest_id.eq_any([keep.get(), absorb.get()]))
+                .select((wallets::id, wallets::guest_id, wallets::program_id, wallets::scope_key))
+                .load(c)
+                .await?;
+            Ok(rows)
+        })?;
+        let mut clashing = Vec::new();
+        for (id, guest, program, scope) in &pairs {
+            if *guest != absorb.get() {
+                continue;
+            }
+            if let Some((kept, ..)) = pairs.iter().find(|(_, g, p, s)| *g == keep.get() && p == program && s == scope) {
+                clashing.push((WalletId(*id), WalletId(*kept)));
+            }
+        }
+        Ok(clashing)
     }
 }

@@ -15,12 +15,14 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use diesel::dsl::{exists, not};
+use diesel::expression::IntoSql as _;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::channel::Address;
 use regulars_core::guest::ChannelKind;
 use regulars_core::ids::{ChainId, GuestId};
-use regulars_core::notification::{ClaimedMessage, OutboxMessage, OutboxStatus, UNREACHABLE};
+use regulars_core::channel::ReceiptStatus;
+use regulars_core::notification::{ClaimScope, ClaimedMessage, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::store::OutboxRepo;
 use regulars_core::{Error, Result};
 
@@ -86,13 +88,20 @@ macro_rules! identity_on {
                 .filter(guest_identities::channel.eq_any($channels)),
         )
     };
-    ($channels:expr, reachable) => {
-        exists(
-            guest_identities::table
-                .filter(guest_identities::guest_id.eq(outbox::guest_id))
-                .filter(guest_identities::channel.eq_any($channels))
-                .filter(guest_identities::unreachable_at.is_null()),
-        )
+}
+
+/// The channel of the row's guest's preferred identity: reachable, on one of `$reachable_on`
+/// (`&[String]`), seen last (linking counts as being seen, so the column is never NULL).
+macro_rules! preferred_channel {
+    ($reachable_on:expr) => {
+        guest_identities::table
+            .filter(guest_identities::guest_id.eq(outbox::guest_id))
+            .filter(guest_identities::channel.eq_any($reachable_on))
+            .filter(guest_identities::unreachable_at.is_null())
+            .order((guest_identities::last_seen_at.desc(), guest_identities::id.desc()))
+            .select(guest_identities::channel)
+            .limit(1)
+            .single_value()
     };
 }
 
@@ -111,13 +120,17 @@ macro_rules! reachable_anywhere {
 /// query that picks the rows (the backend's locking clause, or nothing). Evaluates to
 /// `Claimed`.
 macro_rules! claim_in_tx {
-    ($c:ident, $now:expr, $lease_until:expr, $limit:expr, $channels:expr; $($lock:tt)*) => {{
-        let (now, lease_until, limit, channels): (i64, i64, i64, &[String]) = ($now, $lease_until, $limit, $channels);
+    ($c:ident, $now:expr, $lease_until:expr, $limit:expr, $scope:expr; $($lock:tt)*) => {{
+        let (now, lease_until, limit, scope): (i64, i64, i64, &OwnedScope) = ($now, $lease_until, $limit, $scope);
+        let channels: &[String] = &scope.channels;
+        // One chain, or every chain (no chain has id -1).
+        let (all_chains, chain) = (scope.chain.is_none(), scope.chain.unwrap_or(-1));
         // Nobody can reach the guest on any channel any more: give up on their messages, so
         // they neither wait forever nor make every claim look at them again.
         let failed = diesel::update(
             outbox::table
                 .filter(due!(now))
+                .filter(outbox::chain_id.eq(chain).or(all_chains.into_sql::<diesel::sql_types::Bool>()))
                 .filter(identity_on!(channels))
                 .filter(not(reachable_anywhere!())),
         )
@@ -130,7 +143,8 @@ macro_rules! claim_in_tx {
         .await?;
         let ids: Vec<i64> = outbox::table
             .filter(due!(now))
-            .filter(identity_on!(channels, reachable))
+            .filter(outbox::chain_id.eq(chain).or(all_chains.into_sql::<diesel::sql_types::Bool>()))
+            .filter(preferred_channel!(&scope.reachable_on).eq_any(channels))
             .order((outbox::available_at.asc(), outbox::id.asc()))
             .limit(limit)
             .select(outbox::id)
@@ -157,16 +171,21 @@ macro_rules! claim_in_tx {
                 .load($c)
                 .await?;
             let guest_ids: Vec<i64> = rows.iter().map(|r| r.0.guest_id).collect();
-            let identities: Vec<(i64, String, String)> = guest_identities::table
+            let identities: Vec<(i64, String, String, Option<i64>)> = guest_identities::table
                 .filter(guest_identities::guest_id.eq_any(&guest_ids))
                 .filter(guest_identities::channel.eq_any(channels))
                 .filter(guest_identities::unreachable_at.is_null())
                 .order((
                     guest_identities::guest_id.asc(),
-                    guest_identities::created_at.desc(),
+                    guest_identities::last_seen_at.desc(),
                     guest_identities::id.desc(),
                 ))
-                .select((guest_identities::guest_id, guest_identities::channel, guest_identities::external_id))
+                .select((
+                    guest_identities::guest_id,
+                    guest_identities::channel,
+                    guest_identities::external_id,
+                    guest_identities::last_seen_at,
+                ))
                 .load($c)
                 .await?;
             Claimed { failed, rows, identities }
@@ -182,9 +201,16 @@ struct Claimed {
     /// Messages failed as unreachable.
     failed: usize,
     rows: Vec<ClaimedRow>,
-    /// `(guest, channel, external id)` of the claimed guests' reachable identities on the
-    /// claimer's channels, most recently linked first per guest.
-    identities: Vec<(i64, String, String)>,
+    /// `(guest, channel, external id, last seen)` of the claimed guests' reachable identities
+    /// on the claimer's channels, seen last first per guest.
+    identities: Vec<(i64, String, String, Option<i64>)>,
+}
+
+/// A [`ClaimScope`] owned, to move into a write closure.
+struct OwnedScope {
+    chain: Option<i64>,
+    channels: Vec<String>,
+    reachable_on: Vec<String>,
 }
 
 /// Fails with [`Error::NotFound`] unless message `$id` exists in `$chain`.
@@ -232,6 +258,8 @@ struct OutboxRow {
     created_at: i64,
     sent_at: Option<i64>,
     lease_until: Option<i64>,
+    platform_message_id: Option<String>,
+    receipt: Option<String>,
 }
 
 impl OutboxRow {
@@ -248,22 +276,44 @@ impl OutboxRow {
             last_error: self.last_error,
             created_at: from_millis("outbox.created_at", self.created_at)?,
             sent_at: self.sent_at.map(|ms| from_millis("outbox.sent_at", ms)).transpose()?,
+            platform_message_id: self.platform_message_id,
+            receipt: self.receipt.as_deref().map(receipt_from_str).transpose()?,
         })
     }
 }
 
-/// Builds the claimed messages: each row with its guest's most recently linked identity.
+/// A stored receipt, as [`receipt_as_str`] wrote it.
+fn receipt_from_str(text: &str) -> Result<ReceiptStatus, DbError> {
+    match text {
+        "delivered" => Ok(ReceiptStatus::Delivered),
+        "read" => Ok(ReceiptStatus::Read),
+        "failed" => Ok(ReceiptStatus::Failed),
+        other => Err(corrupt("outbox.receipt", format!("unknown receipt `{other}`"))),
+    }
+}
+
+/// How a receipt is stored, and which stored receipts it may replace (a receipt never goes
+/// back: a late `delivered` does not undo `read`).
+fn receipt_as_str(receipt: ReceiptStatus) -> (&'static str, &'static [&'static str]) {
+    match receipt {
+        ReceiptStatus::Delivered => ("delivered", &[]),
+        ReceiptStatus::Read => ("read", &["delivered"]),
+        ReceiptStatus::Failed => ("failed", &["delivered"]),
+    }
+}
+
+/// Builds the claimed messages: each row with its guest's identity seen last.
 fn assemble(claimed: Claimed) -> Result<Vec<ClaimedMessage>, DbError> {
-    let mut address: HashMap<i64, (String, String)> = HashMap::new();
-    for (guest, channel, external_id) in claimed.identities {
-        // Ordered most recent first per guest: keep the first seen.
-        address.entry(guest).or_insert((channel, external_id));
+    let mut address: HashMap<i64, (String, String, Option<i64>)> = HashMap::new();
+    for (guest, channel, external_id, seen) in claimed.identities {
+        // Ordered most recent first per guest: keep the first.
+        address.entry(guest).or_insert((channel, external_id, seen));
     }
     claimed
         .rows
         .into_iter()
         .map(|(row, language, display_name, chain_language)| {
-            let (channel, external_id) = address
+            let (channel, external_id, seen) = address
                 .get(&row.guest_id)
                 .cloned()
                 .ok_or_else(|| corrupt("guest_identities", "claimed without one"))?;
@@ -276,6 +326,7 @@ fn assemble(claimed: Claimed) -> Result<Vec<ClaimedMessage>, DbError> {
                 chain_language,
                 display_name,
                 lease_until: from_millis("outbox.lease_until", lease_until)?,
+                last_seen_at: seen.map(|ms| from_millis("guest_identities.last_seen_at", ms)).transpose()?,
                 message: row.into_message()?,
             })
         })
@@ -297,22 +348,30 @@ impl OutboxRepo for DbStore {
         Ok(rows.into_iter().map(OutboxRow::into_message).collect::<Result<_, _>>()?)
     }
 
-    async fn claim_due(
+    async fn claim_due_in(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
-        channels: &[&str],
+        scope: &ClaimScope<'_>,
     ) -> Result<Vec<ClaimedMessage>> {
-        if limit == 0 || channels.is_empty() {
+        if limit == 0 || scope.channels.is_empty() {
             return Ok(Vec::new());
         }
-        let channels: Vec<String> = channels.iter().map(|&c| c.to_owned()).collect();
+        let owned = |kinds: &[&str]| kinds.iter().map(|&c| c.to_owned()).collect::<Vec<String>>();
+        let mut reachable_on = owned(scope.reachable_on);
+        reachable_on.extend(owned(scope.channels));
+        let scope = OwnedScope { chain: scope.chain.map(ChainId::get), channels: owned(scope.channels), reachable_on };
+        let channels = scope.channels.clone();
+        let chain_filter = scope.chain;
         let (now, lease_until, limit) = (to_millis(now), to_millis(now + lease), i64::from(limit));
         // An idle sender polls often: look on a reader first, so a poll with nothing to do
         // costs no write transaction (on SQLite, no fsync and no turn of the single writer).
         let work: bool = read!(self, |c| {
-            let due_here = outbox::table.filter(due!(now)).filter(identity_on!(&channels));
+            let due_here = outbox::table
+                .filter(due!(now))
+                .filter(outbox::chain_id.eq(chain_filter.unwrap_or(-1)).or(chain_filter.is_none().into_sql::<diesel::sql_types::Bool>()))
+                .filter(identity_on!(&channels));
             Ok(diesel::select(exists(due_here)).get_result(c).await?)
         })?;
         if !work {
@@ -321,14 +380,14 @@ impl OutboxRepo for DbStore {
         let claimed = match &self.backend {
             // One writer: nothing interleaves with the pick and the update.
             Backend::Sqlite(db) => {
-                db.write(move |c| Box::pin(async move { Ok(claim_in_tx!(c, now, lease_until, limit, &channels;)) }))
+                db.write(move |c| Box::pin(async move { Ok(claim_in_tx!(c, now, lease_until, limit, &scope;)) }))
                     .await
             }
             // Concurrent claimers lock what they pick and skip what others locked.
             Backend::Postgres(db) => {
                 db.write(move |c| {
                     Box::pin(async move {
-                        Ok(claim_in_tx!(c, now, lease_until, limit, &channels; .for_update().skip_locked()))
+                        Ok(claim_in_tx!(c, now, lease_until, limit, &scope; .for_update().skip_locked()))
                     })
                 })
                 .await
@@ -340,7 +399,14 @@ impl OutboxRepo for DbStore {
         Ok(assemble(claimed)?)
     }
 
-    async fn mark_sent(&self, chain: ChainId, id: i64, at: DateTime<Utc>) -> Result<()> {
+    async fn mark_sent(
+        &self,
+        chain: ChainId,
+        id: i64,
+        at: DateTime<Utc>,
+        platform_message_id: Option<&str>,
+    ) -> Result<()> {
+        let platform_message_id = platform_message_id.map(str::to_owned);
         write_tx!(self, |c| {
             let changed = diesel::update(
                 outbox::table
@@ -352,6 +418,7 @@ impl OutboxRepo for DbStore {
                 outbox::status.eq(SENT),
                 outbox::sent_at.eq(Some(to_millis(at))),
                 outbox::lease_until.eq(None::<i64>),
+                outbox::platform_message_id.eq(&platform_message_id),
             ))
             .execute(c)
             .await?;
@@ -443,5 +510,26 @@ impl OutboxRepo for DbStore {
             Ok(())
         })?;
         Ok(())
+    }
+
+    async fn record_receipt(&self, chain: ChainId, platform_message_id: &str, receipt: ReceiptStatus) -> Result<bool> {
+        let (status, overrides) = receipt_as_str(receipt);
+        let platform_message_id = platform_message_id.to_owned();
+        let changed = write_tx!(self, |c| {
+            let mine = outbox::table
+                .filter(outbox::chain_id.eq(chain.get()))
+                .filter(outbox::platform_message_id.eq(&platform_message_id));
+            let known: i64 = mine.count().get_result(c).await?;
+            if known == 0 {
+                return Ok(false);
+            }
+            // A receipt never goes back: only an empty one, or one this receipt follows, changes.
+            diesel::update(mine.filter(outbox::receipt.is_null().or(outbox::receipt.eq_any(overrides))))
+                .set(outbox::receipt.eq(Some(status)))
+                .execute(c)
+                .await?;
+            Ok(true)
+        })?;
+        Ok(changed)
     }
 }

@@ -53,6 +53,7 @@ diesel::table! {
         created_at -> BigInt,
         home_cafe_id -> Nullable<BigInt>,
         referred_by -> Nullable<BigInt>,
+        merged_into -> Nullable<BigInt>,
     }
 }
 
@@ -65,6 +66,7 @@ diesel::table! {
         external_id -> Text,
         created_at -> BigInt,
         unreachable_at -> Nullable<BigInt>,
+        last_seen_at -> Nullable<BigInt>,
     }
 }
 
@@ -251,6 +253,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         sent_at -> Nullable<BigInt>,
+        platform_message_id -> Nullable<Text>,
+        receipt -> Nullable<Text>,
     }
 }
 

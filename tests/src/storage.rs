@@ -15,7 +15,8 @@ use regulars_core::conversation::state::Step;
 use regulars_core::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
 use regulars_core::ids::{CafeId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
-use regulars_core::notification::{Notification, OutboxMessage, OutboxStatus, UNREACHABLE};
+use regulars_core::channel::ReceiptStatus;
+use regulars_core::notification::{ClaimScope, Notification, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::page::PageRequest;
 use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
@@ -38,7 +39,8 @@ macro_rules! storage_conformance {
             guests_found_by_phone, double_tap_counts_once, security_events_count_failed_codes, reward_codes_apply_once,
             wallet_tier_is_cached, outbox_claims_once, outbox_lease_expiry_reclaims, outbox_concurrent_claimers_never_share,
             outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity,
-            conversations_save_compare_and_set, guest_profiles_update_and_referrals_count);
+            conversations_save_compare_and_set, guest_profiles_update_and_referrals_count,
+            outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, guests_merge_into_one);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -757,8 +759,8 @@ pub async fn outbox_status_transitions(store: Arc<dyn Store>) {
     assert_eq!((m.status, m.last_error.as_deref()), (OutboxStatus::Failed, Some("bad request")));
 
     // Sent: with its time; marking again keeps the first; later failures do not undo it.
-    store.mark_sent(chain.id(), sent_id, now).await.unwrap();
-    store.mark_sent(chain.id(), sent_id, now + chrono::Duration::seconds(5)).await.unwrap();
+    store.mark_sent(chain.id(), sent_id, now, None).await.unwrap();
+    store.mark_sent(chain.id(), sent_id, now + chrono::Duration::seconds(5), None).await.unwrap();
     store.mark_failed(chain.id(), sent_id, "late").await.unwrap();
     store.retry_later(chain.id(), sent_id, now, "late").await.unwrap();
     let m = status_of(&*store, &chain, sent.id).await;
@@ -774,15 +776,15 @@ pub async fn outbox_status_transitions(store: Arc<dyn Store>) {
     );
 
     // Sent wins even after the lease ran out and the message was failed meanwhile.
-    store.mark_sent(chain.id(), failed_id, now).await.unwrap();
+    store.mark_sent(chain.id(), failed_id, now, None).await.unwrap();
     assert_eq!(status_of(&*store, &chain, failed.id).await.status, OutboxStatus::Sent);
 
     // Scoped by chain; unknown ids are not found.
     for result in [
-        store.mark_sent(other.id(), retried_id, now).await,
+        store.mark_sent(other.id(), retried_id, now, None).await,
         store.retry_later(other.id(), retried_id, now, "x").await,
         store.mark_failed(other.id(), retried_id, "x").await,
-        store.mark_sent(chain.id(), i64::MAX, now).await,
+        store.mark_sent(chain.id(), i64::MAX, now, None).await,
     ] {
         assert_eq!(result.unwrap_err().kind(), ErrorKind::NotFound);
     }
@@ -924,4 +926,133 @@ pub async fn guest_profiles_update_and_referrals_count(store: Arc<dyn Store>) {
     assert_eq!(store.count_referrals(b.id(), guest.id).await.unwrap(), 0);
     let foreign_referrer = NewGuest { referred_by: Some(guest.id), ..NewGuest::default() };
     assert_eq!(store.create_guest(b.id(), foreign_referrer).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// A sender per bot claims its chain's messages only, for guests who wrote from its messenger
+/// last among the chain's; the claim carries that identity's last-seen time.
+pub async fn outbox_goes_where_the_guest_wrote_last(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "last-used").await;
+    let other = TestChain::create(&*store, "last-used-other").await;
+    let (guest, id) = queued(&*store, &chain, "500").await;
+    let whatsapp = ChannelIdentity::new("whatsapp", "381600000500").unwrap();
+    store.link_identity(chain.id(), guest.id, whatsapp.clone()).await.unwrap();
+    let unknown = ChannelIdentity::new("whatsapp", "381699999999").unwrap();
+    assert!(!store.record_seen(chain.id(), &unknown, Utc::now()).await.unwrap(), "nobody has that identity");
+    assert!(!store.record_seen(other.id(), &whatsapp, Utc::now()).await.unwrap(), "scoped by chain");
+
+    let seen = Utc::now() + chrono::Duration::minutes(5);
+    assert!(store.record_seen(chain.id(), &whatsapp, seen).await.unwrap());
+    let both = ["telegram", "whatsapp"];
+    let scope = |chain_id, channel: &'static [&'static str]| ClaimScope { chain: Some(chain_id), channels: channel, reachable_on: &both };
+    let now = Utc::now() + chrono::Duration::minutes(6);
+    let telegram_bot = store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["telegram"])).await.unwrap();
+    assert!(telegram_bot.is_empty(), "she wrote on WhatsApp last: {telegram_bot:?}");
+    let other_chain = store.claim_due_in(now, LEASE, 10, &scope(other.id(), &["whatsapp"])).await.unwrap();
+    assert!(other_chain.is_empty(), "another chain's bot takes nothing of this chain");
+    let claimed = store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["whatsapp"])).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].message.id, claimed[0].address.0.as_str()), (id, "381600000500"));
+    assert_eq!(claimed[0].last_seen_at.map(|t| t.timestamp_millis()), Some(seen.timestamp_millis()));
+
+    // She writes on Telegram again: her next message goes there.
+    let later = seen + chrono::Duration::minutes(5);
+    assert!(store.record_seen(chain.id(), &ChannelIdentity::new("telegram", "500").unwrap(), later).await.unwrap());
+    // An older time never moves it back.
+    assert!(store.record_seen(chain.id(), &whatsapp, seen - chrono::Duration::hours(1)).await.unwrap());
+    assert!(chain.sale(&*store, &guest, "r-500-2", 50_000).await.notified);
+    let now = later + chrono::Duration::minutes(1);
+    assert!(store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["whatsapp"])).await.unwrap().is_empty());
+    let claimed = store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["telegram"])).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].address.0, "500");
+}
+
+/// The platform's message id is stored with `sent`, and receipts land on it without ever
+/// going back.
+pub async fn outbox_receipts_never_go_back(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "receipts").await;
+    let other = TestChain::create(&*store, "receipts-other").await;
+    let (guest, id) = queued(&*store, &chain, "600").await;
+    assert_eq!(store.claim_due(Utc::now(), LEASE, 10, &["telegram"]).await.unwrap().len(), 1);
+    store.mark_sent(chain.id(), id, Utc::now(), Some("wamid.600")).await.unwrap();
+    assert_eq!(status_of(&*store, &chain, guest.id).await.platform_message_id.as_deref(), Some("wamid.600"));
+    assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, None);
+    assert!(!store.record_receipt(chain.id(), "wamid.unknown", ReceiptStatus::Read).await.unwrap());
+    assert!(!store.record_receipt(other.id(), "wamid.600", ReceiptStatus::Read).await.unwrap(), "scoped by chain");
+    assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Delivered).await.unwrap());
+    assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, Some(ReceiptStatus::Delivered));
+    assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Read).await.unwrap());
+    assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Delivered).await.unwrap());
+    assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, Some(ReceiptStatus::Read), "a late `delivered` does not undo `read`");
+    assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Failed).await.unwrap());
+    assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, Some(ReceiptStatus::Read));
+}
+
+/// Two guests merge into one: identities, purchases, notifications and wallets move, a wallet
+/// both have keeps its history and hands its balance over with ledger entries, exactly once.
+pub async fn guests_merge_into_one(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "merge").await;
+    let other = TestChain::create(&*store, "merge-other").await;
+    let kept = chain.guest(&*store, "700").await;
+    let absorbed = store
+        .create_guest(
+            chain.id(),
+            NewGuest {
+                display_name: Some("Ana on WhatsApp".into()),
+                phone: Some("+381600000700".into()),
+                phone_verified: true,
+                language: Some("sr-Latn".into()),
+                identity: Some(ChannelIdentity::new("whatsapp", "381600000700").unwrap()),
+                ..NewGuest::default()
+            },
+        )
+        .await
+        .unwrap();
+    // The kept guest earned at the till by hand (points only); the absorbed one through a sale
+    // (points, a stamp on the cafe's card, a notification).
+    let kept_points = chain.points_wallet(&*store, &kept).await;
+    store.post_entry(chain.id(), entry(kept_points.id, EntryKind::Earn, 10, "k-700")).await.unwrap();
+    chain.sale(&*store, &absorbed, "r-700-b", 50_000).await;
+    let stamp_wallet = store
+        .open_wallet(chain.id(), WalletScope { guest_id: absorbed.id, program_id: chain.stamps.id, cafe_id: Some(chain.cafe.id) })
+        .await
+        .unwrap();
+    let guests_before = store.count_guests(chain.id()).await.unwrap();
+    let absorbed_points = chain.points_wallet(&*store, &absorbed).await;
+
+    assert_eq!(store.merge_guests(chain.id(), kept.id, kept.id).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(store.merge_guests(other.id(), kept.id, absorbed.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+
+    let merged = regulars_core::merge::merge(&*store, chain.id(), absorbed.id, kept.id).await.unwrap();
+    assert_eq!(merged.guest.id, kept.id, "the older guest is kept");
+    let kinds: HashSet<&str> = merged.guest.identities.iter().map(|i| i.channel.as_str()).collect();
+    assert_eq!(kinds, HashSet::from(["telegram", "whatsapp"]));
+    assert_eq!((merged.guest.phone.as_deref(), merged.guest.phone_verified), (Some("+381600000700"), true));
+    assert_eq!(merged.guest.language.as_deref(), Some("sr-Latn"), "what the kept guest lacked");
+    assert!(merged.moved_wallets.contains(&stamp_wallet.id), "a wallet only the absorbed guest had moves whole");
+    assert_eq!(merged.clashing_wallets.len(), 1, "both had the points wallet");
+
+    let wallets = store.wallets_of_guest(chain.id(), kept.id).await.unwrap();
+    let points: i64 = wallets.iter().map(|w| w.balances.points).sum();
+    assert_eq!(points, 15, "10 + 5 points on one card");
+    assert!(wallets.iter().any(|w| w.id == stamp_wallet.id && w.balances.stamps == 1), "{wallets:?}");
+    let old = store.ledger_entries(chain.id(), absorbed_points.id, PageRequest::first(10)).await.unwrap().items;
+    assert_eq!(old.len(), 2, "the absorbed wallet keeps its earn, plus the transfer out: {old:?}");
+    assert_eq!(store.wallet(chain.id(), absorbed_points.id).await.unwrap().balances.points, 0);
+    assert_eq!(store.count_guests(chain.id()).await.unwrap(), guests_before - 1);
+    let whatsapp = ChannelIdentity::new("whatsapp", "381600000700").unwrap();
+    assert_eq!(store.guest_by_identity(chain.id(), &whatsapp).await.unwrap().id, kept.id);
+    assert_eq!(store.guests_by_phone(chain.id(), "+381600000700").await.unwrap().len(), 1);
+    let notes = store.outbox_of_guest(chain.id(), kept.id).await.unwrap();
+    assert_eq!(notes.len(), 1, "the absorbed guest's notification moved too");
+    let events = store.events(chain.id(), PageRequest::first(200)).await.unwrap().items;
+    assert_eq!(events.iter().filter(|e| e.kind == "guest.merged").count(), 1);
+
+    // Run again (a retry after a crash): nothing moves twice.
+    let again = regulars_core::merge::merge(&*store, chain.id(), kept.id, absorbed.id).await.unwrap();
+    let points: i64 = store.wallets_of_guest(chain.id(), kept.id).await.unwrap().iter().map(|w| w.balances.points).sum();
+    assert_eq!(points, 15);
+    assert_eq!(again.guest.id, kept.id);
+    let events = store.events(chain.id(), PageRequest::first(200)).await.unwrap().items;
+    assert_eq!(events.iter().filter(|e| e.kind == "guest.merged").count(), 1);
 }

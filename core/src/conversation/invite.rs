@@ -14,7 +14,10 @@ impl Turn<'_> {
     pub(crate) async fn invite(&mut self) -> Result<()> {
         let Some(guest) = self.guest.clone() else { return Ok(()) };
         let payload = DeepLink::referral_payload(&guest.referral_code);
-        let link = match self.svc.config.invite_links.get(self.who.channel.as_str()) {
+        let kind = self.who.channel.as_str();
+        let per_chain = format!("{kind}:{}", self.chain());
+        let base = self.svc.config.invite_links.get(&per_chain).or_else(|| self.svc.config.invite_links.get(kind));
+        let link = match base {
             Some(base) => format!("{base}{payload}"),
             None => payload,
         };

@@ -72,7 +72,9 @@ pub struct ConversationConfig {
     /// The languages offered in the picker (BCP 47 tags of the loaded locales), in order.
     pub languages: Vec<String>,
     /// Per channel kind, the link a referral payload is appended to
-    /// (`telegram` → `https://t.me/<bot>?start=`). Without one the payload itself is shown.
+    /// (`telegram` → `https://t.me/<bot>?start=`); a key `<kind>:<chain id>` (`telegram:3`)
+    /// serves one chain's bot and wins over the kind's. Without one the payload itself is
+    /// shown.
     pub invite_links: BTreeMap<String, String>,
     /// The referral bonus to promise, once the chain grants one; `None` promises nothing.
     pub referral_bonus: Option<i64>,

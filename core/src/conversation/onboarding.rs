@@ -6,7 +6,8 @@ use super::reply::{Phrase, ReplyButton};
 use super::state::Step;
 use super::turn::Turn;
 use crate::channel::ButtonAction;
-use crate::guest::{GuestUpdate, NewGuest, validate_e164};
+use crate::guest::{Guest, GuestUpdate, NewGuest, validate_e164};
+use crate::merge;
 use crate::ids::CafeId;
 use crate::program::ProgramScope;
 use crate::{ErrorKind, Result};
@@ -187,12 +188,24 @@ impl Turn<'_> {
             }
             return Ok(());
         }
-        match &self.guest {
+        match self.guest.clone() {
             Some(guest) => {
-                let update = GuestUpdate { phone: Some((phone, verified)), ..GuestUpdate::default() };
+                let update = GuestUpdate { phone: Some((phone.clone(), verified)), ..GuestUpdate::default() };
                 self.guest = Some(self.store().update_guest(self.chain(), guest.id, update).await?);
-                self.menu(Some(Phrase::msg("bot-phone-saved")));
-                Ok(())
+                // The same person already has a card through another messenger: one card.
+                let twin = if verified { merge::verified_twin(self.store(), self.chain(), &phone, Some(guest.id)).await? } else { None };
+                match twin {
+                    Some(twin) => {
+                        let merged = merge::merge(self.store(), self.chain(), guest.id, twin.id).await?;
+                        self.guest = Some(merged.guest);
+                        self.line(Phrase::msg("bot-cards-merged"));
+                        self.card().await
+                    }
+                    None => {
+                        self.menu(Some(Phrase::msg("bot-phone-saved")));
+                        Ok(())
+                    }
+                }
             }
             None => self.finish(Some((phone, verified))).await,
         }
@@ -228,17 +241,46 @@ impl Turn<'_> {
             identity: Some(self.who.clone()),
             ..NewGuest::default()
         };
-        match self.store().create_guest(self.chain(), new).await {
-            Ok(guest) => self.guest = Some(guest),
-            // The same update handled twice at once: the other one created the guest.
-            Err(e) if e.kind() == ErrorKind::Conflict => self.reload_guest().await?,
-            Err(e) => return Err(e),
+        // A phone the messenger vouches for that a guest already has: the same person, joining
+        // from another messenger. Their card gains this identity; no second card.
+        let twin = match (&new.phone, new.phone_verified) {
+            (Some(phone), true) => merge::verified_twin(self.store(), self.chain(), phone, None).await?,
+            _ => None,
+        };
+        let found = twin.is_some();
+        match twin {
+            Some(twin) => match self.store().link_identity(self.chain(), twin.id, self.who.clone()).await {
+                Ok(guest) => self.guest = Some(self.adopt_choices(guest).await?),
+                Err(e) if e.kind() == ErrorKind::Conflict => self.reload_guest().await?,
+                Err(e) => return Err(e),
+            },
+            None => match self.store().create_guest(self.chain(), new).await {
+                Ok(guest) => self.guest = Some(guest),
+                // The same update handled twice at once: the other one created the guest.
+                Err(e) if e.kind() == ErrorKind::Conflict => self.reload_guest().await?,
+                Err(e) => return Err(e),
+            },
         }
         self.state.step = Step::Ready;
         self.state.home_cafe = None;
         self.state.referrer = None;
         let name = self.name();
-        self.line(Phrase::with("bot-card-ready", vec![("name", Arg::Text(name))]));
+        if found {
+            self.line(Phrase::with("bot-card-found", vec![("name", Arg::Text(name))]));
+        } else {
+            self.line(Phrase::with("bot-card-ready", vec![("name", Arg::Text(name))]));
+        }
         self.card().await
+    }
+
+    /// The language picked in this onboarding becomes the guest's (their latest choice).
+    async fn adopt_choices(&mut self, guest: Guest) -> Result<Guest> {
+        match self.state.language.clone() {
+            Some(language) if guest.language.as_deref() != Some(language.as_str()) => {
+                let update = GuestUpdate { language: Some(language), ..GuestUpdate::default() };
+                self.store().update_guest(self.chain(), guest.id, update).await
+            }
+            _ => Ok(guest),
+        }
     }
 }

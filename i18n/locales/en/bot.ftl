@@ -34,6 +34,8 @@ bot-consent-accept = I agree
 bot-consent-decline = No, thanks
 bot-consent-declined = No problem. You can still see our cafes and promotions. Send /start whenever you want a card.
 bot-card-ready = All set, { $name }! Your card is ready. Show it at the till to collect points.
+bot-card-found = Welcome back, { $name }! You already have a card with us through another messenger: this is it, with your points.
+bot-cards-merged = We found a second card with this phone number and joined the two: everything you collected is on this one card now.
 bot-skip = Skip
 bot-back = Back
 

@@ -24,6 +24,8 @@ bot-consent-accept = Slažem se
 bot-consent-decline = Ne, hvala
 bot-consent-declined = Nema problema. Kafiće i akcije možete da vidite i bez kartice. Kad poželite karticu, pošaljite /start.
 bot-card-ready = Sve je spremno, { $name }! Vaša kartica je napravljena. Pokažite je na kasi da biste skupljali poene.
+bot-card-found = Dobro došli nazad, { $name }! Već imate našu karticu preko drugog mesindžera: evo je, sa vašim poenima.
+bot-cards-merged = Našli smo drugu karticu sa ovim brojem telefona i spojili ih: sve što ste skupili sada je na jednoj kartici.
 bot-skip = Preskoči
 bot-back = Nazad
 

@@ -3,33 +3,28 @@
 //!
 //! Queues `--count` notifications (3000) for as many guests through the real store (each one
 //! a real POS sale: purchase, earn, outbox row in one transaction), then runs the real
-//! [`OutboxSender`] against an in-process messenger that enforces `--per-second` (30, a
-//! Telegram bot's bulk limit) over any sliding second and `--chat-interval-ms` (1000) per chat,
-//! answering `RateLimited` like a 429 when either is exceeded, after `--latency-ms` (0) of
-//! simulated answer time. Prints what was delivered, the steady rate as a share of the allowed
-//! one (the first second's burst left out: a sliding window lets a full second's worth go at
-//! once), and how many rate-limit answers the sender provoked. Target: at least 95% of the
-//! allowed rate and no 429s.
+//! [`OutboxSender`] with the real Telegram channel (teloxide) against the loopback fake of the
+//! Bot API (`regulars_testkit::fakes::telegram`), which enforces Telegram's limits as its
+//! flood control does: more than 30 sends in any sliding second, or two sends to one chat
+//! within a second, are answered 429 with `retry_after`. Each answer comes `--latency-ms` (0)
+//! late. Prints what was delivered, the steady rate as a share of the allowed one (the first
+//! second's burst left out: a sliding window lets a full second's worth go at once), and how
+//! many 429s the sender provoked. Target: at least 95% of the allowed rate and no 429s.
 //!
-//! The messenger is pluggable: [`measure`] takes any `Arc<dyn Channel>` and reads only the
-//! sender's counters, so a loopback HTTP fake of a platform drops in for [`LimitedChannel`].
+//! [`measure`] takes any `Arc<dyn Channel>` and reads only the sender's counters, so another
+//! platform's fake drops in.
 //!
-//! Flags: `--store sqlite|postgres`, `--url`, `--count`, `--per-second`, `--chat-interval-ms`,
-//! `--latency-ms`.
+//! Flags: `--store sqlite|postgres`, `--url`, `--count`, `--latency-ms`.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use async_trait::async_trait;
 use chrono::{NaiveTime, Utc};
 use futures::StreamExt;
 use regulars_core::chain::{GeoPoint, NewCafe, NewChain, OpeningHours};
-use regulars_core::channel::{
-    Address, Capabilities, Channel, ChannelRequest, DeliveryResult, Message, RateLimits, WebhookError, WebhookOutcome,
-};
+use regulars_core::channel::Channel;
 use regulars_core::guest::{ChannelIdentity, NewGuest};
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::money::{Currency, Money};
@@ -38,6 +33,8 @@ use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::store::Store;
 use regulars_i18n::Localizer;
+use regulars_telegram::{BotToken, TelegramChannel, TelegramConfig, WebhookSecret};
+use regulars_testkit::fakes::telegram::FakeTelegram;
 
 use super::{BenchStore, open_bench_store};
 use crate::outbox::{DeliveryStats, OutboxSender, OutboxSettings};
@@ -54,12 +51,6 @@ pub struct OutboxBench {
     /// Notifications to deliver, one per guest.
     #[arg(long, default_value_t = 3_000)]
     pub count: usize,
-    /// The messenger's limit across the bot, messages per second.
-    #[arg(long, default_value_t = 30)]
-    pub per_second: u32,
-    /// The messenger's least interval between two messages to one chat, in milliseconds.
-    #[arg(long, default_value_t = 1_000)]
-    pub chat_interval_ms: u64,
     /// How long the messenger takes to answer each send, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -77,12 +68,19 @@ pub async fn outbox(args: OutboxBench) -> anyhow::Result<()> {
     let chain = queue_notifications(&*store, args.count).await?;
     eprintln!("  queued in {:.1} s; delivering...", prepared.elapsed().as_secs_f64());
 
-    let limits = RateLimits {
-        per_second: args.per_second.max(1),
-        per_chat_interval: Duration::from_millis(args.chat_interval_ms),
-    };
-    let messenger = Arc::new(LimitedChannel::new(limits, Duration::from_millis(args.latency_ms)));
-    let run = measure(store.clone(), messenger.clone(), args.count).await?;
+    let fake = FakeTelegram::start().await;
+    let mut config = TelegramConfig::new(
+        BotToken::new(fake.token())?,
+        WebhookSecret::new("bench_secret")?,
+        "regulars_bench_bot",
+    );
+    config.api_url = Some(fake.api_url());
+    let messenger = Arc::new(TelegramChannel::new(&config)?);
+    let limits = messenger.capabilities().rate;
+    fake.enforce_limits(limits.per_second, limits.per_chat_interval);
+    fake.slow(Duration::from_millis(args.latency_ms));
+    let run = measure(store.clone(), messenger, args.count).await?;
+    let accepted = fake.calls_to("sendMessage").iter().filter(|c| c.succeeded()).count();
     let stats = run.stats;
 
     let allowed = f64::from(limits.per_second);
@@ -92,25 +90,26 @@ pub async fn outbox(args: OutboxBench) -> anyhow::Result<()> {
         None => f64::NAN,
     };
     println!(
-        "outbox: backend={} notifications={} (chain {chain}) limits={}/s per bot, {} ms per chat, latency {} ms\n  \
+        "outbox: backend={} notifications={} (chain {chain}) over the Telegram Bot API fake, limits={}/s per bot, \
+         {} ms per chat, latency {} ms\n  \
          delivered {} (the messenger accepted {}; failed {}, retried {}) in {:.1} s\n  \
          steady rate {steady:.2} msg/s = {:.1}% of the allowed {allowed:.0}/s (first second's burst of {burst} left out; \
          whole run {:.2} msg/s)\n  \
-         rate-limit answers provoked: {} (the messenger counted {})",
+         429 answers provoked: {} (the fake counted {})",
         store.backend_name(),
         args.count,
         limits.per_second,
-        args.chat_interval_ms,
+        limits.per_chat_interval.as_millis(),
         args.latency_ms,
         stats.sent,
-        messenger.delivered(),
+        accepted,
         stats.failed,
         stats.retried,
         run.elapsed.as_secs_f64(),
         100.0 * steady / allowed,
         stats.sent as f64 / run.elapsed.as_secs_f64(),
         stats.rate_limited,
-        messenger.rate_limited(),
+        fake.limit_hits(),
     );
     Ok(())
 }
@@ -256,104 +255,4 @@ async fn sale(store: &dyn Store, chain: ChainId, cafe: CafeId, run: &str, i: usi
         .await?;
     anyhow::ensure!(outcome.notified, "sale {i} queued no notification");
     Ok(())
-}
-
-/// An in-process messenger that holds its sender to `limits` like a real platform: more than
-/// `per_second` sends within any sliding second, or two sends to one chat closer than
-/// `per_chat_interval`, are answered `RateLimited` (a 429) and counted. Everything else is
-/// accepted after `latency`.
-#[derive(Debug)]
-pub struct LimitedChannel {
-    limits: RateLimits,
-    latency: Duration,
-    state: Mutex<Limiter>,
-    rate_limited: AtomicU64,
-    delivered: AtomicU64,
-}
-
-#[derive(Debug, Default)]
-struct Limiter {
-    window: VecDeque<Instant>,
-    last_to_chat: HashMap<Address, Instant>,
-}
-
-impl LimitedChannel {
-    /// A messenger enforcing `limits`, answering after `latency`.
-    #[must_use]
-    pub fn new(limits: RateLimits, latency: Duration) -> Self {
-        Self { limits, latency, state: Mutex::default(), rate_limited: AtomicU64::new(0), delivered: AtomicU64::new(0) }
-    }
-
-    /// Sends answered `RateLimited` so far.
-    #[must_use]
-    pub fn rate_limited(&self) -> u64 {
-        self.rate_limited.load(Ordering::Relaxed)
-    }
-
-    /// Sends accepted so far.
-    #[must_use]
-    pub fn delivered(&self) -> u64 {
-        self.delivered.load(Ordering::Relaxed)
-    }
-
-    /// Whether a send to `to` now keeps within the limits; counts it when it does.
-    fn admit(&self, to: &Address) -> bool {
-        let now = Instant::now();
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        while state.window.front().is_some_and(|&t| now.duration_since(t) >= Duration::from_secs(1)) {
-            state.window.pop_front();
-        }
-        let per_second = usize::try_from(self.limits.per_second).unwrap_or(usize::MAX);
-        let chat_free =
-            state.last_to_chat.get(to).is_none_or(|&last| now.duration_since(last) >= self.limits.per_chat_interval);
-        if state.window.len() >= per_second || !chat_free {
-            return false;
-        }
-        state.window.push_back(now);
-        state.last_to_chat.insert(to.clone(), now);
-        true
-    }
-}
-
-#[async_trait]
-impl Channel for LimitedChannel {
-    fn kind(&self) -> &'static str {
-        "telegram"
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            max_text_len: 4096,
-            max_buttons: 0,
-            max_buttons_per_row: 0,
-            max_button_label: 0,
-            max_list_rows: 0,
-            photos: false,
-            max_caption_len: 0,
-            contact_sharing: false,
-            verified_phone_inherent: false,
-            location: false,
-            mini_app: false,
-            rate: self.limits,
-            service_window: None,
-        }
-    }
-
-    async fn send(&self, to: &Address, _message: &Message) -> DeliveryResult {
-        let admitted = self.admit(to);
-        if !self.latency.is_zero() {
-            tokio::time::sleep(self.latency).await;
-        }
-        if admitted {
-            self.delivered.fetch_add(1, Ordering::Relaxed);
-            DeliveryResult::Delivered { message_id: None }
-        } else {
-            self.rate_limited.fetch_add(1, Ordering::Relaxed);
-            DeliveryResult::RateLimited { retry_after: Duration::from_secs(1) }
-        }
-    }
-
-    fn parse_webhook(&self, _request: &ChannelRequest) -> Result<WebhookOutcome, WebhookError> {
-        Ok(WebhookOutcome::default())
-    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use regulars_core::channel::{Channel, DeliveryResult, Message};
 use regulars_core::ids::{CafeId, ChainId};
-use regulars_core::notification::{ClaimedMessage, Notification};
+use regulars_core::notification::{ClaimScope, ClaimedMessage, Notification};
 use regulars_core::store::Store;
 use regulars_core::{Error, ErrorKind};
 use regulars_i18n::Localizer;
@@ -25,13 +25,30 @@ use super::{Counters, OutboxSettings};
 /// the message when the lease runs out, and both would send it.
 const LEASE_MARGIN: Duration = Duration::from_secs(15);
 
+/// Why a notification outside a messenger's service window was not sent.
+const NO_TEMPLATE: &str = "no notification template is configured for this bot";
+
+/// Which notifications a bot's sender takes, and how it reaches guests outside a service
+/// window.
+#[derive(Debug, Clone, Default)]
+pub(super) struct BotScope {
+    /// The bot's chain; `None`: a sender for every chain.
+    pub(super) chain: Option<ChainId>,
+    /// Every channel kind the chain is served on (guests who used another last are left to
+    /// that channel's sender).
+    pub(super) reachable_on: Vec<String>,
+    /// The approved template notifications go as outside the service window.
+    pub(super) template: Option<String>,
+}
+
 /// How often recording a result is tried when the database is briefly unavailable; a result
 /// not recorded means a re-send after the lease.
 const STORE_TRIES: u32 = 4;
 
 /// What to record about a message.
 enum Settle {
-    Sent(DateTime<Utc>),
+    /// Accepted, with the platform's message id when it gave one.
+    Sent(DateTime<Utc>, Option<String>),
     Retry(DateTime<Utc>, String),
     Failed(String),
     /// The guest blocked the bot: flag their identities on this channel, then fail.
@@ -42,6 +59,7 @@ enum Settle {
 struct Shared {
     kind: String,
     channel: Arc<dyn Channel>,
+    bot: BotScope,
     store: Arc<dyn Store>,
     settings: OutboxSettings,
     counters: Arc<Counters>,
@@ -68,9 +86,11 @@ pub(super) struct Delivery {
 }
 
 impl Delivery {
+    #[expect(clippy::too_many_arguments, reason = "assembled once per bot by OutboxSender::spawn")]
     pub(super) fn new(
         kind: String,
         channel: Arc<dyn Channel>,
+        bot: BotScope,
         store: Arc<dyn Store>,
         i18n: Arc<Localizer>,
         settings: OutboxSettings,
@@ -80,7 +100,7 @@ impl Delivery {
         let rate = channel.capabilities().rate;
         let batch = settings.batch.unwrap_or_else(|| rate.per_second.saturating_mul(2)).clamp(1, 500);
         Self {
-            shared: Arc::new(Shared { kind, channel, store, settings, counters }),
+            shared: Arc::new(Shared { kind, channel, bot, store, settings, counters }),
             i18n,
             shutdown,
             pacer: Pacer::new(rate),
@@ -193,7 +213,10 @@ impl Delivery {
     async fn claim(&mut self, limit: u32) {
         let shared = &self.shared;
         let lease = chrono::Duration::from_std(shared.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        match shared.store.claim_due(Utc::now(), lease, limit, &[shared.kind.as_str()]).await {
+        let reachable_on: Vec<&str> = shared.bot.reachable_on.iter().map(String::as_str).collect();
+        let scope =
+            ClaimScope { chain: shared.bot.chain, channels: &[shared.kind.as_str()], reachable_on: &reachable_on };
+        match shared.store.claim_due_in(Utc::now(), lease, limit, &scope).await {
             Ok(batch) => {
                 if !batch.is_empty() {
                     tracing::debug!(claimed = batch.len(), "claimed");
@@ -296,8 +319,23 @@ impl Shared {
     /// retry-after when it asked to slow down.
     async fn send(&self, item: ClaimedMessage, message: Message) -> Option<Duration> {
         let mut pause = None;
-        let settle = match self.channel.send(&item.address, &message).await {
-            DeliveryResult::Delivered { .. } => Settle::Sent(Utc::now()),
+        let message = match self.within_window(&item, message) {
+            Ok(message) => message,
+            Err(reason) => {
+                self.settle(&item, Settle::Failed(reason)).await;
+                return None;
+            }
+        };
+        let mut result = self.channel.send(&item.address, &message).await;
+        if let DeliveryResult::OutsideServiceWindow { reason } = &result {
+            // The platform knows better than our last-seen time: the template, if there is one.
+            result = match self.template_for(&item, &message) {
+                Some(template) => self.channel.send(&item.address, &template).await,
+                None => DeliveryResult::PermanentFailure { reason: format!("{reason}; {NO_TEMPLATE}") },
+            };
+        }
+        let settle = match result {
+            DeliveryResult::Delivered { message_id } => Settle::Sent(Utc::now(), message_id),
             DeliveryResult::RateLimited { retry_after } => {
                 self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(retry_after_ms = retry_after.as_millis(), "rate limited: pausing the channel");
@@ -309,12 +347,39 @@ impl Shared {
                 self.counters.blocked.fetch_add(1, Ordering::Relaxed);
                 Settle::Blocked(reason)
             }
-            DeliveryResult::PermanentFailure { reason } => Settle::Failed(reason),
+            DeliveryResult::PermanentFailure { reason } | DeliveryResult::OutsideServiceWindow { reason } => {
+                Settle::Failed(reason)
+            }
             DeliveryResult::TemporaryFailure { reason } => self.temporary(&item, reason),
             other => self.temporary(&item, format!("unexpected delivery result: {other:?}")),
         };
         self.settle(&item, settle).await;
         pause
+    }
+
+    /// `message` when the channel takes free-form messages to the guest now; outside its
+    /// service window, the configured template instead, or `Err` with the reason nothing is
+    /// sent.
+    fn within_window(&self, item: &ClaimedMessage, message: Message) -> Result<Message, String> {
+        let Some(window) = self.channel.capabilities().service_window else { return Ok(message) };
+        let open = item.last_seen_at.is_some_and(|seen| {
+            Utc::now() - seen < chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX)
+        });
+        if open {
+            return Ok(message);
+        }
+        self.template_for(item, &message).ok_or_else(|| format!("outside the service window; {NO_TEMPLATE}"))
+    }
+
+    /// The bot's notification template carrying `message`'s text, when one is configured.
+    fn template_for(&self, item: &ClaimedMessage, message: &Message) -> Option<Message> {
+        let name = self.bot.template.clone()?;
+        let text = match message {
+            Message::Text { text, .. } | Message::Photo { caption: text, .. } => text.clone(),
+            _ => return None,
+        };
+        let language = item.language.clone().unwrap_or_else(|| item.chain_language.clone()).replace('-', "_");
+        Some(Message::Template { name, language, params: vec![text] })
     }
 
     fn temporary(&self, item: &ClaimedMessage, reason: String) -> Settle {
@@ -335,7 +400,7 @@ impl Shared {
         let mut delay = Duration::from_millis(100);
         for attempt in 1..=STORE_TRIES {
             let result = match &settle {
-                Settle::Sent(at) => self.store.mark_sent(chain, id, *at).await,
+                Settle::Sent(at, platform_id) => self.store.mark_sent(chain, id, *at, platform_id.as_deref()).await,
                 Settle::Retry(at, reason) => self.store.retry_later(chain, id, *at, reason).await,
                 Settle::Failed(reason) => self.store.mark_failed(chain, id, reason).await,
                 Settle::Blocked(reason) => {
@@ -360,7 +425,7 @@ impl Shared {
             }
         }
         let counter = match &settle {
-            Settle::Sent(_) => {
+            Settle::Sent(..) => {
                 tracing::debug!("sent");
                 &self.counters.sent
             }

@@ -20,9 +20,11 @@
 //! ```
 //!
 //! ## How it works
-//! One tokio task per configured channel (keyed by its kind, as guest identities store it)
-//! loops: claim a batch of due notifications whose guest has a reachable identity on that
-//! channel ([`OutboxRepo::claim_due`], under a lease), render each in the guest's language
+//! One tokio task per bot ([`OutboxBot`]: a channel serving one chain, or every chain with
+//! [`OutboxSender::new`]) loops: claim a batch of the chain's due notifications whose guest
+//! used that messenger last among the chain's ([`OutboxRepo::claim_due_in`], under a lease;
+//! one guest across messengers is told where they talk to the program now), render each in
+//! the guest's language
 //! ([`render`]), send it at the pace the channel's [`Capabilities::rate`] allows (a sliding
 //! one-second window across the bot and a minimum interval per chat; see `pacing`), and record
 //! what the platform said:
@@ -32,6 +34,7 @@
 //! | `Delivered` | `sent` | |
 //! | `RateLimited { retry_after }` | `pending` again, due after `retry_after` | pauses the whole channel for `retry_after` |
 //! | `TemporaryFailure` | `pending` again after 1 s, 2 s, 4 s … (capped at [`OutboxSettings::backoff_cap`]); `failed` after [`OutboxSettings::max_attempts`] | |
+//! | `OutsideServiceWindow` | sent again as the bot's template ([`OutboxBot::template`]), or `failed` saying no template is configured | |
 //! | `Blocked` | `failed`; the guest's identities on the channel are marked unreachable ([`OutboxRepo::mark_unreachable`]), so their later notifications are not attempted there | |
 //! | `PermanentFailure` | `failed` | |
 //!
@@ -56,7 +59,12 @@
 //!   A sender also never starts a send whose lease is about to run out (another sender may
 //!   already have it), so a slow batch cannot cause a double send by itself.
 //!
-//! [`OutboxRepo::claim_due`]: regulars_core::store::OutboxRepo::claim_due
+//! A channel with a service window (WhatsApp's 24 hours) gets a free-form notification only
+//! while the guest's last message is younger than the window; outside it the notification
+//! goes as the bot's approved template, with the rendered text as its parameter, or is not
+//! sent and says so in `last_error`.
+//!
+//! [`OutboxRepo::claim_due_in`]: regulars_core::store::OutboxRepo::claim_due_in
 //! [`OutboxRepo::mark_unreachable`]: regulars_core::store::OutboxRepo::mark_unreachable
 //! [`Capabilities::rate`]: regulars_core::channel::Capabilities::rate
 //! [`DeliveryResult`]: regulars_core::channel::DeliveryResult
@@ -71,6 +79,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use regulars_core::channel::Channel;
+use regulars_core::ids::ChainId;
 use regulars_core::store::Store;
 use regulars_i18n::Localizer;
 use tokio::sync::watch;
@@ -162,18 +171,34 @@ impl Counters {
     }
 }
 
+/// One bot the outbox sends through: a channel of one chain (or of every chain).
+#[derive(Debug, Clone)]
+pub struct OutboxBot {
+    /// The bot.
+    pub channel: Arc<dyn Channel>,
+    /// Its chain; `None`: it sends every chain's notifications (one bot for the server).
+    pub chain: Option<ChainId>,
+    /// Every channel kind the chain is served on, this one included: a guest who used another
+    /// of them last is notified there.
+    pub reachable_on: Vec<String>,
+    /// The approved template (WhatsApp's) that notifications go as outside the channel's
+    /// service window, with the notification's text as its one parameter; without one they
+    /// are not sent there, and the outbox records why.
+    pub template: Option<String>,
+}
+
 /// The outbox sender, configured and not yet running.
 pub struct OutboxSender {
     store: Arc<dyn Store>,
     i18n: Arc<Localizer>,
-    channels: HashMap<String, Arc<dyn Channel>>,
+    bots: Vec<OutboxBot>,
     settings: OutboxSettings,
 }
 
 impl std::fmt::Debug for OutboxSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutboxSender")
-            .field("channels", &self.channels.keys().collect::<Vec<_>>())
+            .field("bots", &self.bots.iter().map(|b| (b.channel.kind(), b.chain)).collect::<Vec<_>>())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -194,7 +219,18 @@ impl OutboxSender {
                 tracing::warn!(key = %kind, channel = channel.kind(), "outbox channel registered under another kind");
             }
         }
-        Self { store, i18n, channels, settings }
+        let kinds: Vec<String> = channels.keys().cloned().collect();
+        let bots = channels
+            .into_values()
+            .map(|channel| OutboxBot { channel, chain: None, reachable_on: kinds.clone(), template: None })
+            .collect();
+        Self { store, i18n, bots, settings }
+    }
+
+    /// A sender with one task per bot (a chain's bot sends that chain's notifications only).
+    #[must_use]
+    pub fn for_bots(store: Arc<dyn Store>, i18n: Arc<Localizer>, bots: Vec<OutboxBot>, settings: OutboxSettings) -> Self {
+        Self { store, i18n, bots, settings }
     }
 
     /// Starts one task per channel on the current tokio runtime. With no channels, starts
@@ -203,17 +239,24 @@ impl OutboxSender {
     pub fn spawn(self) -> OutboxHandle {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
-        let mut counters = BTreeMap::new();
-        if self.channels.is_empty() {
+        let mut counters: BTreeMap<String, Arc<Counters>> = BTreeMap::new();
+        if self.bots.is_empty() {
             tracing::info!("no messenger channels configured: the outbox sender is idle");
         }
-        for (kind, channel) in self.channels {
-            let shared = Arc::new(Counters::default());
-            counters.insert(kind.clone(), shared.clone());
-            let span = tracing::info_span!("outbox", channel = %kind);
+        for bot in self.bots {
+            let kind = bot.channel.kind().to_owned();
+            // Counters per channel kind: a kind's bots add up.
+            let shared: Arc<Counters> = counters.entry(kind.clone()).or_default().clone();
+            let span = match bot.chain {
+                Some(chain) => tracing::info_span!("outbox", channel = %kind, %chain),
+                None => tracing::info_span!("outbox", channel = %kind),
+            };
+            let scope =
+                delivery::BotScope { chain: bot.chain, reachable_on: bot.reachable_on, template: bot.template };
             let task = delivery::Delivery::new(
                 kind,
-                channel,
+                bot.channel,
+                scope,
                 self.store.clone(),
                 self.i18n.clone(),
                 self.settings.clone(),

@@ -155,6 +155,8 @@ mod tests {
                 last_error: None,
                 created_at: Utc::now(),
                 sent_at: None,
+                platform_message_id: None,
+                receipt: None,
             },
             channel: ChannelKind::new("telegram").unwrap(),
             address: Address("42".into()),
@@ -162,6 +164,7 @@ mod tests {
             chain_language: "sr-Latn".into(),
             display_name: Some("Ana".into()),
             lease_until: Utc::now(),
+            last_seen_at: None,
         }
     }
 

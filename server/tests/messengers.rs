@@ -1,0 +1,331 @@
+//! Guests and staff talk to the whole server through each messenger's loopback fake, with the
+//! channel's real client: onboarding over webhooks (and Telegram's long polling), a POS sale
+//! through the signed POS webhook, and the notification delivered by the outbox sender, in
+//! the guest's language; one guest across messengers.
+//!
+//! `MessengerApp` is the server under test: the demo chain on a real store, the real router on
+//! a real loopback socket, the demo POS source, bots pointed at the fakes, and the outbox
+//! sender on demand.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use regulars_core::guest::{ChannelIdentity, Guest};
+use regulars_core::identity::config::IdentitySettings;
+use regulars_core::ids::{CafeId, ChainId};
+use regulars_core::money::{Currency, Money};
+use regulars_core::notification::{OutboxMessage, OutboxStatus};
+use regulars_core::pos::signature::{HeaderNames, WebhookSecret, signed_headers};
+use regulars_core::pos::{GuestRef, PosPayload, PosPurchase};
+use regulars_core::purchase::LineItem;
+use regulars_core::store::Store;
+use regulars_server::app::{AppState, router};
+use regulars_server::bots::{Bot, Bots};
+use regulars_server::demo;
+use regulars_server::outbox::{OutboxHandle, OutboxSender, OutboxSettings};
+use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
+use regulars_core::channel::ButtonAction;
+use regulars_testkit::channel::SentMessage;
+use serde_json::Value;
+
+/// The server under test.
+struct MessengerApp {
+    store: Arc<dyn Store>,
+    state: AppState,
+    chain: ChainId,
+    cafes: Vec<CafeId>,
+    /// `http://127.0.0.1:<port>`.
+    base: String,
+    http: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl MessengerApp {
+    /// The demo chain on a fresh SQLite file, served with `bots` (made for the chain's id).
+    async fn start(bots: impl FnOnce(ChainId) -> Vec<Bot>) -> Self {
+        let (store, dir) = regulars_testkit::sqlite_store().await;
+        Self::start_on(store, Some(dir), bots).await
+    }
+
+    /// The demo chain on `store`, served with `bots`.
+    async fn start_on(
+        store: Arc<dyn Store>,
+        dir: Option<tempfile::TempDir>,
+        bots: impl FnOnce(ChainId) -> Vec<Bot>,
+    ) -> Self {
+        demo::seed(store.clone()).await.unwrap();
+        let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
+        let cafes = store.list_cafes(chain).await.unwrap().iter().map(|c| c.id).collect();
+        let mut routes = PosRoutes::default();
+        routes.insert(demo_route(&*store).await.unwrap().expect("demo chain seeded"));
+        let identity = IdentitySettings::generate().build().unwrap();
+        let mut registry = Bots::default();
+        for bot in bots(chain) {
+            registry.add(bot).unwrap();
+        }
+        let state = AppState::with_parts(store.clone(), identity, routes).unwrap().with_bots(registry);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { store, state, chain, cafes, base, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// Posts `body` with `headers` to the bot webhook of messenger `kind`; the status and body.
+    async fn post_webhook(&self, kind: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Vec<u8>) {
+        let mut request = self.http.post(format!("{}/channels/{kind}/{}/webhook", self.base, demo::DEMO_SLUG));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.body(body).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
+    /// Gets the webhook of messenger `kind` with `query` (a subscription check).
+    async fn get_webhook(&self, kind: &str, query: &str) -> (u16, Vec<u8>) {
+        let url = format!("{}/channels/{kind}/{}/webhook?{query}", self.base, demo::DEMO_SLUG);
+        let response = self.http.get(url).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
+    /// The guest behind messenger identity `kind:id`.
+    async fn guest(&self, kind: &str, id: &str) -> Guest {
+        let who = ChannelIdentity::new(kind, id).unwrap();
+        self.store.guest_by_identity(self.chain, &who).await.unwrap()
+    }
+
+    /// A sale of 1 234.00 RSD at the first demo cafe for `guest`, posted to the demo POS
+    /// source as a signed webhook; the answer's JSON.
+    async fn sale(&self, receipt: &str, guest: &Guest) -> Value {
+        let purchase = PosPurchase {
+            receipt_id: receipt.into(),
+            cafe_ref: "dorcol".into(),
+            guest: GuestRef::PublicId(guest.public_id.clone()),
+            total: Money::new(123_400, Currency::new("RSD").unwrap()),
+            items: vec![LineItem {
+                sku: "LUNCH".into(),
+                name: "Lunch".into(),
+                category: Some("food".into()),
+                quantity: 1,
+                unit_price_minor: 123_400,
+            }],
+            discounts: Vec::new(),
+            occurred_at: Utc::now() - chrono::Duration::seconds(5),
+            reward_code: None,
+        };
+        let body = regulars_pos_webhook::to_body(&PosPayload::PurchaseCompleted(purchase));
+        let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
+        let signed = signed_headers(&[&secret], &HeaderNames::STANDARD, &format!("msg_{receipt}"), Utc::now(), &body);
+        let mut request = self.http.post(format!("{}/pos/demo/webhook", self.base));
+        for (name, value) in signed.iter() {
+            request = request.header(name, value);
+        }
+        let response = request.header("content-type", "application/json").body(body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "the sale is accepted");
+        response.json().await.unwrap()
+    }
+
+    /// The sum of the guest's points balances.
+    async fn points(&self, guest: &Guest) -> i64 {
+        self.store.wallets_of_guest(self.chain, guest.id).await.unwrap().iter().map(|w| w.balances.points).sum()
+    }
+
+    /// Starts the outbox sender over the server's bots, polling fast.
+    fn outbox(&self) -> OutboxHandle {
+        let settings = OutboxSettings { idle_poll: Duration::from_millis(20), ..OutboxSettings::default() };
+        OutboxSender::for_bots(self.store.clone(), self.state.i18n.clone(), self.state.bots.outbox_bots(), settings)
+            .spawn()
+    }
+
+    /// The guest's notifications, once none is pending or being sent (at most 10 s).
+    async fn settled_outbox(&self, guest: &Guest) -> Vec<OutboxMessage> {
+        for _ in 0..500 {
+            let messages = self.store.outbox_of_guest(self.chain, guest.id).await.unwrap();
+            if !messages.is_empty()
+                && messages.iter().all(|m| matches!(m.status, OutboxStatus::Sent | OutboxStatus::Failed))
+            {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the outbox did not settle: {:?}", self.store.outbox_of_guest(self.chain, guest.id).await.unwrap());
+    }
+}
+
+/// Polls `check` every 20 ms for up to 10 s.
+async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..500 {
+        if let Some(value) = check() {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Text without Fluent's bidi isolation marks.
+fn plain(text: &str) -> String {
+    text.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// The payload of the newest button whose payload starts with `prefix` among `sent`.
+fn payload(sent: &[SentMessage], prefix: &str) -> String {
+    sent.iter()
+        .rev()
+        .flat_map(|m| m.all_buttons())
+        .find_map(|b| match &b.action {
+            ButtonAction::Payload(p) if p.starts_with(prefix) => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no button {prefix}… in {sent:?}"))
+}
+
+/// Every text and caption the person received, joined.
+fn texts(sent: &[SentMessage]) -> String {
+    plain(&sent.iter().filter_map(|m| m.text.clone()).collect::<Vec<_>>().join("\n"))
+}
+
+mod telegram {
+    use super::*;
+    use regulars_server::config::TelegramMode;
+    use regulars_telegram::{BotToken, SECRET_TOKEN_HEADER, TelegramChannel, TelegramConfig, WebhookSecret};
+    use regulars_testkit::fakes::telegram::{
+        FakeTelegram, MemberStatus, TgUser, callback_query_id, callback_query_update, contact_update,
+        my_chat_member_update, start_update,
+    };
+
+    const SECRET: &str = "e2e_Webhook-secret";
+
+    pub(super) fn channel(fake: &FakeTelegram) -> Arc<TelegramChannel> {
+        let mut config = TelegramConfig::new(
+            BotToken::new(fake.token()).unwrap(),
+            WebhookSecret::new(SECRET).unwrap(),
+            "regulars_demo_bot",
+        );
+        config.api_url = Some(fake.api_url());
+        config.request_timeout_ms = 2_000;
+        Arc::new(TelegramChannel::new(&config).unwrap())
+    }
+
+    pub(super) fn bot(fake: &FakeTelegram, chain: ChainId) -> Bot {
+        let channel = channel(fake);
+        let invite_link = Some(channel.start_link(""));
+        Bot { chain, slug: demo::DEMO_SLUG.into(), channel, template: None, invite_link }
+    }
+
+    /// Posts one update to the bot's webhook, as Telegram does.
+    pub(super) async fn post(app: &MessengerApp, update: &Value) -> u16 {
+        let body = serde_json::to_vec(update).unwrap();
+        app.post_webhook("telegram", &[(SECRET_TOKEN_HEADER, SECRET), ("content-type", "application/json")], body).await.0
+    }
+
+    /// A Russian-speaking guest (their app is in English) onboards: Russian, the first cafe,
+    /// their own phone shared with the contact button.
+    pub(super) async fn onboard(app: &MessengerApp, fake: &FakeTelegram, user: &TgUser, phone: &str) -> Guest {
+        let id = user.id;
+        assert_eq!(post(app, &start_update(id * 10, user, None)).await, 200);
+        assert!(texts(&fake.sent_to(id)).contains("Demo Coffee"), "welcome: {:?}", fake.sent_to(id));
+        let lang = payload(&fake.sent_to(id), "v1:lang:ru");
+        assert_eq!(post(app, &callback_query_update(id * 10 + 1, user, &lang)).await, 200);
+        assert!(fake.answered_callbacks().contains(&callback_query_id(id * 10 + 1)), "the button press is answered");
+        let cafe = payload(&fake.sent_to(id), "v1:cafe:");
+        assert_eq!(post(app, &callback_query_update(id * 10 + 2, user, &cafe)).await, 200);
+        let asks_contact = fake.sent_to(id).last().unwrap().all_buttons().any(|b| b.action == ButtonAction::ShareContact);
+        assert!(asks_contact, "the phone is asked with Telegram's contact button: {:?}", fake.sent_to(id).last());
+        assert_eq!(post(app, &contact_update(id * 10 + 3, user, phone, Some(id))).await, 200);
+        app.guest("telegram", &id.to_string()).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guest_onboards_in_russian_earns_at_the_till_and_is_told_in_russian() {
+        let fake = FakeTelegram::start().await;
+        let app = MessengerApp::start(|chain| vec![bot(&fake, chain)]).await;
+        let ivan = TgUser { first_name: "Иван".into(), language_code: Some("en".into()), ..TgUser::new(7_700_001) };
+        let guest = onboard(&app, &fake, &ivan, "381601234567").await;
+        assert_eq!(guest.language.as_deref(), Some("ru"));
+        assert_eq!((guest.phone.as_deref(), guest.phone_verified), (Some("+381601234567"), true));
+        let card = fake.calls_to("sendPhoto");
+        let card = card.last().expect("the card is sent as a photo");
+        assert!(card.uploaded_photo(), "the QR is uploaded as a PNG");
+        let caption = plain(&card.param("caption").unwrap());
+        assert!(caption.contains("На счету 0 баллов"), "{caption}");
+
+        let sale = app.sale("E2E-TG-1", &guest).await;
+        let points = app.points(&guest).await;
+        assert_eq!(points, 123, "1 234 RSD earns one point per 10 RSD: {sale}");
+
+        let before = fake.sent_to(ivan.id).len();
+        let outbox = app.outbox();
+        let settled = app.settled_outbox(&guest).await;
+        assert_eq!(settled.len(), 1, "one notification for one sale");
+        assert_eq!(settled[0].status, OutboxStatus::Sent);
+        let sent = fake.sent_to(ivan.id);
+        assert_eq!(sent.len(), before + 1, "exactly one message more: {sent:?}");
+        let note = plain(sent.last().unwrap().text.as_deref().unwrap());
+        assert!(note.contains("+123 балла за заказ"), "{note}");
+        assert!(note.contains(&format!("На счету {points} балла")), "{note}");
+        assert!(note.contains("До награды «Croissant» осталось всего 127 баллов"), "{note}");
+
+        // Delivered once: the sale's retry queues nothing new and nothing more is sent.
+        app.sale("E2E-TG-1", &guest).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(fake.sent_to(ivan.id).len(), before + 1);
+        assert_eq!(outbox.shutdown().await["telegram"].sent, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forged_updates_are_refused_and_a_blocked_bot_stops_notifications() {
+        let fake = FakeTelegram::start().await;
+        let app = MessengerApp::start(|chain| vec![bot(&fake, chain)]).await;
+        let ana = TgUser::new(7_700_002);
+        let body = serde_json::to_vec(&start_update(1, &ana, None)).unwrap();
+        let (status, _) = app.post_webhook("telegram", &[(SECRET_TOKEN_HEADER, "wrong")], body.clone()).await;
+        assert_eq!(status, 401, "a wrong secret token");
+        assert_eq!(app.post_webhook("telegram", &[], body.clone()).await.0, 401, "no secret token");
+        assert!(fake.sent_to(ana.id).is_empty(), "nothing answered to a forged update");
+        let (status, _) = app.post_webhook("viber", &[], body).await;
+        assert_eq!(status, 404, "no Viber bot for the chain");
+        let (status, _) = app.post_webhook("telegram", &[(SECRET_TOKEN_HEADER, SECRET)], b"{not json".to_vec()).await;
+        assert_eq!(status, 400, "a verified body that is not an update");
+
+        let guest = onboard(&app, &fake, &ana, "381601234568").await;
+        // She blocks the bot: her notifications are not attempted on Telegram.
+        assert_eq!(post(&app, &my_chat_member_update(99, &ana, MemberStatus::Kicked)).await, 200);
+        app.sale("E2E-TG-2", &guest).await;
+        let before = fake.calls_to("sendMessage").len();
+        let outbox = app.outbox();
+        let settled = app.settled_outbox(&guest).await;
+        assert_eq!(settled[0].status, OutboxStatus::Failed);
+        assert_eq!(settled[0].last_error.as_deref(), Some(regulars_core::notification::UNREACHABLE));
+        assert_eq!(fake.calls_to("sendMessage").len(), before, "nothing sent to a guest who blocked the bot");
+        outbox.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn long_polling_serves_the_same_conversation() {
+        let fake = FakeTelegram::start().await;
+        let app = MessengerApp::start(|_| Vec::new()).await;
+        let ana = TgUser::new(7_700_003);
+        fake.push_update(start_update(0, &ana, None));
+        let mut bots = Bots::default();
+        bots.add_telegram(app.chain, demo::DEMO_SLUG, channel(&fake), TelegramMode::Polling).unwrap();
+        let state = app.state.clone().with_bots(bots);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let pollers = regulars_server::bots::polling::spawn(&state, &stopped);
+        assert_eq!(pollers.len(), 1);
+        let welcome = eventually("the welcome over long polling", || {
+            let sent = fake.sent_to(ana.id);
+            (!sent.is_empty()).then_some(sent)
+        })
+        .await;
+        assert!(texts(&welcome).contains("Demo Coffee"), "{welcome:?}");
+        assert!(fake.calls_to("deleteWebhook").len() == 1, "polling starts by removing any webhook");
+        stop.send(true).unwrap();
+        for poller in pollers {
+            poller.await.unwrap();
+        }
+    }
+}
