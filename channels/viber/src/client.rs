@@ -248,12 +248,9 @@ impl ViberChannel {
         to.iter()
             .map(|address| match answer.failed_list.iter().find(|f| f.receiver == address.0) {
                 // A failed entry with status 0 would be a contradiction: count it as delivered.
-                Some(failed) => mapping::delivery_result(
-                    failed.status,
-                    &failed.status_message,
-                    answer.message_token.clone(),
-                    token,
-                ),
+                Some(failed) => {
+                    mapping::delivery_result(failed.status, &failed.status_message, answer.message_token.clone(), token)
+                }
                 None => DeliveryResult::Delivered { message_id: answer.message_token.clone() },
             })
             .collect()
@@ -298,9 +295,12 @@ impl Channel for ViberChannel {
         // A send that times out may still have reached Viber; the outbox sender decides
         // whether to retry (and risk a duplicate).
         match self.call("send_message", &Value::Object(body)).await {
-            Ok(answer) => {
-                mapping::delivery_result(answer.status, &answer.status_message, answer.message_token, self.token.expose())
-            }
+            Ok(answer) => mapping::delivery_result(
+                answer.status,
+                &answer.status_message,
+                answer.message_token,
+                self.token.expose(),
+            ),
             Err(failure) => failure,
         }
     }

@@ -198,7 +198,10 @@ mod tests {
             ..config()
         };
         assert!(local.validate().is_ok());
-        assert_eq!(local.api_url().unwrap().join("send_message").unwrap().as_str(), "http://127.0.0.1:8081/pa/send_message");
+        assert_eq!(
+            local.api_url().unwrap().join("send_message").unwrap().as_str(),
+            "http://127.0.0.1:8081/pa/send_message"
+        );
         assert_eq!(config().api_url().unwrap().as_str(), "https://chatapi.viber.com/pa/");
     }
 

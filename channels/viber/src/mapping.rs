@@ -115,7 +115,12 @@ pub(crate) fn render(
 /// A place as text: its name, address and a map link that opens on any phone.
 fn place_text(lat: f64, lon: f64, title: &str, address: &str) -> String {
     let link = format!("https://www.google.com/maps/search/?api=1&query={lat},{lon}");
-    [title, address, link.as_str()].iter().filter(|part| !part.trim().is_empty()).copied().collect::<Vec<_>>().join("\n")
+    [title, address, link.as_str()]
+        .iter()
+        .filter(|part| !part.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Buttons as Viber keyboard buttons, plus the buttons that did not fit as numbered lines.
@@ -544,7 +549,8 @@ mod tests {
     #[test]
     fn payload_buttons_fill_the_six_column_grid_and_wrap_at_three() {
         let row: Vec<Button> = (1..=5).map(|i| Button::payload(format!("B{i}"), format!("p{i}"))).collect();
-        let out = body(&Message::Text { text: "Pick".into(), buttons: vec![row, vec![Button::payload("Menu", "menu")]] });
+        let out =
+            body(&Message::Text { text: "Pick".into(), buttons: vec![row, vec![Button::payload("Menu", "menu")]] });
         assert_eq!(out["keyboard"]["Type"], "keyboard");
         assert_eq!(out["keyboard"]["DefaultHeight"], false);
         let got = buttons(&out);
@@ -565,7 +571,10 @@ mod tests {
             buttons: vec![
                 vec![
                     Button { label: "Menu".into(), action: ButtonAction::Url("https://regulars.example/menu".into()) },
-                    Button { label: "App".into(), action: ButtonAction::MiniApp("https://regulars.example/app".into()) },
+                    Button {
+                        label: "App".into(),
+                        action: ButtonAction::MiniApp("https://regulars.example/app".into()),
+                    },
                 ],
                 vec![Button { label: "Share <my> number & more".into(), action: ButtonAction::ShareContact }],
             ],
@@ -582,7 +591,10 @@ mod tests {
         assert_eq!(out["tracking_data"], SHARE_PHONE_TRACKING);
         let bad = Message::Text {
             text: "x".into(),
-            buttons: vec![vec![Button { label: "Bad".into(), action: ButtonAction::Url("javascript:alert(1)".into()) }]],
+            buttons: vec![vec![Button {
+                label: "Bad".into(),
+                action: ButtonAction::Url("javascript:alert(1)".into()),
+            }]],
         };
         assert!(render(&bad, &caps(), &sender_json(), 0).is_err());
     }
@@ -599,7 +611,9 @@ mod tests {
         assert!(text.ends_with("…\n\n25. B25\n26. B26"), "{}", &text[text.len() - 40..]);
         assert!(units(text) <= MAX_TEXT_LEN);
         let long = Button::payload("x", "p".repeat(65));
-        assert!(render(&Message::Text { text: "t".into(), buttons: vec![vec![long]] }, &caps(), &sender_json(), 0).is_err());
+        assert!(
+            render(&Message::Text { text: "t".into(), buttons: vec![vec![long]] }, &caps(), &sender_json(), 0).is_err()
+        );
     }
 
     #[test]
@@ -668,7 +682,10 @@ mod tests {
     #[test]
     fn messages_become_events() {
         let one = |message: Value| events(&message_callback(&message)).unwrap();
-        assert_eq!(one(json!({"type": "text", "text": "hi"})), vec![InboundEvent::Text { from: ana(), text: "hi".into() }]);
+        assert_eq!(
+            one(json!({"type": "text", "text": "hi"})),
+            vec![InboundEvent::Text { from: ana(), text: "hi".into() }]
+        );
         assert_eq!(
             one(json!({"type": "text", "text": "rg:v1:card", "tracking_data": "x"})),
             vec![InboundEvent::Button { from: ana(), payload: "v1:card".into(), ack_id: None }]
@@ -735,7 +752,11 @@ mod tests {
                 vec![InboundEvent::Receipt { message_id: "4912661846655238145".into(), status }]
             );
         }
-        assert!(parse(json!({"event": "webhook", "timestamp": 1, "message_token": 241_256_543_215_u64})).unwrap().is_empty());
+        assert!(
+            parse(json!({"event": "webhook", "timestamp": 1, "message_token": 241_256_543_215_u64}))
+                .unwrap()
+                .is_empty()
+        );
         assert!(parse(json!({"event": "client_status", "timestamp": 1})).unwrap().is_empty());
         assert!(parse(json!({})).is_err());
         assert!(parse(json!({"event": "message", "timestamp": 1})).is_err());

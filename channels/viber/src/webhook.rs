@@ -115,6 +115,8 @@ mod tests {
         assert!(matches!(parse(Some(&sign(&token(), garbage)), garbage), Err(WebhookError::Malformed(_))));
         let seen = br#"{"event":"seen","timestamp":1,"message_token":5741311803571721087,"user_id":"01234567890A="}"#;
         let outcome = parse(Some(&sign(&token(), seen)), seen).unwrap();
-        assert!(matches!(&outcome.events[..], [InboundEvent::Receipt { message_id, .. }] if message_id == "5741311803571721087"));
+        assert!(
+            matches!(&outcome.events[..], [InboundEvent::Receipt { message_id, .. }] if message_id == "5741311803571721087")
+        );
     }
 }
