@@ -216,6 +216,7 @@ impl GuestRepo for DbStore {
                         guest_identities::channel.eq(identity.channel.as_str()),
                         guest_identities::external_id.eq(&identity.external_id),
                         guest_identities::created_at.eq(now),
+                        guest_identities::last_seen_at.eq(Some(now)),
                     ))
                     .execute(c)
                     .await?;

@@ -953,6 +953,7 @@ pub async fn outbox_goes_where_the_guest_wrote_last(store: Arc<dyn Store>) {
     assert_eq!(claimed.len(), 1);
     assert_eq!((claimed[0].message.id, claimed[0].address.0.as_str()), (id, "381600000500"));
     assert_eq!(claimed[0].last_seen_at.map(|t| t.timestamp_millis()), Some(seen.timestamp_millis()));
+    store.mark_sent(chain.id(), id, now, None).await.unwrap();
 
     // She writes on Telegram again: her next message goes there.
     let later = seen + chrono::Duration::minutes(5);
