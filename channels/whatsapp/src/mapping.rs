@@ -632,3 +632,329 @@ pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
     let phone = format!("+{digits}");
     regulars_core::guest::validate_e164(&phone).ok().map(|()| phone)
 }
+
+#[cfg(test)]
+mod tests {
+    use regulars_core::channel::MAX_PAYLOAD_LEN;
+
+    use super::*;
+
+    fn text_json(message: &Message) -> Value {
+        match render(message).unwrap() {
+            Outgoing::Message(json) => json,
+            other => panic!("expected one message, got {other:?}"),
+        }
+    }
+
+    fn with_buttons(text: &str, buttons: Vec<Button>) -> Message {
+        Message::Text { text: text.into(), buttons: vec![buttons] }
+    }
+
+    fn payloads(n: usize) -> Vec<Button> {
+        (1..=n).map(|i| Button::payload(format!("Choice {i}"), format!("c{i}"))).collect()
+    }
+
+    #[test]
+    fn plain_text_is_a_text_message_cut_at_4096() {
+        assert_eq!(
+            text_json(&Message::text("Hvala! ☕")),
+            json!({"type": "text", "text": {"body": "Hvala! ☕", "preview_url": false}})
+        );
+        let long = text_json(&Message::text("a".repeat(5000)));
+        let body = long["text"]["body"].as_str().unwrap();
+        assert_eq!(body.chars().count(), 4096);
+        assert!(body.ends_with('…'));
+    }
+
+    #[test]
+    fn up_to_three_payload_buttons_are_reply_buttons_with_titles_cut_at_20() {
+        let mut buttons = payloads(3);
+        buttons[0].label = "A very long label for a reply button".into();
+        let json = text_json(&with_buttons("Menu", buttons));
+        assert_eq!(
+            json,
+            json!({"type": "interactive", "interactive": {
+                "type": "button",
+                "body": {"text": "Menu"},
+                "action": {"buttons": [
+                    {"type": "reply", "reply": {"id": "c1", "title": "A very long label f…"}},
+                    {"type": "reply", "reply": {"id": "c2", "title": "Choice 2"}},
+                    {"type": "reply", "reply": {"id": "c3", "title": "Choice 3"}},
+                ]},
+            }})
+        );
+    }
+
+    #[test]
+    fn four_to_ten_payload_buttons_are_a_list_and_more_become_lines() {
+        let mut buttons = payloads(5);
+        buttons[4].label = "Cappuccino with oat milk, large".into();
+        let json = text_json(&with_buttons("Pick a drink\nAll cafes", buttons));
+        let interactive = &json["interactive"];
+        assert_eq!(interactive["type"], "list");
+        assert_eq!(interactive["body"]["text"], "Pick a drink\nAll cafes");
+        assert_eq!(interactive["action"]["button"], "Pick a drink");
+        let rows = interactive["action"]["sections"][0]["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[0], json!({"id": "c1", "title": "Choice 1"}));
+        assert_eq!(
+            rows[4],
+            json!({"id": "c5", "title": "Cappuccino with oat mil…", "description": "Cappuccino with oat milk, large"})
+        );
+
+        let json = text_json(&with_buttons("A first line longer than twenty characters", payloads(12)));
+        let interactive = &json["interactive"];
+        assert_eq!(interactive["action"]["button"], LIST_BUTTON_FALLBACK);
+        assert_eq!(interactive["action"]["sections"][0]["rows"].as_array().unwrap().len(), 10);
+        assert_eq!(
+            interactive["body"]["text"],
+            "A first line longer than twenty characters\n\n11. Choice 11\n12. Choice 12"
+        );
+    }
+
+    #[test]
+    fn links_become_lines_and_contact_requests_are_left_out() {
+        let buttons = vec![
+            Button::payload("Card", "card"),
+            Button { label: "Menu".into(), action: ButtonAction::Url("https://regulars.example/menu".into()) },
+            Button { label: "Share".into(), action: ButtonAction::ShareContact },
+            Button { label: "App".into(), action: ButtonAction::MiniApp("https://regulars.example/app".into()) },
+        ];
+        let json = text_json(&with_buttons("Hi", buttons));
+        assert_eq!(
+            json["interactive"]["body"]["text"],
+            "Hi\n\n2. Menu: https://regulars.example/menu\n4. App: https://regulars.example/app"
+        );
+        assert_eq!(json["interactive"]["action"]["buttons"].as_array().unwrap().len(), 1);
+        let only_links = vec![Button { label: "Menu".into(), action: ButtonAction::Url("https://m.example".into()) }];
+        assert_eq!(text_json(&with_buttons("Hi", only_links))["text"]["body"], "Hi\n\n1. Menu: https://m.example");
+    }
+
+    #[test]
+    fn text_too_long_for_an_interactive_body_keeps_every_button_as_a_line() {
+        let text = "x".repeat(2000);
+        let json = text_json(&with_buttons(&text, payloads(2)));
+        assert_eq!(json["type"], "text");
+        assert_eq!(json["text"]["body"], format!("{text}\n\n1. Choice 1\n2. Choice 2"));
+    }
+
+    #[test]
+    fn bad_payloads_are_refused() {
+        let too_long = Button::payload("Long", "p".repeat(MAX_PAYLOAD_LEN + 1));
+        assert!(render(&with_buttons("Hi", vec![too_long])).is_err());
+        assert!(render(&with_buttons("Hi", vec![Button::payload("Empty", "")])).is_err());
+        assert!(render(&Message::Photo { png: Vec::new(), caption: "x".into(), buttons: Vec::new() }).is_err());
+    }
+
+    #[test]
+    fn photos_carry_their_buttons_in_the_header_message_or_the_caption() {
+        let png = vec![0x89, b'P', b'N', b'G'];
+        let photo = |buttons: Vec<Button>| Message::Photo {
+            png: png.clone(),
+            caption: "Your card".into(),
+            buttons: vec![buttons],
+        };
+        let Outgoing::Photo { png: uploaded, message } = render(&photo(payloads(1))).unwrap() else { panic!() };
+        assert_eq!(uploaded, png);
+        assert_eq!(
+            message.json("media-1"),
+            json!({"type": "interactive", "interactive": {
+                "type": "button",
+                "header": {"type": "image", "image": {"id": "media-1"}},
+                "body": {"text": "Your card"},
+                "action": {"buttons": [{"type": "reply", "reply": {"id": "c1", "title": "Choice 1"}}]},
+            }})
+        );
+        let Outgoing::Photo { message, .. } = render(&photo(payloads(4))).unwrap() else { panic!() };
+        assert_eq!(
+            message.json("media-2"),
+            json!({"type": "image", "image": {"id": "media-2",
+                "caption": "Your card\n\n1. Choice 1\n2. Choice 2\n3. Choice 3\n4. Choice 4"}})
+        );
+        let Outgoing::Photo { message, .. } = render(&photo(Vec::new())).unwrap() else { panic!() };
+        assert_eq!(message.json("m"), json!({"type": "image", "image": {"id": "m", "caption": "Your card"}}));
+    }
+
+    #[test]
+    fn locations_and_templates_have_the_platforms_shape() {
+        let location =
+            Message::Location { lat: 44.8, lon: 20.4, title: "Dorćol".into(), address: "Cara Dušana 10".into() };
+        assert_eq!(
+            text_json(&location),
+            json!({"type": "location", "location": {"latitude": 44.8, "longitude": 20.4, "name": "Dorćol", "address": "Cara Dušana 10"}})
+        );
+        let template = Message::Template {
+            name: "reward_ready".into(),
+            language: "sr".into(),
+            params: vec!["Ana".into(), "Free\ncappuccino      now".into()],
+        };
+        assert_eq!(
+            text_json(&template),
+            json!({"type": "template", "template": {
+                "name": "reward_ready",
+                "language": {"code": "sr"},
+                "components": [{"type": "body", "parameters": [
+                    {"type": "text", "text": "Ana"},
+                    {"type": "text", "text": "Free cappuccino    now"},
+                ]}],
+            }})
+        );
+        let bare = Message::Template { name: "hello".into(), language: "en_US".into(), params: Vec::new() };
+        assert_eq!(
+            text_json(&bare),
+            json!({"type": "template", "template": {"name": "hello", "language": {"code": "en_US"}}})
+        );
+    }
+
+    fn error(code: i64) -> Vec<u8> {
+        json!({"error": {"message": format!("(#{code}) Something"), "type": "OAuthException", "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": "Details."}, "fbtrace_id": "Az"}})
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn error_codes_map_to_delivery_results() {
+        let fail = |status, code| delivery_failure(status, None, &error(code), "EAAGtoken");
+        assert_eq!(fail(400, 130_429), DeliveryResult::RateLimited { retry_after: DEFAULT_RETRY_AFTER });
+        assert_eq!(fail(400, 80_007), DeliveryResult::RateLimited { retry_after: DEFAULT_RETRY_AFTER });
+        assert_eq!(fail(400, 4), DeliveryResult::RateLimited { retry_after: DEFAULT_RETRY_AFTER });
+        assert_eq!(fail(400, 131_056), DeliveryResult::RateLimited { retry_after: PAIR_INTERVAL });
+        assert_eq!(
+            delivery_failure(400, Some(Duration::from_secs(9)), &error(130_429), ""),
+            DeliveryResult::RateLimited { retry_after: Duration::from_secs(9) }
+        );
+        assert!(
+            matches!(fail(400, 131_026), DeliveryResult::Blocked { reason } if reason == "WhatsApp error 131026: (#131026) Something (Details.)")
+        );
+        assert!(matches!(fail(400, 131_047), DeliveryResult::OutsideServiceWindow { .. }));
+        assert!(matches!(fail(500, 131_000), DeliveryResult::TemporaryFailure { .. }));
+        assert!(matches!(fail(503, 2), DeliveryResult::TemporaryFailure { .. }));
+        assert!(matches!(fail(400, 131_009), DeliveryResult::PermanentFailure { .. }));
+        assert!(matches!(fail(401, 190), DeliveryResult::PermanentFailure { .. }));
+        assert!(matches!(
+            delivery_failure(502, None, b"<html>Bad Gateway</html>", ""),
+            DeliveryResult::TemporaryFailure { .. }
+        ));
+        assert!(matches!(delivery_failure(429, None, b"", ""), DeliveryResult::RateLimited { .. }));
+        assert!(matches!(delivery_failure(403, None, b"", ""), DeliveryResult::PermanentFailure { .. }));
+        let leaky = json!({"error": {"message": "bad token EAAGtoken", "code": 190}}).to_string();
+        let DeliveryResult::PermanentFailure { reason } = delivery_failure(401, None, leaky.as_bytes(), "EAAGtoken")
+        else {
+            panic!()
+        };
+        assert_eq!(reason, "WhatsApp error 190: bad token ***");
+    }
+
+    #[test]
+    fn the_sent_message_id_is_the_wamid() {
+        let answer = br#"{"messaging_product":"whatsapp","contacts":[{"input":"381601234567","wa_id":"381601234567"}],"messages":[{"id":"wamid.HBgLMzgx"}]}"#;
+        assert_eq!(sent_message_id(answer).as_deref(), Some("wamid.HBgLMzgx"));
+        assert_eq!(sent_message_id(b"{}"), None);
+    }
+
+    fn notification(value: &Value) -> Vec<u8> {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]})
+            .to_string()
+            .into_bytes()
+    }
+
+    fn from_message(message: &Value) -> Vec<InboundEvent> {
+        let mut message = message.clone();
+        message["from"] = json!("381601234567");
+        message["id"] = json!("wamid.in");
+        message["timestamp"] = json!("1795166943");
+        let value = json!({"messaging_product": "whatsapp",
+            "contacts": [{"profile": {"name": "Ana"}, "wa_id": "381601234567"}], "messages": [message]});
+        events(&notification(&value)).unwrap()
+    }
+
+    fn ana() -> Sender {
+        Sender { external_id: "381601234567".into(), display_name: Some("Ana".into()), language: None }
+    }
+
+    #[test]
+    fn inbound_messages_become_events() {
+        let text = |body: &str| from_message(&json!({"type": "text", "text": {"body": body}}));
+        assert_eq!(text("Hvala"), vec![InboundEvent::Text { from: ana(), text: "Hvala".into() }]);
+        assert_eq!(text("start ref_AB12"), vec![InboundEvent::Start { from: ana(), payload: Some("ref_AB12".into()) }]);
+        assert_eq!(
+            text("START staff:x.1"),
+            vec![InboundEvent::Start { from: ana(), payload: Some("staff:x.1".into()) }]
+        );
+        assert_eq!(text(" Start "), vec![InboundEvent::Start { from: ana(), payload: None }]);
+        assert_eq!(text("start the day"), vec![InboundEvent::Text { from: ana(), text: "start the day".into() }]);
+        assert_eq!(text("started"), vec![InboundEvent::Text { from: ana(), text: "started".into() }]);
+        let button = |payload: &str| vec![InboundEvent::Button { from: ana(), payload: payload.into(), ack_id: None }];
+        assert_eq!(
+            from_message(
+                &json!({"type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "card", "title": "Card"}}})
+            ),
+            button("card")
+        );
+        assert_eq!(
+            from_message(
+                &json!({"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "cafe:2", "title": "Dorćol", "description": ""}}})
+            ),
+            button("cafe:2")
+        );
+        assert_eq!(
+            from_message(&json!({"type": "button", "button": {"payload": "stop", "text": "Stop"}})),
+            button("stop")
+        );
+        assert_eq!(
+            from_message(
+                &json!({"type": "location", "location": {"latitude": 44.8, "longitude": 20.4, "name": "Home"}})
+            ),
+            vec![InboundEvent::Location { from: ana(), lat: 44.8, lon: 20.4 }]
+        );
+        let card = |wa_id: &str| {
+            from_message(&json!({"type": "contacts", "contacts": [{"name": {"formatted_name": "M"},
+                "phones": [{"phone": "+381 60 123-4568", "wa_id": wa_id, "type": "CELL"}]}]}))
+        };
+        assert_eq!(
+            card("381601234568"),
+            vec![InboundEvent::Contact { from: ana(), phone: "+381601234568".into(), verified: false }]
+        );
+        assert_eq!(
+            card("381601234567"),
+            vec![InboundEvent::Contact { from: ana(), phone: "+381601234568".into(), verified: true }]
+        );
+        for ignored in [
+            json!({"type": "image", "image": {"id": "1", "mime_type": "image/jpeg", "sha256": "x"}}),
+            json!({"type": "reaction", "reaction": {"message_id": "wamid.x", "emoji": "👍"}}),
+            json!({"type": "unsupported", "errors": [{"code": 131_051}]}),
+            json!({"type": "text", "text": 5}),
+        ] {
+            assert_eq!(from_message(&ignored), Vec::new(), "{ignored}");
+        }
+    }
+
+    #[test]
+    fn statuses_become_receipts_and_sent_is_nothing() {
+        let value = json!({"messaging_product": "whatsapp", "statuses": [
+            {"id": "wamid.1", "status": "sent", "timestamp": "1", "recipient_id": "381"},
+            {"id": "wamid.1", "status": "delivered", "timestamp": "2", "recipient_id": "381"},
+            {"id": "wamid.1", "status": "read", "timestamp": "3", "recipient_id": "381"},
+            {"id": "wamid.2", "status": "failed", "timestamp": "4", "recipient_id": "381", "errors": [{"code": 131_047}]},
+        ]});
+        let receipt = |id: &str, status| InboundEvent::Receipt { message_id: id.into(), status };
+        assert_eq!(
+            events(&notification(&value)).unwrap(),
+            vec![
+                receipt("wamid.1", ReceiptStatus::Delivered),
+                receipt("wamid.1", ReceiptStatus::Read),
+                receipt("wamid.2", ReceiptStatus::Failed),
+            ]
+        );
+    }
+
+    #[test]
+    fn capabilities_are_whatsapps() {
+        let caps = capabilities();
+        assert_eq!((caps.max_buttons, caps.max_button_label, caps.max_list_rows), (3, 20, 10));
+        assert!(caps.verified_phone_inherent && !caps.contact_sharing && !caps.mini_app);
+        assert_eq!(caps.rate, RateLimits { per_second: 80, per_chat_interval: Duration::from_secs(6) });
+        assert_eq!(caps.service_window, Some(Duration::from_secs(86_400)));
+    }
+}

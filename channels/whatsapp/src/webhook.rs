@@ -79,7 +79,7 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
         return None;
     }
     let digit = |b: u8| char::from(b).to_digit(16);
-    hex.as_bytes().chunks(2).map(|pair| Some(u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?)).collect()
+    hex.as_bytes().chunks(2).map(|pair| u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()).collect()
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl WhatsAppHarness {
 
 /// WhatsApp ids are phone numbers' digits: the neutral user number becomes a Serbian mobile.
 fn wa_id(user: User) -> String {
-    format!("38160{:07}", user)
+    format!("38160{user:07}")
 }
 
 impl ChannelHarness for WhatsAppHarness {

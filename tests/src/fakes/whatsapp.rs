@@ -905,16 +905,16 @@ pub fn start_notification(from: &WaUser, payload: Option<&str>) -> Value {
 /// A press of a reply button with this `id` (the payload) and `title`.
 #[must_use]
 pub fn button_reply_notification(from: &WaUser, id: &str, title: &str) -> Value {
-    interactive_reply(from, "button_reply", json!({"id": id, "title": title}))
+    interactive_reply(from, "button_reply", &json!({"id": id, "title": title}))
 }
 
 /// A choice of a list row with this `id` (the payload) and `title`.
 #[must_use]
 pub fn list_reply_notification(from: &WaUser, id: &str, title: &str) -> Value {
-    interactive_reply(from, "list_reply", json!({"id": id, "title": title, "description": ""}))
+    interactive_reply(from, "list_reply", &json!({"id": id, "title": title, "description": ""}))
 }
 
-fn interactive_reply(from: &WaUser, kind: &str, reply: Value) -> Value {
+fn interactive_reply(from: &WaUser, kind: &str, reply: &Value) -> Value {
     let mut message =
         message_notification(from, json!({"type": "interactive", "interactive": {"type": kind, kind: reply}}));
     message["entry"][0]["changes"][0]["value"]["messages"][0]["context"] =
