@@ -6,7 +6,7 @@
 //! - Sending: `send_message` with `type: text`, and a keyboard for buttons: payload buttons are
 //!   `reply` buttons whose `ActionBody` is [`PAYLOAD_PREFIX`] and the payload (Viber sends it
 //!   back as a text message, which comes back as a `Button` event), links and Mini Apps are
-//!   `open-url`, a contact request is `share-phone` (API level 3). Buttons share Viber's
+//!   `open-url`, a contact request is `share-phone` (API level 3; see below). Buttons share Viber's
 //!   six-column grid, at most 3 in a row (2 columns each); rows wrap, labels are cut at 40
 //!   characters, and buttons beyond 24 become numbered lines of text. Text over 7000 UTF-16
 //!   units ends in `…`, and bodies stay under Viber's 30 KB. Viber takes images only by public
@@ -28,12 +28,13 @@
 //!   `Location`, `conversation_started` → `Start` with the deep link's `context`, `subscribed`
 //!   / `unsubscribed` → `Unblocked` / `Blocked`, `delivered` / `seen` / `failed` → `Receipt`
 //!   (`message_token` as the id); `webhook` and everything else gives no events.
-//! - A shared contact is `verified` when it answers the bot's share-phone request: the request
-//!   goes out with `tracking_data` [`SHARE_PHONE_TRACKING`], which Viber returns with the
-//!   person's reply. Viber's callback does not otherwise say whose number a contact is: a
-//!   person shown the request who attaches someone else's contact card instead is taken at
-//!   their word. Viber's desktop app cannot share the number and sends the button's label as
-//!   text, which the conversation reads as typed text.
+//! - Shared contacts are never `verified`, and `capabilities().contact_sharing` is false. Viber
+//!   can ask for the person's own number (a `share-phone` button, which this crate still
+//!   renders when a message has one), but its callback is the same `contact` message as a
+//!   contact card the person attaches from their address book: nothing in it says whose number
+//!   it is. Taking it as verified would let anyone who knows a guest's number claim their card
+//!   (verified phones merge guests). Viber's desktop app cannot share the number at all and
+//!   sends the button's label as text.
 //! - The welcome message: Viber lets a bot send nothing to a person who opened the chat but has
 //!   not subscribed, except the answer to `conversation_started`.
 //!   [`Channel::reply_in_response`](regulars_core::channel::Channel::reply_in_response) renders
@@ -84,5 +85,5 @@ mod webhook;
 
 pub use client::{AUTH_TOKEN_HEADER, EVENT_TYPES, ViberChannel, ViberError};
 pub use config::{AuthToken, DEFAULT_API_URL, MAX_SENDER_NAME, ViberConfig};
-pub use mapping::{PAYLOAD_PREFIX, SHARE_PHONE_TRACKING};
+pub use mapping::PAYLOAD_PREFIX;
 pub use webhook::{SIGNATURE_HEADER, sign};

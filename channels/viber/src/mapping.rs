@@ -27,11 +27,6 @@ pub(crate) const MAX_BROADCAST: usize = 300;
 /// an ordinary text message from the person, and the prefix tells it from typed text.
 pub const PAYLOAD_PREFIX: &str = "rg:";
 
-/// The `tracking_data` of a message that carries a share-phone button. Viber returns a
-/// message's `tracking_data` with the person's reply to it, so a contact that comes back with
-/// it answers the share-phone request.
-pub const SHARE_PHONE_TRACKING: &str = "regulars:share-phone";
-
 /// What `RateLimited` carries: Viber's "too many requests" (status 12) gives no retry-after.
 pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -54,7 +49,11 @@ pub(crate) fn capabilities() -> Capabilities {
         // are sent as their caption (which carries the card's code) and buttons.
         photos: false,
         max_caption_len: MAX_TEXT_LEN,
-        contact_sharing: true,
+        // Viber can ask for the person's number (`share-phone`), but its callback does not say
+        // whose number a contact is: a person can attach anyone's contact card instead. A shared
+        // contact is never verified, so the channel does not claim contact sharing (see the
+        // crate docs); share-contact buttons are still rendered as `share-phone`.
+        contact_sharing: false,
         verified_phone_inherent: false,
         // A `location` message carries no title or address: places are sent as text with a map
         // link instead, so nothing is dropped.
@@ -67,7 +66,7 @@ pub(crate) fn capabilities() -> Capabilities {
 }
 
 /// Renders `message` within `caps` as a `send_message` body without the receiver: `sender`,
-/// `type`, `text`, and `keyboard`, `tracking_data` and `min_api_version` where needed. The body
+/// `type`, `text`, and `keyboard` and `min_api_version` where needed. The body
 /// stays under [`MAX_BODY_BYTES`] with `reserve` more bytes for the addressing (the text is cut
 /// further when needed). `Err` holds the reason it cannot be sent at all.
 pub(crate) fn render(
@@ -98,7 +97,6 @@ pub(crate) fn render(
         if keyboard.share_phone {
             // share-phone is an API level 3 action.
             body.insert("min_api_version".into(), json!(3));
-            body.insert("tracking_data".into(), json!(SHARE_PHONE_TRACKING));
         }
         let size = Value::Object(body.clone()).to_string().len() + reserve;
         if size <= MAX_BODY_BYTES {
@@ -375,8 +373,6 @@ struct InboundMessage {
     contact: Option<Contact>,
     #[serde(default)]
     location: Option<Location>,
-    #[serde(default)]
-    tracking_data: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -438,8 +434,9 @@ fn message_event(from: Sender, message: &InboundMessage) -> Option<InboundEvent>
         }
         "contact" => {
             let phone = normalize_phone(message.contact.as_ref()?.phone_number.as_deref()?)?;
-            let verified = message.tracking_data.as_deref() == Some(SHARE_PHONE_TRACKING);
-            Some(InboundEvent::Contact { from, phone, verified })
+            // A share-phone press and an attached contact card look the same: Viber does not
+            // vouch for the number.
+            Some(InboundEvent::Contact { from, phone, verified: false })
         }
         "location" => {
             let place = message.location.as_ref()?;
@@ -588,7 +585,6 @@ mod tests {
         assert_eq!(got[2]["Text"], "Share &lt;my&gt; number &amp; more");
         assert_eq!(got[2]["ActionBody"], "Share <my> number & more");
         assert_eq!(out["min_api_version"], 3);
-        assert_eq!(out["tracking_data"], SHARE_PHONE_TRACKING);
         let bad = Message::Text {
             text: "x".into(),
             buttons: vec![vec![Button {
@@ -693,22 +689,13 @@ mod tests {
         // Not the payload alphabet, or nothing after the prefix: typed text.
         assert!(matches!(&one(json!({"type": "text", "text": "rg: hello"}))[..], [InboundEvent::Text { .. }]));
         assert!(matches!(&one(json!({"type": "text", "text": "rg:"}))[..], [InboundEvent::Text { .. }]));
-        let contact = |tracking: Option<&str>| {
-            let mut message = json!({"type": "contact", "contact": {"name": "Ana", "phone_number": "381601234567"}});
-            if let Some(tracking) = tracking {
-                message["tracking_data"] = json!(tracking);
-            }
-            one(message)
-        };
+        // Whether from a share-phone button or an attached card: never verified.
         assert_eq!(
-            contact(Some(SHARE_PHONE_TRACKING)),
-            vec![InboundEvent::Contact { from: ana(), phone: "+381601234567".into(), verified: true }]
-        );
-        assert_eq!(
-            contact(None),
+            one(json!({"type": "contact", "contact": {"name": "Ana", "phone_number": "381601234567"},
+                       "tracking_data": "anything"})),
             vec![InboundEvent::Contact { from: ana(), phone: "+381601234567".into(), verified: false }]
         );
-        assert!(matches!(&contact(Some("something else"))[..], [InboundEvent::Contact { verified: false, .. }]));
+        assert!(one(json!({"type": "contact", "contact": {"name": "Ana", "phone_number": "0601234567"}})).is_empty());
         assert_eq!(
             one(json!({"type": "location", "location": {"lat": 44.8176, "lon": 20.4569}})),
             vec![InboundEvent::Location { from: ana(), lat: 44.8176, lon: 20.4569 }]

@@ -34,7 +34,7 @@ pub fn sign(token: &AuthToken, body: &[u8]) -> String {
 /// `text` as bytes, when it is an even number of hex digits (either case).
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |d: u8| char::from(d).to_digit(16).and_then(|n| u8::try_from(n).ok());
