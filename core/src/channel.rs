@@ -473,6 +473,19 @@ pub trait Channel: Send + Sync + fmt::Debug {
         None
     }
 
+    /// The approved template message that carries a notification of kind `key` (`earned`,
+    /// `refunded`) outside the channel's [`Capabilities::service_window`], in the template
+    /// language for `language` (the person's), with the notification's text as `params`.
+    ///
+    /// # Behaviour
+    /// `None` (the default) when the channel has no service window or no template is
+    /// configured for `key`: the outbox then records that the notification was not sent.
+    /// Pure.
+    fn template(&self, key: &str, language: Option<&str>, params: Vec<String>) -> Option<Message> {
+        let _ = (key, language, params);
+        None
+    }
+
     /// Acknowledges a button press the platform waits for (Telegram's
     /// `answerCallbackQuery`), so the person's app stops its spinner.
     ///

@@ -14,18 +14,23 @@
 
 use serde_json::json;
 
+use crate::Result;
 use crate::guest::Guest;
 use crate::ids::{ChainId, GuestId, WalletId};
 use crate::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use crate::store::{GuestMerge, Store};
-use crate::Result;
 
 /// Finds the guest of `chain` other than `guest` whose phone is `phone`, vouched for by a
 /// messenger, if there is one.
 ///
 /// # Errors
 /// Storage errors.
-pub async fn verified_twin(store: &dyn Store, chain: ChainId, phone: &str, guest: Option<GuestId>) -> Result<Option<Guest>> {
+pub async fn verified_twin(
+    store: &dyn Store,
+    chain: ChainId,
+    phone: &str,
+    guest: Option<GuestId>,
+) -> Result<Option<Guest>> {
     let twins = store.guests_by_phone(chain, phone).await?;
     Ok(twins.into_iter().filter(|g| g.phone_verified && Some(g.id) != guest).min_by_key(|g| g.id))
 }

@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::Error;
 use crate::Result;
 use crate::chain::{Cafe, Chain, NewCafe, NewChain};
+use crate::channel::ReceiptStatus;
 use crate::conversation::state::{ConversationState, StoredConversation};
 use crate::event::Event;
 use crate::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
@@ -25,7 +26,6 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
-use crate::channel::ReceiptStatus;
 use crate::notification::{ClaimScope, ClaimedMessage, OutboxMessage};
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
@@ -152,6 +152,9 @@ pub trait GuestRepo: Send + Sync {
     /// # Behaviour
     /// - Sets the identity's last-seen time to `at` unless it is already later; `false` when no
     ///   guest of the chain has this identity (a person still onboarding), which is no error.
+    /// - Clears [`OutboxRepo::mark_unreachable`] for this identity: a person who writes to the
+    ///   bot can be written to (Viber refuses sends until a person writes; a person who
+    ///   unblocked a bot may write before the platform says so).
     /// - Writes no event: this is presence, not a change of the guest.
     async fn record_seen(&self, chain: ChainId, identity: &ChannelIdentity, at: DateTime<Utc>) -> Result<bool>;
 
@@ -613,8 +616,13 @@ pub trait OutboxRepo: Send + Sync {
     /// - An unknown id, or one of another chain, gives [`Error::NotFound`].
     /// - `platform_message_id` (the messenger's id of the sent message) is stored, so the
     ///   platform's receipts find the message ([`OutboxRepo::record_receipt`]).
-    async fn mark_sent(&self, chain: ChainId, id: i64, at: DateTime<Utc>, platform_message_id: Option<&str>)
-    -> Result<()>;
+    async fn mark_sent(
+        &self,
+        chain: ChainId,
+        id: i64,
+        at: DateTime<Utc>,
+        platform_message_id: Option<&str>,
+    ) -> Result<()>;
 
     /// Records the messenger's receipt for the notification it knows as `platform_message_id`.
     ///

@@ -184,6 +184,13 @@ impl GuestRepo for MemStore {
     async fn count_referrals(&self, _chain: ChainId, _guest: GuestId) -> Result<u64> {
         refused()
     }
+    async fn record_seen(&self, _: ChainId, _: &ChannelIdentity, _: DateTime<Utc>) -> Result<bool> {
+        refused()
+    }
+
+    async fn merge_guests(&self, _: ChainId, _: GuestId, _: GuestId) -> Result<regulars_core::store::GuestMerge> {
+        refused()
+    }
 }
 
 #[async_trait]

@@ -63,6 +63,24 @@ pub struct Config {
 pub struct ChannelsConfig {
     /// `[[channels.telegram]]`.
     pub telegram: Vec<TelegramBotSettings>,
+    /// `[[channels.whatsapp]]`: `chain` and the number's keys (see
+    /// `regulars_whatsapp::WhatsAppConfig`: `phone_number_id`, `access_token`, `app_secret`,
+    /// `verify_token`, `display_phone_number`, `templates`, …).
+    pub whatsapp: Vec<BotSettings<regulars_whatsapp::WhatsAppConfig>>,
+    /// `[[channels.viber]]`: `chain` and the bot's keys (see `regulars_viber::ViberConfig`:
+    /// `auth_token`, `sender_name`, `uri`, …).
+    pub viber: Vec<BotSettings<regulars_viber::ViberConfig>>,
+}
+
+/// One `[[channels.whatsapp]]` or `[[channels.viber]]` table: `chain` (the chain's slug) and
+/// the messenger's own keys. Secrets never reach `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BotSettings<C> {
+    /// `chain`.
+    pub chain: String,
+    /// The bot's settings.
+    #[serde(flatten)]
+    pub bot: C,
 }
 
 /// How a Telegram bot gets its updates.

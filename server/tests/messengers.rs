@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use regulars_core::channel::ButtonAction;
 use regulars_core::guest::{ChannelIdentity, Guest};
 use regulars_core::identity::config::IdentitySettings;
-use regulars_core::ids::{CafeId, ChainId};
+use regulars_core::ids::ChainId;
 use regulars_core::money::{Currency, Money};
 use regulars_core::notification::{OutboxMessage, OutboxStatus};
 use regulars_core::pos::signature::{HeaderNames, WebhookSecret, signed_headers};
@@ -25,7 +26,6 @@ use regulars_server::bots::{Bot, Bots};
 use regulars_server::demo;
 use regulars_server::outbox::{OutboxHandle, OutboxSender, OutboxSettings};
 use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
-use regulars_core::channel::ButtonAction;
 use regulars_testkit::channel::SentMessage;
 use serde_json::Value;
 
@@ -34,7 +34,6 @@ struct MessengerApp {
     store: Arc<dyn Store>,
     state: AppState,
     chain: ChainId,
-    cafes: Vec<CafeId>,
     /// `http://127.0.0.1:<port>`.
     base: String,
     http: reqwest::Client,
@@ -56,7 +55,6 @@ impl MessengerApp {
     ) -> Self {
         demo::seed(store.clone()).await.unwrap();
         let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
-        let cafes = store.list_cafes(chain).await.unwrap().iter().map(|c| c.id).collect();
         let mut routes = PosRoutes::default();
         routes.insert(demo_route(&*store).await.unwrap().expect("demo chain seeded"));
         let identity = IdentitySettings::generate().build().unwrap();
@@ -69,7 +67,7 @@ impl MessengerApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = router(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { store, state, chain, cafes, base, http: reqwest::Client::new(), _dir: dir }
+        Self { store, state, chain, base, http: reqwest::Client::new(), _dir: dir }
     }
 
     /// Posts `body` with `headers` to the bot webhook of messenger `kind`; the status and body.
@@ -128,6 +126,31 @@ impl MessengerApp {
         response.json().await.unwrap()
     }
 
+    /// Posts `payload` to the demo POS source as delivery `id`, signed; the status.
+    async fn pos(&self, payload: &PosPayload, id: &str) -> u16 {
+        let body = regulars_pos_webhook::to_body(payload);
+        let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
+        let signed = signed_headers(&[&secret], &HeaderNames::STANDARD, id, Utc::now(), &body);
+        let mut request = self.http.post(format!("{}/pos/demo/webhook", self.base));
+        for (name, value) in signed.iter() {
+            request = request.header(name, value);
+        }
+        request.header("content-type", "application/json").body(body).send().await.unwrap().status().as_u16()
+    }
+
+    /// How many events of `kind` the chain's event log holds.
+    async fn events_of_kind(&self, kind: &str) -> usize {
+        let (mut count, mut page) = (0, regulars_core::page::PageRequest::first(500));
+        loop {
+            let events = self.store.events(self.chain, page).await.unwrap();
+            count += events.items.iter().filter(|e| e.kind == kind).count();
+            match events.next {
+                Some(next) => page = regulars_core::page::PageRequest { after: Some(next), limit: 500 },
+                None => return count,
+            }
+        }
+    }
+
     /// The sum of the guest's points balances.
     async fn points(&self, guest: &Guest) -> i64 {
         self.store.wallets_of_guest(self.chain, guest.id).await.unwrap().iter().map(|w| w.balances.points).sum()
@@ -166,6 +189,17 @@ async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     panic!("timed out waiting for {what}");
 }
 
+/// Polls the async `check` every 20 ms for up to 10 s.
+async fn eventually_async<T, F: std::future::Future<Output = Option<T>>>(mut check: impl FnMut() -> F) -> T {
+    for _ in 0..500 {
+        if let Some(value) = check().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out");
+}
+
 /// Text without Fluent's bidi isolation marks.
 fn plain(text: &str) -> String {
     text.replace(['\u{2068}', '\u{2069}'], "")
@@ -175,7 +209,7 @@ fn plain(text: &str) -> String {
 fn payload(sent: &[SentMessage], prefix: &str) -> String {
     sent.iter()
         .rev()
-        .flat_map(|m| m.all_buttons())
+        .flat_map(|m| m.all_buttons().chain(m.list.iter()))
         .find_map(|b| match &b.action {
             ButtonAction::Payload(p) if p.starts_with(prefix) => Some(p.clone()),
             _ => None,
@@ -213,13 +247,15 @@ mod telegram {
     pub(super) fn bot(fake: &FakeTelegram, chain: ChainId) -> Bot {
         let channel = channel(fake);
         let invite_link = Some(channel.start_link(""));
-        Bot { chain, slug: demo::DEMO_SLUG.into(), channel, template: None, invite_link }
+        Bot { chain, slug: demo::DEMO_SLUG.into(), channel, invite_link }
     }
 
     /// Posts one update to the bot's webhook, as Telegram does.
     pub(super) async fn post(app: &MessengerApp, update: &Value) -> u16 {
         let body = serde_json::to_vec(update).unwrap();
-        app.post_webhook("telegram", &[(SECRET_TOKEN_HEADER, SECRET), ("content-type", "application/json")], body).await.0
+        app.post_webhook("telegram", &[(SECRET_TOKEN_HEADER, SECRET), ("content-type", "application/json")], body)
+            .await
+            .0
     }
 
     /// A Russian-speaking guest (their app is in English) onboards: Russian, the first cafe,
@@ -233,7 +269,8 @@ mod telegram {
         assert!(fake.answered_callbacks().contains(&callback_query_id(id * 10 + 1)), "the button press is answered");
         let cafe = payload(&fake.sent_to(id), "v1:cafe:");
         assert_eq!(post(app, &callback_query_update(id * 10 + 2, user, &cafe)).await, 200);
-        let asks_contact = fake.sent_to(id).last().unwrap().all_buttons().any(|b| b.action == ButtonAction::ShareContact);
+        let asks_contact =
+            fake.sent_to(id).last().unwrap().all_buttons().any(|b| b.action == ButtonAction::ShareContact);
         assert!(asks_contact, "the phone is asked with Telegram's contact button: {:?}", fake.sent_to(id).last());
         assert_eq!(post(app, &contact_update(id * 10 + 3, user, phone, Some(id))).await, 200);
         app.guest("telegram", &id.to_string()).await
@@ -327,5 +364,297 @@ mod telegram {
         for poller in pollers {
             poller.await.unwrap();
         }
+    }
+}
+
+mod whatsapp {
+    use super::*;
+    use regulars_testkit::fakes::whatsapp::{
+        FakeWhatsApp, SIGNATURE_HEADER, TEST_APP_SECRET, TEST_DISPLAY_PHONE_NUMBER, TEST_VERIFY_TOKEN, WaUser,
+        button_reply_notification, list_reply_notification, signature, start_notification, status_notification,
+        text_notification,
+    };
+    use regulars_whatsapp::{AccessToken, AppSecret, TemplateConfig, VerifyToken, WhatsAppChannel, WhatsAppConfig};
+
+    pub(super) fn channel(fake: &FakeWhatsApp, with_template: bool) -> Arc<WhatsAppChannel> {
+        let mut config = WhatsAppConfig::new(
+            fake.phone_number_id(),
+            AccessToken::new(fake.token()).unwrap(),
+            AppSecret::new(TEST_APP_SECRET).unwrap(),
+            VerifyToken::new(TEST_VERIFY_TOKEN).unwrap(),
+        );
+        config.api_url = Some(fake.api_url());
+        config.display_phone_number = Some(TEST_DISPLAY_PHONE_NUMBER.into());
+        config.request_timeout_ms = 2_000;
+        if with_template {
+            let template = TemplateConfig {
+                name: "loyalty_update".into(),
+                language: "en_US".into(),
+                languages: [("sr".to_owned(), "sr".to_owned()), ("ru".to_owned(), "ru".to_owned())].into(),
+            };
+            config.templates.insert("earned".into(), template);
+        }
+        Arc::new(WhatsAppChannel::new(&config).unwrap())
+    }
+
+    pub(super) fn bot(fake: &FakeWhatsApp, chain: ChainId, with_template: bool) -> Bot {
+        let channel = channel(fake, with_template);
+        let invite_link = channel.start_link("");
+        Bot { chain, slug: demo::DEMO_SLUG.into(), channel, invite_link }
+    }
+
+    /// Posts one notification to the bot's webhook, signed as Meta signs it.
+    pub(super) async fn post(app: &MessengerApp, notification: &Value) -> u16 {
+        let body = serde_json::to_vec(notification).unwrap();
+        let signed = signature(TEST_APP_SECRET, &body);
+        app.post_webhook("whatsapp", &[(SIGNATURE_HEADER, &signed), ("content-type", "application/json")], body).await.0
+    }
+
+    /// A guest onboards in `language` at the first cafe; WhatsApp vouches for the number.
+    pub(super) async fn onboard(app: &MessengerApp, fake: &FakeWhatsApp, user: &WaUser, language: &str) -> Guest {
+        fake.record_inbound(&user.wa_id, Utc::now());
+        assert_eq!(post(app, &start_notification(user, None)).await, 200);
+        let lang = payload(&fake.sent_to(&user.wa_id), &format!("v1:lang:{language}"));
+        assert_eq!(post(app, &list_reply_notification(user, &lang, language)).await, 200);
+        let cafe = payload(&fake.sent_to(&user.wa_id), "v1:cafe:");
+        assert_eq!(post(app, &button_reply_notification(user, &cafe, "Cafe")).await, 200);
+        app.guest("whatsapp", &user.wa_id).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guest_onboards_on_whatsapp_earns_and_is_told_in_serbian() {
+        let fake = FakeWhatsApp::start().await;
+        fake.enforce_service_window(true);
+        let app = MessengerApp::start(|chain| vec![bot(&fake, chain, false)]).await;
+        let query = format!("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={TEST_VERIFY_TOKEN}");
+        assert_eq!(
+            app.get_webhook("whatsapp", &query).await,
+            (200, b"1158201444".to_vec()),
+            "Meta's subscription check"
+        );
+        let wrong = "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess";
+        assert_eq!(app.get_webhook("whatsapp", wrong).await.0, 403);
+        let ana = WaUser::new("381641000001");
+        let body = serde_json::to_vec(&text_notification(&ana, "hi")).unwrap();
+        assert_eq!(app.post_webhook("whatsapp", &[(SIGNATURE_HEADER, "sha256=00")], body.clone()).await.0, 401);
+        assert_eq!(app.post_webhook("whatsapp", &[], body).await.0, 401);
+        assert!(fake.messages().is_empty(), "nothing answered to a forged notification");
+
+        let guest = onboard(&app, &fake, &ana, "sr-Latn").await;
+        assert_eq!(
+            (guest.phone.as_deref(), guest.phone_verified),
+            (Some("+381641000001"), true),
+            "the number is the address"
+        );
+        let sent = fake.sent_to(&ana.wa_id);
+        assert!(sent.iter().any(|m| m.photo), "the card's QR as an image: {sent:?}");
+
+        app.sale("E2E-WA-1", &guest).await;
+        let points = app.points(&guest).await;
+        let outbox = app.outbox();
+        let settled = app.settled_outbox(&guest).await;
+        assert_eq!(settled[0].status, OutboxStatus::Sent, "{settled:?}");
+        let note = plain(fake.sent_to(&ana.wa_id).last().unwrap().text.as_deref().unwrap());
+        assert!(note.contains(&format!("Vaše stanje: {points} poena")), "{note}");
+        let wamid = settled[0].platform_message_id.clone().expect("the platform's message id is kept");
+
+        // WhatsApp's receipts land on the notification.
+        assert_eq!(post(&app, &status_notification(&ana.wa_id, &wamid, "delivered")).await, 200);
+        assert_eq!(post(&app, &status_notification(&ana.wa_id, &wamid, "read")).await, 200);
+        let settled = app.settled_outbox(&guest).await;
+        assert_eq!(settled[0].receipt, Some(regulars_core::channel::ReceiptStatus::Read));
+        outbox.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn outside_the_24_hour_window_a_notification_goes_as_the_template_or_not_at_all() {
+        let fake = FakeWhatsApp::start().await;
+        let app = MessengerApp::start(|chain| vec![bot(&fake, chain, true)]).await;
+        let ana = WaUser::new("381641000002");
+        let guest = onboard(&app, &fake, &ana, "ru").await;
+        // A day later the platform refuses free-form messages to her (131047).
+        fake.close_window(&ana.wa_id);
+        app.sale("E2E-WA-2", &guest).await;
+        let outbox = app.outbox();
+        let settled = app.settled_outbox(&guest).await;
+        assert_eq!(settled[0].status, OutboxStatus::Sent, "{settled:?}");
+        let raw = fake.raw_sent_to(&ana.wa_id);
+        let template = raw.last().unwrap();
+        assert_eq!(template["type"], "template", "{template}");
+        assert_eq!(template["template"]["name"], "loyalty_update");
+        assert_eq!(template["template"]["language"]["code"], "ru", "the template in her language");
+        let param = template["template"]["components"][0]["parameters"][0]["text"].as_str().unwrap();
+        assert!(plain(param).contains("+123 балла за заказ"), "{param}");
+
+        // A refund has no template configured: not sent, and the outbox says why.
+        let refund = regulars_core::pos::PosPayload::PurchaseRefunded(regulars_core::pos::PosRefund {
+            receipt_id: "E2E-WA-2".into(),
+            refund_id: "E2E-WA-2-R".into(),
+            cafe_ref: "dorcol".into(),
+            lines: regulars_core::pos::RefundLines::All,
+            amount: None,
+            occurred_at: Utc::now(),
+        });
+        assert_eq!(app.pos(&refund, "msg_refund_wa").await, 200);
+        let settled = eventually_async(|| async {
+            let all = app.store.outbox_of_guest(app.chain, guest.id).await.unwrap();
+            (all.len() == 2 && all[1].status == OutboxStatus::Failed).then_some(all)
+        })
+        .await;
+        let reason = settled[1].last_error.clone().unwrap();
+        assert!(reason.contains("no template is configured"), "{reason}");
+        assert_eq!(fake.raw_sent_to(&ana.wa_id).len(), raw.len(), "nothing more was sent");
+        outbox.shutdown().await;
+    }
+}
+
+/// One person, one card, whichever messenger they use.
+mod across {
+    use super::*;
+    use regulars_testkit::fakes::telegram::{FakeTelegram, TgUser};
+    use regulars_testkit::fakes::whatsapp::{FakeWhatsApp, WaUser};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guest_on_telegram_then_whatsapp_with_the_same_phone_has_one_wallet() {
+        let (tg, wa) = (FakeTelegram::start().await, FakeWhatsApp::start().await);
+        let app = MessengerApp::start(|chain| vec![telegram::bot(&tg, chain), whatsapp::bot(&wa, chain, false)]).await;
+        let ivan = TgUser { first_name: "Иван".into(), language_code: Some("ru".into()), ..TgUser::new(7_700_010) };
+        let on_telegram = telegram::onboard(&app, &tg, &ivan, "381645550010").await;
+        app.sale("E2E-X-1", &on_telegram).await;
+        assert_eq!(app.points(&on_telegram).await, 123);
+
+        // The same person on WhatsApp: WhatsApp vouches for the number, so it is his card.
+        let guests = app.store.count_guests(app.chain).await.unwrap();
+        let on_whatsapp = whatsapp::onboard(&app, &wa, &WaUser::new("381645550010"), "ru").await;
+        assert_eq!(on_whatsapp.id, on_telegram.id, "one guest");
+        let kinds: Vec<&str> = on_whatsapp.identities.iter().map(|i| i.channel.as_str()).collect();
+        assert_eq!(kinds, ["telegram", "whatsapp"]);
+        assert!(texts(&wa.sent_to("381645550010")).contains("На счету 123 балла"), "the balance on WhatsApp too");
+        assert_eq!(app.store.count_guests(app.chain).await.unwrap(), guests, "no second card");
+
+        // He wrote on WhatsApp last: the next notification goes there, not to Telegram.
+        let telegram_before = tg.sent_to(ivan.id).len();
+        app.sale("E2E-X-2", &on_whatsapp).await;
+        let outbox = app.outbox();
+        let settled = app.settled_outbox(&on_whatsapp).await;
+        assert!(settled.iter().all(|m| m.status == OutboxStatus::Sent), "{settled:?}");
+        assert_eq!(app.points(&on_whatsapp).await, 246);
+        let note = texts(&wa.sent_to("381645550010"));
+        assert!(note.contains("+123 балла за заказ"), "{note}");
+        assert!(note.contains("На счету 246 баллов"), "{note}");
+        assert_eq!(outbox.shutdown().await.get("whatsapp").map(|s| s.sent), Some(2), "both notifications on WhatsApp");
+        assert_eq!(tg.sent_to(ivan.id).len(), telegram_before, "none on Telegram");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_cards_become_one_when_the_phone_is_vouched_for_later() {
+        let (tg, wa) = (FakeTelegram::start().await, FakeWhatsApp::start().await);
+        let app = MessengerApp::start(|chain| vec![telegram::bot(&tg, chain), whatsapp::bot(&wa, chain, false)]).await;
+        // A card on WhatsApp first, with points.
+        let on_whatsapp = whatsapp::onboard(&app, &wa, &WaUser::new("381645550020"), "en").await;
+        app.sale("E2E-Y-1", &on_whatsapp).await;
+        // A second card on Telegram, phone skipped, with points of its own.
+        let ana = TgUser::new(7_700_020);
+        telegram::post(&app, &regulars_testkit::fakes::telegram::start_update(1, &ana, None)).await;
+        let lang = payload(&tg.sent_to(ana.id), "v1:lang:en");
+        telegram::post(&app, &regulars_testkit::fakes::telegram::callback_query_update(2, &ana, &lang)).await;
+        let cafe = payload(&tg.sent_to(ana.id), "v1:cafe:");
+        telegram::post(&app, &regulars_testkit::fakes::telegram::callback_query_update(3, &ana, &cafe)).await;
+        telegram::post(&app, &regulars_testkit::fakes::telegram::callback_query_update(4, &ana, "v1:phone:skip")).await;
+        let on_telegram = app.guest("telegram", &ana.id.to_string()).await;
+        assert_ne!(on_telegram.id, on_whatsapp.id, "two cards so far");
+        app.sale("E2E-Y-2", &on_telegram).await;
+        let guests_before = app.store.count_guests(app.chain).await.unwrap();
+
+        // Typed, the number is only her word: nothing merges.
+        // Shared with Telegram's contact button, it is vouched for: one card.
+        let contact = regulars_testkit::fakes::telegram::contact_update(5, &ana, "381645550020", Some(ana.id));
+        assert_eq!(telegram::post(&app, &contact).await, 200);
+        let merged = app.guest("telegram", &ana.id.to_string()).await;
+        assert_eq!(merged.id, on_whatsapp.id, "the older card is kept");
+        assert_eq!(app.guest("whatsapp", "381645550020").await.id, merged.id);
+        assert_eq!(app.points(&merged).await, 246, "every point on one card");
+        assert_eq!(app.store.count_guests(app.chain).await.unwrap(), guests_before - 1);
+        assert!(texts(&tg.sent_to(ana.id)).contains("joined the two"), "{:?}", tg.sent_to(ana.id).last());
+        assert_eq!(app.events_of_kind("guest.merged").await, 1);
+    }
+}
+
+mod viber {
+    use super::*;
+    use regulars_testkit::fakes::viber::{
+        FakeViber, SIGNATURE_HEADER, TEST_URI, ViberUser, conversation_started_callback, signature, text_callback,
+    };
+    use regulars_viber::{AuthToken, ViberChannel, ViberConfig};
+
+    pub(super) fn bot(fake: &FakeViber, chain: ChainId) -> Bot {
+        let mut config = ViberConfig::new(AuthToken::new(fake.token()).unwrap(), "Demo Coffee", TEST_URI);
+        config.api_url = Some(fake.api_url());
+        config.request_timeout_ms = 2_000;
+        let channel = Arc::new(ViberChannel::new(&config).unwrap());
+        let invite_link = Some(channel.start_link(""));
+        Bot { chain, slug: demo::DEMO_SLUG.into(), channel, invite_link }
+    }
+
+    /// Posts one callback to the bot's webhook, signed as Viber signs it; the status and body.
+    pub(super) async fn post(app: &MessengerApp, fake: &FakeViber, callback: &Value) -> (u16, Vec<u8>) {
+        let body = serde_json::to_vec(callback).unwrap();
+        let signed = signature(fake.token(), &body);
+        app.post_webhook("viber", &[(SIGNATURE_HEADER, &signed), ("content-type", "application/json")], body).await
+    }
+
+    /// Presses a keyboard button: Viber sends its `ActionBody` back as a text message.
+    async fn press(app: &MessengerApp, fake: &FakeViber, user: &ViberUser, payload: &str) {
+        let (status, _) =
+            post(app, fake, &text_callback(user, &format!("{}{payload}", regulars_viber::PAYLOAD_PREFIX))).await;
+        assert_eq!(status, 200);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guest_opens_the_chat_onboards_in_russian_and_is_told_in_russian() {
+        let fake = FakeViber::start().await;
+        // Like Viber: nothing can be sent to a person who has not written yet.
+        fake.require_subscription(true);
+        let app = MessengerApp::start(|chain| vec![bot(&fake, chain)]).await;
+        let masha = ViberUser { name: "Маша".into(), language: "ru".into(), ..ViberUser::new("01234567890A=") };
+
+        let body = serde_json::to_vec(&conversation_started_callback(&masha, None, false)).unwrap();
+        let (status, _) = app.post_webhook("viber", &[(SIGNATURE_HEADER, "00")], body).await;
+        assert_eq!(status, 401, "an unsigned callback");
+
+        // The welcome, with the language keyboard, is the answer to `conversation_started`.
+        let (status, welcome) = post(&app, &fake, &conversation_started_callback(&masha, None, false)).await;
+        assert_eq!(status, 200);
+        let welcome: Value = serde_json::from_slice(&welcome).expect("the welcome message as JSON");
+        assert!(plain(welcome["text"].as_str().unwrap()).contains("Demo Coffee"), "{welcome}");
+        let keyboard = welcome["keyboard"]["Buttons"].as_array().expect("the language keyboard in the welcome");
+        let prefix = regulars_viber::PAYLOAD_PREFIX;
+        let russian = keyboard
+            .iter()
+            .find(|b| b["ActionBody"] == format!("{prefix}v1:lang:ru"))
+            .unwrap_or_else(|| panic!("no Russian button: {welcome}"));
+        assert_eq!(russian["ActionType"], "reply");
+
+        // She presses it: writing subscribes her, and the bot may send from now on.
+        fake.subscribe(&masha.id);
+        press(&app, &fake, &masha, "v1:lang:ru").await;
+        let cafe = payload(&fake.sent_to(&masha.id), &format!("{prefix}v1:cafe:"));
+        press(&app, &fake, &masha, cafe.trim_start_matches(prefix)).await;
+        // Viber cannot vouch for a number: she may type it (kept unverified) or skip.
+        let (status, _) = post(&app, &fake, &text_callback(&masha, "+381 64 555 0030")).await;
+        assert_eq!(status, 200);
+        let guest = app.guest("viber", &masha.id).await;
+        assert_eq!((guest.phone.as_deref(), guest.phone_verified), (Some("+381645550030"), false));
+        assert_eq!(guest.language.as_deref(), Some("ru"));
+        let card = texts(&fake.sent_to(&masha.id));
+        assert!(card.contains("На счету 0 баллов"), "the card, as text on Viber: {card}");
+
+        app.sale("E2E-VB-1", &guest).await;
+        let outbox = app.outbox();
+        let settled = app.settled_outbox(&guest).await;
+        assert_eq!(settled[0].status, OutboxStatus::Sent, "{settled:?}");
+        let note = plain(fake.sent_to(&masha.id).last().unwrap().text.as_deref().unwrap());
+        assert!(note.contains("+123 балла за заказ") && note.contains("На счету 123 балла"), "{note}");
+        outbox.shutdown().await;
     }
 }

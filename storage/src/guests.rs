@@ -408,31 +408,37 @@ impl GuestRepo for DbStore {
         let (channel, external_id) = (identity.channel.as_str().to_owned(), identity.external_id.clone());
         // Most updates come from people seen a moment ago: look on a reader first, so they cost
         // no write (on SQLite, no turn of the single writer).
-        let seen: Option<Option<i64>> = read!(self, |c| {
+        let seen: Option<(Option<i64>, Option<i64>)> = read!(self, |c| {
             Ok(guest_identities::table
                 .filter(guest_identities::chain_id.eq(chain.get()))
                 .filter(guest_identities::channel.eq(&channel))
                 .filter(guest_identities::external_id.eq(&external_id))
-                .select(guest_identities::last_seen_at)
+                .select((guest_identities::last_seen_at, guest_identities::unreachable_at))
                 .first(c)
                 .await
                 .optional()?)
         })?;
         match seen {
             None => Ok(false),
-            Some(Some(last)) if last + SEEN_GRANULARITY_MS > at => Ok(true),
+            Some((Some(last), None)) if last + SEEN_GRANULARITY_MS > at => Ok(true),
             Some(_) => {
                 write_tx!(self, |c| {
+                    let identity = guest_identities::table
+                        .filter(guest_identities::chain_id.eq(chain.get()))
+                        .filter(guest_identities::channel.eq(&channel))
+                        .filter(guest_identities::external_id.eq(&external_id));
                     diesel::update(
-                        guest_identities::table
-                            .filter(guest_identities::chain_id.eq(chain.get()))
-                            .filter(guest_identities::channel.eq(&channel))
-                            .filter(guest_identities::external_id.eq(&external_id))
+                        identity
                             .filter(guest_identities::last_seen_at.is_null().or(guest_identities::last_seen_at.lt(at))),
                     )
                     .set(guest_identities::last_seen_at.eq(Some(at)))
                     .execute(c)
                     .await?;
+                    // Someone who writes to the bot can be written to.
+                    diesel::update(identity.filter(guest_identities::unreachable_at.is_not_null()))
+                        .set(guest_identities::unreachable_at.eq(None::<i64>))
+                        .execute(c)
+                        .await?;
                     Ok(())
                 })?;
                 Ok(true)
@@ -524,12 +530,17 @@ impl GuestRepo for DbStore {
                     guests::display_name.eq(kept_row.display_name.or(absorbed_row.display_name)),
                     guests::birthday.eq(kept_row.birthday.or(absorbed_row.birthday)),
                     guests::home_cafe_id.eq(kept_row.home_cafe_id.or(absorbed_row.home_cafe_id)),
-                    guests::referred_by.eq(kept_row.referred_by.or(absorbed_row.referred_by).filter(|r| *r != keep.get())),
+                    guests::referred_by
+                        .eq(kept_row.referred_by.or(absorbed_row.referred_by).filter(|r| *r != keep.get())),
                 ))
                 .execute(c)
                 .await?;
             diesel::update(guests::table.filter(guests::id.eq(absorb.get())))
-                .set((guests::phone.eq(None::<String>), guests::phone_verified.eq(false), guests::merged_into.eq(Some(keep.get()))))
+                .set((
+                    guests::phone.eq(None::<String>),
+                    guests::phone_verified.eq(false),
+                    guests::merged_into.eq(Some(keep.get())),
+                ))
                 .execute(c)
                 .await?;
             append_event!(
@@ -562,7 +573,12 @@ const SEEN_GRANULARITY_MS: i64 = 60_000;
 
 impl DbStore {
     /// Pairs `(absorbed wallet, kept wallet)` of the same program and scope after a merge.
-    async fn clashes_after_merge(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<Vec<(WalletId, WalletId)>> {
+    async fn clashes_after_merge(
+        &self,
+        chain: ChainId,
+        keep: GuestId,
+        absorb: GuestId,
+    ) -> Result<Vec<(WalletId, WalletId)>> {
         let pairs: Vec<(i64, i64, i64, i64)> = read!(self, |c| {
             let rows: Vec<(i64, i64, i64, i64)> = wallets::table
                 .filter(wallets::chain_id.eq(chain.get()))

@@ -19,9 +19,9 @@ use diesel::expression::IntoSql as _;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::channel::Address;
+use regulars_core::channel::ReceiptStatus;
 use regulars_core::guest::ChannelKind;
 use regulars_core::ids::{ChainId, GuestId};
-use regulars_core::channel::ReceiptStatus;
 use regulars_core::notification::{ClaimScope, ClaimedMessage, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::store::OutboxRepo;
 use regulars_core::{Error, Result};
@@ -370,7 +370,11 @@ impl OutboxRepo for DbStore {
         let work: bool = read!(self, |c| {
             let due_here = outbox::table
                 .filter(due!(now))
-                .filter(outbox::chain_id.eq(chain_filter.unwrap_or(-1)).or(chain_filter.is_none().into_sql::<diesel::sql_types::Bool>()))
+                .filter(
+                    outbox::chain_id
+                        .eq(chain_filter.unwrap_or(-1))
+                        .or(chain_filter.is_none().into_sql::<diesel::sql_types::Bool>()),
+                )
                 .filter(identity_on!(&channels));
             Ok(diesel::select(exists(due_here)).get_result(c).await?)
         })?;
@@ -380,8 +384,7 @@ impl OutboxRepo for DbStore {
         let claimed = match &self.backend {
             // One writer: nothing interleaves with the pick and the update.
             Backend::Sqlite(db) => {
-                db.write(move |c| Box::pin(async move { Ok(claim_in_tx!(c, now, lease_until, limit, &scope;)) }))
-                    .await
+                db.write(move |c| Box::pin(async move { Ok(claim_in_tx!(c, now, lease_until, limit, &scope;)) })).await
             }
             // Concurrent claimers lock what they pick and skip what others locked.
             Backend::Postgres(db) => {

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use chrono::Utc;
 use futures::StreamExt;
 use regulars_core::ErrorKind;
+use regulars_core::channel::ReceiptStatus;
 use regulars_core::conversation::ConversationState;
 use regulars_core::conversation::state::Step;
 use regulars_core::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
 use regulars_core::ids::{CafeId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
-use regulars_core::channel::ReceiptStatus;
 use regulars_core::notification::{ClaimScope, Notification, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::page::PageRequest;
 use regulars_core::purchase::NewPurchase;
@@ -943,7 +943,11 @@ pub async fn outbox_goes_where_the_guest_wrote_last(store: Arc<dyn Store>) {
     let seen = Utc::now() + chrono::Duration::minutes(5);
     assert!(store.record_seen(chain.id(), &whatsapp, seen).await.unwrap());
     let both = ["telegram", "whatsapp"];
-    let scope = |chain_id, channel: &'static [&'static str]| ClaimScope { chain: Some(chain_id), channels: channel, reachable_on: &both };
+    let scope = |chain_id, channel: &'static [&'static str]| ClaimScope {
+        chain: Some(chain_id),
+        channels: channel,
+        reachable_on: &both,
+    };
     let now = Utc::now() + chrono::Duration::minutes(6);
     let telegram_bot = store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["telegram"])).await.unwrap();
     assert!(telegram_bot.is_empty(), "she wrote on WhatsApp last: {telegram_bot:?}");
@@ -966,6 +970,16 @@ pub async fn outbox_goes_where_the_guest_wrote_last(store: Arc<dyn Store>) {
     let claimed = store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["telegram"])).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].address.0, "500");
+    store.mark_sent(chain.id(), claimed[0].message.id, now, None).await.unwrap();
+
+    // Unreachable on WhatsApp, then she writes there: reachable again, and preferred.
+    store.mark_unreachable(chain.id(), guest.id, "whatsapp").await.unwrap();
+    let again = later + chrono::Duration::minutes(10);
+    assert!(store.record_seen(chain.id(), &whatsapp, again).await.unwrap());
+    assert!(chain.sale(&*store, &guest, "r-500-3", 50_000).await.notified);
+    let now = again + chrono::Duration::minutes(1);
+    let claimed = store.claim_due_in(now, LEASE, 10, &scope(chain.id(), &["whatsapp"])).await.unwrap();
+    assert_eq!(claimed.len(), 1, "writing makes her reachable");
 }
 
 /// The platform's message id is stored with `sent`, and receipts land on it without ever
@@ -984,7 +998,11 @@ pub async fn outbox_receipts_never_go_back(store: Arc<dyn Store>) {
     assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, Some(ReceiptStatus::Delivered));
     assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Read).await.unwrap());
     assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Delivered).await.unwrap());
-    assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, Some(ReceiptStatus::Read), "a late `delivered` does not undo `read`");
+    assert_eq!(
+        status_of(&*store, &chain, guest.id).await.receipt,
+        Some(ReceiptStatus::Read),
+        "a late `delivered` does not undo `read`"
+    );
     assert!(store.record_receipt(chain.id(), "wamid.600", ReceiptStatus::Failed).await.unwrap());
     assert_eq!(status_of(&*store, &chain, guest.id).await.receipt, Some(ReceiptStatus::Read));
 }
@@ -1015,7 +1033,10 @@ pub async fn guests_merge_into_one(store: Arc<dyn Store>) {
     store.post_entry(chain.id(), entry(kept_points.id, EntryKind::Earn, 10, "k-700")).await.unwrap();
     chain.sale(&*store, &absorbed, "r-700-b", 50_000).await;
     let stamp_wallet = store
-        .open_wallet(chain.id(), WalletScope { guest_id: absorbed.id, program_id: chain.stamps.id, cafe_id: Some(chain.cafe.id) })
+        .open_wallet(
+            chain.id(),
+            WalletScope { guest_id: absorbed.id, program_id: chain.stamps.id, cafe_id: Some(chain.cafe.id) },
+        )
         .await
         .unwrap();
     let guests_before = store.count_guests(chain.id()).await.unwrap();
@@ -1051,7 +1072,8 @@ pub async fn guests_merge_into_one(store: Arc<dyn Store>) {
 
     // Run again (a retry after a crash): nothing moves twice.
     let again = regulars_core::merge::merge(&*store, chain.id(), kept.id, absorbed.id).await.unwrap();
-    let points: i64 = store.wallets_of_guest(chain.id(), kept.id).await.unwrap().iter().map(|w| w.balances.points).sum();
+    let points: i64 =
+        store.wallets_of_guest(chain.id(), kept.id).await.unwrap().iter().map(|w| w.balances.points).sum();
     assert_eq!(points, 15);
     assert_eq!(again.guest.id, kept.id);
     let events = store.events(chain.id(), PageRequest::first(200)).await.unwrap().items;

@@ -97,14 +97,6 @@ impl WhatsAppChannel {
         Some(format!("https://wa.me/{number}?text={}", text.replace('+', "%20")))
     }
 
-    /// The configured template for the notification `key`, as a [`Message::Template`] in the
-    /// template language for `language` (the person's) with these body parameters; `None`
-    /// when no template is configured for `key`.
-    #[must_use]
-    pub fn template(&self, key: &str, language: Option<&str>, params: Vec<String>) -> Option<Message> {
-        self.templates.get(key).map(|template| template.message(language, params))
-    }
-
     /// Uploads a PNG to the number's media (`POST …/media`, multipart); `Ok` holds the media
     /// id.
     async fn upload(&self, png: Vec<u8>) -> std::result::Result<String, DeliveryResult> {
@@ -172,6 +164,13 @@ fn network_failure(error: &reqwest::Error) -> DeliveryResult {
 impl Channel for WhatsAppChannel {
     fn kind(&self) -> &'static str {
         "whatsapp"
+    }
+
+    /// The configured `[templates.<key>]` (`earned`, `refunded`) as a [`Message::Template`] in
+    /// the template language for `language` (the person's), with these body parameters;
+    /// `None` when no template is configured for `key`.
+    fn template(&self, key: &str, language: Option<&str>, params: Vec<String>) -> Option<Message> {
+        self.templates.get(key).map(|template| template.message(language, params))
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -14,7 +14,7 @@
 //! | `api_url`              | string  | `https://graph.facebook.com` | the Graph API root: a loopback fake in tests |
 //! | `api_version`          | string  | `v21.0`                      | the Graph API version in every path (`v<major>.<minor>`) |
 //! | `request_timeout_ms`   | integer | 15000                        | how long one Graph API call may take before the send counts as a temporary failure, 100-120000 (a photo is two calls: upload, then send) |
-//! | `templates`            | table   | empty                        | message templates for notifications outside the 24-hour window, by notification key: `[templates.<key>]` with `name` (as approved in WhatsApp Manager), `language` (its default language code, `en_US`) and optionally `languages`, a table from the person's language (`sr`, `ru`) to the template's language code on WhatsApp (`sr`, `ru`) |
+//! | `templates`            | table   | empty                        | message templates for notifications outside the 24-hour window, by notification kind (`earned`, `refunded`): `[templates.<kind>]` with `name` (as approved in WhatsApp Manager), `language` (its default language code, `en_US`) and optionally `languages`, a table from the person's language (`sr`, `ru`) to the template's language code on WhatsApp (`sr`, `ru`) |
 //!
 //! The access token, the app secret and the verify token never appear in `Debug` output or in
 //! error messages.
@@ -27,8 +27,8 @@
 //!     verify_token = "regulars-verify-1"
 //!     display_phone_number = "+381601234567"
 //!
-//!     [templates.reward_ready]
-//!     name = "reward_ready"
+//!     [templates.earned]
+//!     name = "loyalty_points_update"
 //!     language = "en_US"
 //!     languages = { sr = "sr", ru = "ru" }
 //! "#)?;

@@ -7,8 +7,8 @@ use super::state::Step;
 use super::turn::Turn;
 use crate::channel::ButtonAction;
 use crate::guest::{Guest, GuestUpdate, NewGuest, validate_e164};
-use crate::merge;
 use crate::ids::CafeId;
+use crate::merge;
 use crate::program::ProgramScope;
 use crate::{ErrorKind, Result};
 
@@ -193,7 +193,11 @@ impl Turn<'_> {
                 let update = GuestUpdate { phone: Some((phone.clone(), verified)), ..GuestUpdate::default() };
                 self.guest = Some(self.store().update_guest(self.chain(), guest.id, update).await?);
                 // The same person already has a card through another messenger: one card.
-                let twin = if verified { merge::verified_twin(self.store(), self.chain(), &phone, Some(guest.id)).await? } else { None };
+                let twin = if verified {
+                    merge::verified_twin(self.store(), self.chain(), &phone, Some(guest.id)).await?
+                } else {
+                    None
+                };
                 match twin {
                     Some(twin) => {
                         let merged = merge::merge(self.store(), self.chain(), guest.id, twin.id).await?;

@@ -180,12 +180,14 @@ impl Reply {
 }
 
 /// Lays `buttons` out in rows that fit `caps`: at most `max_buttons_per_row` per row and
-/// `max_buttons` in all. Buttons are given most important first; when they do not all fit,
+/// `max_buttons` in all, or `max_list_rows` where the channel shows longer choices as a list
+/// (WhatsApp: 3 buttons, or a list of 10). Buttons are given most important first; when they
+/// do not all fit,
 /// the last ones are dropped (each screen the conversation builds keeps its way back to the
 /// menu first, and everything dropped is also reachable by a typed command).
 #[must_use]
 pub fn layout(buttons: Vec<ReplyButton>, per_row: usize, caps: &Capabilities) -> Vec<Vec<ReplyButton>> {
-    let max = if caps.max_buttons == 0 { buttons.len() } else { caps.max_buttons };
+    let max = if caps.max_buttons == 0 { buttons.len() } else { caps.max_buttons.max(caps.max_list_rows) };
     let per_row = per_row.min(caps.max_buttons_per_row.max(1)).max(1);
     let mut rows: Vec<Vec<ReplyButton>> = Vec::new();
     for button in buttons.into_iter().take(max) {

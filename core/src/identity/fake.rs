@@ -142,6 +142,13 @@ impl GuestRepo for FakeStore {
     async fn count_referrals(&self, _: ChainId, _: GuestId) -> Result<u64> {
         unsupported()
     }
+    async fn record_seen(&self, _: ChainId, _: &ChannelIdentity, _: DateTime<Utc>) -> Result<bool> {
+        unsupported()
+    }
+
+    async fn merge_guests(&self, _: ChainId, _: GuestId, _: GuestId) -> Result<crate::store::GuestMerge> {
+        unsupported()
+    }
 }
 
 #[async_trait]

@@ -69,11 +69,8 @@ pub async fn outbox(args: OutboxBench) -> anyhow::Result<()> {
     eprintln!("  queued in {:.1} s; delivering...", prepared.elapsed().as_secs_f64());
 
     let fake = FakeTelegram::start().await;
-    let mut config = TelegramConfig::new(
-        BotToken::new(fake.token())?,
-        WebhookSecret::new("bench_secret")?,
-        "regulars_bench_bot",
-    );
+    let mut config =
+        TelegramConfig::new(BotToken::new(fake.token())?, WebhookSecret::new("bench_secret")?, "regulars_bench_bot");
     config.api_url = Some(fake.api_url());
     let messenger = Arc::new(TelegramChannel::new(&config)?);
     let limits = messenger.capabilities().rate;

@@ -20,7 +20,7 @@
 //! [`OutboxRepo::record_receipt`]: regulars_core::store::OutboxRepo::record_receipt
 
 use chrono::{DateTime, Utc};
-use regulars_core::channel::{DeliveryResult, InboundEvent};
+use regulars_core::channel::{Address, DeliveryResult, InboundEvent, Message};
 use regulars_core::guest::ChannelIdentity;
 use regulars_core::{ErrorKind, Result};
 
@@ -77,21 +77,27 @@ async fn handle_event(state: &AppState, bot: &Bot, event: InboundEvent, now: Dat
             return Ok(None);
         }
     };
+    let mut messages: Vec<(Address, Message)> =
+        replies.iter().map(|reply| (reply.to.clone(), render(&state.i18n, reply))).collect();
     let mut response = None;
-    for (i, reply) in replies.iter().enumerate() {
-        let message = render(&state.i18n, reply);
-        if i == 0
-            && let Some(body) = bot.channel.reply_in_response(&event, &message)
-        {
-            response = Some(body);
-            continue;
+    if let Some((to, first)) = messages.first()
+        && bot.channel.reply_in_response(&event, first).is_some()
+    {
+        // The platform takes one reply in the answer, and may refuse sends until the person
+        // writes (Viber after `conversation_started`): the leading texts go as one message.
+        let to = to.clone();
+        let folded = fold_texts(&mut messages);
+        match bot.channel.reply_in_response(&event, &folded) {
+            Some(body) => response = Some(body),
+            None => messages.insert(0, (to, folded)),
         }
-        let result = bot.channel.send(&reply.to, &message).await;
-        match result {
+    }
+    for (to, message) in &messages {
+        match bot.channel.send(to, message).await {
             DeliveryResult::Delivered { .. } => {}
             DeliveryResult::Blocked { reason } => {
                 tracing::info!(%reason, channel = kind, "the person cannot be reached; stopping this answer");
-                set_reachable(state, bot, &reply.to.0, false).await?;
+                set_reachable(state, bot, &to.0, false).await?;
                 break;
             }
             other => tracing::warn!(result = ?other, channel = kind, "a reply was not delivered"),
@@ -114,6 +120,25 @@ async fn set_reachable(state: &AppState, bot: &Bot, user: &str, reachable: bool)
     } else {
         state.store.mark_unreachable(bot.chain, guest.id, bot.channel.kind()).await
     }
+}
+
+/// Takes the leading text messages out of `messages` and joins them into one: their texts a
+/// blank line apart, their buttons in order.
+fn fold_texts(messages: &mut Vec<(Address, Message)>) -> Message {
+    let leading = messages.iter().take_while(|(_, m)| matches!(m, Message::Text { .. })).count().max(1);
+    let mut texts = Vec::new();
+    let mut rows = Vec::new();
+    let mut first_other = None;
+    for (_, message) in messages.drain(..leading) {
+        match message {
+            Message::Text { text, buttons } => {
+                texts.push(text);
+                rows.extend(buttons);
+            }
+            other => first_other = Some(other),
+        }
+    }
+    first_other.unwrap_or(Message::Text { text: texts.join("\n\n"), buttons: rows })
 }
 
 fn sender_id(event: &InboundEvent) -> Option<&str> {

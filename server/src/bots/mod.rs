@@ -31,8 +31,6 @@ pub struct Bot {
     pub slug: String,
     /// The channel.
     pub channel: Arc<dyn Channel>,
-    /// The approved template notifications go as outside the channel's service window.
-    pub template: Option<String>,
     /// The link a referral payload is appended to (`https://t.me/<bot>?start=`), if the
     /// platform has deep links.
     pub invite_link: Option<String>,
@@ -60,9 +58,28 @@ impl Bots {
             let key = format!("channels.telegram[{i}]");
             let chain = resolve_chain(store, &settings.chain, &key).await?;
             let telegram = Arc::new(
-                regulars_telegram::TelegramChannel::new(&settings.bot).with_context(|| format!("{key}: invalid bot"))?,
+                regulars_telegram::TelegramChannel::new(&settings.bot)
+                    .with_context(|| format!("{key}: invalid bot"))?,
             );
             bots.add_telegram(chain, &settings.chain, telegram, settings.mode).with_context(|| key.clone())?;
+        }
+        for (i, settings) in config.whatsapp.iter().enumerate() {
+            let key = format!("channels.whatsapp[{i}]");
+            let chain = resolve_chain(store, &settings.chain, &key).await?;
+            let channel = regulars_whatsapp::WhatsAppChannel::new(&settings.bot)
+                .with_context(|| format!("{key}: invalid settings"))?;
+            let invite_link = channel.start_link("");
+            let bot = Bot { chain, slug: settings.chain.clone(), channel: Arc::new(channel), invite_link };
+            bots.add(bot).with_context(|| key.clone())?;
+        }
+        for (i, settings) in config.viber.iter().enumerate() {
+            let key = format!("channels.viber[{i}]");
+            let chain = resolve_chain(store, &settings.chain, &key).await?;
+            let channel =
+                regulars_viber::ViberChannel::new(&settings.bot).with_context(|| format!("{key}: invalid settings"))?;
+            let invite_link = Some(channel.start_link(""));
+            let bot = Bot { chain, slug: settings.chain.clone(), channel: Arc::new(channel), invite_link };
+            bots.add(bot).with_context(|| key.clone())?;
         }
         Ok(bots)
     }
@@ -93,7 +110,7 @@ impl Bots {
         mode: TelegramMode,
     ) -> anyhow::Result<Arc<Bot>> {
         let invite_link = Some(telegram.start_link(""));
-        let bot = Bot { chain, slug: slug.to_owned(), channel: telegram.clone(), template: None, invite_link };
+        let bot = Bot { chain, slug: slug.to_owned(), channel: telegram.clone(), invite_link };
         let bot = self.add(bot)?;
         self.telegram.push((bot.clone(), telegram.clone()));
         if mode == TelegramMode::Polling {
@@ -145,7 +162,6 @@ impl Bots {
                 channel: bot.channel.clone(),
                 chain: Some(bot.chain),
                 reachable_on: kinds_of.get(&bot.chain).cloned().unwrap_or_default(),
-                template: bot.template.clone(),
             })
             .collect()
     }

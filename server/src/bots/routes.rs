@@ -46,7 +46,10 @@ async fn webhook(
     let request = ChannelRequest {
         method: method.as_str().to_owned(),
         query: query.unwrap_or_default(),
-        headers: headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect::<Headers>(),
+        headers: headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect::<Headers>(),
         body: body.to_vec(),
         received_at: Utc::now(),
     };

@@ -25,11 +25,17 @@ use super::{Counters, OutboxSettings};
 /// the message when the lease runs out, and both would send it.
 const LEASE_MARGIN: Duration = Duration::from_secs(15);
 
-/// Why a notification outside a messenger's service window was not sent.
-const NO_TEMPLATE: &str = "no notification template is configured for this bot";
+/// Whether a person last seen at `last_seen` may get free-form messages at `now` from a
+/// messenger whose service window is `window` (never seen: no).
+fn window_open(last_seen: Option<DateTime<Utc>>, window: Duration, now: DateTime<Utc>) -> bool {
+    let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+    last_seen.is_some_and(|seen| now - seen < window)
+}
 
-/// Which notifications a bot's sender takes, and how it reaches guests outside a service
-/// window.
+/// Why a notification outside a messenger's service window was not sent.
+const NO_TEMPLATE: &str = "no template is configured for this notification";
+
+/// Which notifications a bot's sender takes.
 #[derive(Debug, Clone, Default)]
 pub(super) struct BotScope {
     /// The bot's chain; `None`: a sender for every chain.
@@ -37,8 +43,6 @@ pub(super) struct BotScope {
     /// Every channel kind the chain is served on (guests who used another last are left to
     /// that channel's sender).
     pub(super) reachable_on: Vec<String>,
-    /// The approved template notifications go as outside the service window.
-    pub(super) template: Option<String>,
 }
 
 /// How often recording a result is tried when the database is briefly unavailable; a result
@@ -362,24 +366,21 @@ impl Shared {
     /// sent.
     fn within_window(&self, item: &ClaimedMessage, message: Message) -> Result<Message, String> {
         let Some(window) = self.channel.capabilities().service_window else { return Ok(message) };
-        let open = item.last_seen_at.is_some_and(|seen| {
-            Utc::now() - seen < chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX)
-        });
-        if open {
+        if window_open(item.last_seen_at, window, Utc::now()) {
             return Ok(message);
         }
         self.template_for(item, &message).ok_or_else(|| format!("outside the service window; {NO_TEMPLATE}"))
     }
 
-    /// The bot's notification template carrying `message`'s text, when one is configured.
+    /// The channel's template for this notification, carrying `message`'s text, when one is
+    /// configured.
     fn template_for(&self, item: &ClaimedMessage, message: &Message) -> Option<Message> {
-        let name = self.bot.template.clone()?;
         let text = match message {
             Message::Text { text, .. } | Message::Photo { caption: text, .. } => text.clone(),
             _ => return None,
         };
-        let language = item.language.clone().unwrap_or_else(|| item.chain_language.clone()).replace('-', "_");
-        Some(Message::Template { name, language, params: vec![text] })
+        let language = item.language.as_deref().unwrap_or(&item.chain_language);
+        self.channel.template(item.message.notification.kind(), Some(language), vec![text])
     }
 
     fn temporary(&self, item: &ClaimedMessage, reason: String) -> Settle {
@@ -439,5 +440,20 @@ impl Shared {
             }
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_service_window_counts_from_the_last_message() {
+        let day = Duration::from_secs(24 * 3600);
+        let now = Utc::now();
+        assert!(window_open(Some(now - chrono::Duration::hours(23)), day, now));
+        assert!(!window_open(Some(now - chrono::Duration::hours(24)), day, now), "24 hours is outside");
+        assert!(!window_open(Some(now - chrono::Duration::days(3)), day, now));
+        assert!(!window_open(None, day, now), "never seen: templates only");
     }
 }

@@ -34,7 +34,7 @@
 //! | `Delivered` | `sent` | |
 //! | `RateLimited { retry_after }` | `pending` again, due after `retry_after` | pauses the whole channel for `retry_after` |
 //! | `TemporaryFailure` | `pending` again after 1 s, 2 s, 4 s … (capped at [`OutboxSettings::backoff_cap`]); `failed` after [`OutboxSettings::max_attempts`] | |
-//! | `OutsideServiceWindow` | sent again as the bot's template ([`OutboxBot::template`]), or `failed` saying no template is configured | |
+//! | `OutsideServiceWindow` | sent again as the channel's template ([`Channel::template`]), or `failed` saying no template is configured | |
 //! | `Blocked` | `failed`; the guest's identities on the channel are marked unreachable ([`OutboxRepo::mark_unreachable`]), so their later notifications are not attempted there | |
 //! | `PermanentFailure` | `failed` | |
 //!
@@ -61,8 +61,9 @@
 //!
 //! A channel with a service window (WhatsApp's 24 hours) gets a free-form notification only
 //! while the guest's last message is younger than the window; outside it the notification
-//! goes as the bot's approved template, with the rendered text as its parameter, or is not
-//! sent and says so in `last_error`.
+//! goes as the channel's approved template for its kind ([`Channel::template`], e.g. WhatsApp's
+//! `[templates.earned]`), with the rendered text as its parameter, or is not sent and says so
+//! in `last_error`.
 //!
 //! [`OutboxRepo::claim_due_in`]: regulars_core::store::OutboxRepo::claim_due_in
 //! [`OutboxRepo::mark_unreachable`]: regulars_core::store::OutboxRepo::mark_unreachable
@@ -181,10 +182,6 @@ pub struct OutboxBot {
     /// Every channel kind the chain is served on, this one included: a guest who used another
     /// of them last is notified there.
     pub reachable_on: Vec<String>,
-    /// The approved template (WhatsApp's) that notifications go as outside the channel's
-    /// service window, with the notification's text as its one parameter; without one they
-    /// are not sent there, and the outbox records why.
-    pub template: Option<String>,
 }
 
 /// The outbox sender, configured and not yet running.
@@ -222,14 +219,19 @@ impl OutboxSender {
         let kinds: Vec<String> = channels.keys().cloned().collect();
         let bots = channels
             .into_values()
-            .map(|channel| OutboxBot { channel, chain: None, reachable_on: kinds.clone(), template: None })
+            .map(|channel| OutboxBot { channel, chain: None, reachable_on: kinds.clone() })
             .collect();
         Self { store, i18n, bots, settings }
     }
 
     /// A sender with one task per bot (a chain's bot sends that chain's notifications only).
     #[must_use]
-    pub fn for_bots(store: Arc<dyn Store>, i18n: Arc<Localizer>, bots: Vec<OutboxBot>, settings: OutboxSettings) -> Self {
+    pub fn for_bots(
+        store: Arc<dyn Store>,
+        i18n: Arc<Localizer>,
+        bots: Vec<OutboxBot>,
+        settings: OutboxSettings,
+    ) -> Self {
         Self { store, i18n, bots, settings }
     }
 
@@ -251,8 +253,7 @@ impl OutboxSender {
                 Some(chain) => tracing::info_span!("outbox", channel = %kind, %chain),
                 None => tracing::info_span!("outbox", channel = %kind),
             };
-            let scope =
-                delivery::BotScope { chain: bot.chain, reachable_on: bot.reachable_on, template: bot.template };
+            let scope = delivery::BotScope { chain: bot.chain, reachable_on: bot.reachable_on };
             let task = delivery::Delivery::new(
                 kind,
                 bot.channel,
