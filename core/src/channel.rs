@@ -58,6 +58,18 @@ pub enum ButtonAction {
 /// Longest button payload, in bytes: Telegram's callback data limit.
 pub const MAX_PAYLOAD_LEN: usize = 64;
 
+/// A messenger's name as people write it (`whatsapp` → `WhatsApp`), for texts that name
+/// another messenger; an unknown kind as it is.
+#[must_use]
+pub fn messenger_name(kind: &str) -> &str {
+    match kind {
+        "telegram" => "Telegram",
+        "whatsapp" => "WhatsApp",
+        "viber" => "Viber",
+        other => other,
+    }
+}
+
 /// A button.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {

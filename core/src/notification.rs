@@ -170,6 +170,14 @@ pub enum Notification {
         /// Each program it took from (`change` is negative).
         programs: Vec<ProgramProgress>,
     },
+    /// Someone on another messenger gave this guest's phone number: the code that proves it
+    /// is them (see [`crate::conversation::phone_check`]).
+    PhoneCode {
+        /// The six digits.
+        code: String,
+        /// The messenger the number was given on (`viber`).
+        messenger: String,
+    },
 }
 
 impl Notification {
@@ -179,6 +187,7 @@ impl Notification {
         match self {
             Self::Earned { .. } => "earned",
             Self::Refunded { .. } => "refunded",
+            Self::PhoneCode { .. } => "phone_code",
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
-use crate::notification::{ClaimScope, ClaimedMessage, OutboxMessage};
+use crate::notification::{ClaimScope, ClaimedMessage, NewNotification, OutboxMessage};
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::program::{NewProgram, Program};
@@ -555,6 +555,14 @@ pub trait OutboxRepo: Send + Sync {
     /// # Behaviour
     /// - Only the chain's own; an empty list for a guest with none (or of another chain).
     async fn outbox_of_guest(&self, chain: ChainId, guest: GuestId) -> Result<Vec<OutboxMessage>>;
+
+    /// Queues `new` for its guest, to go out with the others.
+    ///
+    /// # Behaviour
+    /// - `false` (and nothing queued) when the chain already has a message with `new`'s
+    ///   `dedupe_key`: the same request retried.
+    /// - The guest must belong to the chain ([`Error::NotFound`]).
+    async fn queue_notification(&self, chain: ChainId, new: NewNotification) -> Result<bool>;
 
     /// Claims up to `limit` due notifications, of every chain, for a sender that delivers on
     /// the channel kinds `channels`. The one method not scoped by chain: a sender serves the

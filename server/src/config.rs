@@ -376,6 +376,51 @@ mod tests {
     }
 
     #[test]
+    fn bots_are_read_per_messenger_and_their_secrets_hidden() {
+        let config = load_file(
+            r#"
+[[channels.telegram]]
+chain = "demo"
+mode = "polling"
+token = "123456789:AAHk3Vq-Tsecret_part_of_the_token"
+webhook_secret = "s3cr3t_Webhook-token"
+bot_username = "regulars_demo_bot"
+
+[[channels.whatsapp]]
+chain = "demo"
+phone_number_id = "106540352242922"
+access_token = "EAAGm0PX4ZCpsBAsecret_access_token"
+app_secret = "6f2bd1c0e2d2a1b1a3f4e5d6c7b8a9f0"
+verify_token = "regulars-verify-1"
+[channels.whatsapp.templates.earned]
+name = "loyalty_update"
+language = "en_US"
+
+[[channels.viber]]
+chain = "demo"
+auth_token = "4b1d0a3e5c7f9a2b-8e6d4c2a0f1e3b5d-7a9c1e3f5b7d9e1a"
+sender_name = "Demo Coffee"
+uri = "regularsdemo"
+"#,
+        )
+        .unwrap();
+        let channels = &config.channels;
+        assert_eq!((channels.telegram[0].chain.as_str(), channels.telegram[0].mode), ("demo", TelegramMode::Polling));
+        assert_eq!(channels.whatsapp[0].bot.templates["earned"].name, "loyalty_update");
+        assert_eq!(channels.viber[0].bot.sender_name, "Demo Coffee");
+        let debug = format!("{config:?}");
+        for secret in ["secret_part", "secret_access_token", "6f2bd1c0e2d2", "s3cr3t_Webhook", "4b1d0a3e5c7f9a2b"] {
+            assert!(!debug.contains(secret), "{secret} reached Debug");
+        }
+        let bad = load_file("[[channels.telegram]]\nchain = \"demo\"\ntoken = \"nope\"\n").unwrap_err();
+        let text = format!("{bad:#}");
+        assert!(text.contains("channels.telegram"), "{text}");
+        assert!(!text.contains("nope"), "a refused token is not quoted: {text}");
+        let unknown = load_file("[channels.signal]\n").unwrap_err();
+        assert!(format!("{unknown:#}").contains("signal"), "{unknown:#}");
+    }
+
+    #[test]
     fn a_missing_file_is_an_error() {
         let err =
             Config::from_figment(&Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));

@@ -604,7 +604,7 @@ mod viber {
     }
 
     /// Presses a keyboard button: Viber sends its `ActionBody` back as a text message.
-    async fn press(app: &MessengerApp, fake: &FakeViber, user: &ViberUser, payload: &str) {
+    pub(super) async fn press(app: &MessengerApp, fake: &FakeViber, user: &ViberUser, payload: &str) {
         let (status, _) =
             post(app, fake, &text_callback(user, &format!("{}{payload}", regulars_viber::PAYLOAD_PREFIX))).await;
         assert_eq!(status, 200);
@@ -656,5 +656,82 @@ mod viber {
         let note = plain(fake.sent_to(&masha.id).last().unwrap().text.as_deref().unwrap());
         assert!(note.contains("+123 балла за заказ") && note.contains("На счету 123 балла"), "{note}");
         outbox.shutdown().await;
+    }
+}
+
+mod viber_joins {
+    use super::*;
+    use regulars_testkit::fakes::viber::{FakeViber, ViberUser, conversation_started_callback, text_callback};
+    use regulars_testkit::fakes::whatsapp::{FakeWhatsApp, WaUser};
+
+    /// Opens the Viber chat, picks English and the first cafe; returns at the phone question.
+    async fn to_the_phone_step(app: &MessengerApp, fake: &FakeViber, user: &ViberUser) {
+        viber::post(app, fake, &conversation_started_callback(user, None, false)).await;
+        fake.subscribe(&user.id);
+        viber::press(app, fake, user, "v1:lang:en").await;
+        let prefix = regulars_viber::PAYLOAD_PREFIX;
+        let cafe = payload(&fake.sent_to(&user.id), &format!("{prefix}v1:cafe:"));
+        viber::press(app, fake, user, cafe.trim_start_matches(prefix)).await;
+    }
+
+    /// The code the WhatsApp card was sent, read off the WhatsApp fake.
+    async fn code_sent_to(app: &MessengerApp, wa: &FakeWhatsApp, wa_id: &str, before: usize) -> String {
+        let outbox = app.outbox();
+        let text = eventually("the code on WhatsApp", || {
+            let sent = wa.sent_to(wa_id);
+            sent.iter().skip(before).filter_map(|m| m.text.as_deref()).map(plain).find(|t| t.contains("from Viber"))
+        })
+        .await;
+        outbox.shutdown().await;
+        text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_owned()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_number_typed_on_viber_joins_the_whatsapp_card_only_with_the_code_sent_there() {
+        let (vb, wa) = (FakeViber::start().await, FakeWhatsApp::start().await);
+        let app = MessengerApp::start(|chain| vec![viber::bot(&vb, chain), whatsapp::bot(&wa, chain, false)]).await;
+        let ana_wa = WaUser::new("381645550040");
+        let card = whatsapp::onboard(&app, &wa, &ana_wa, "en").await;
+        app.sale("E2E-J-1", &card).await;
+        let guests = app.store.count_guests(app.chain).await.unwrap();
+
+        // Someone on Viber types her number: no card is joined on their word.
+        let stranger = ViberUser::new("STRANGER0000000000000=");
+        to_the_phone_step(&app, &vb, &stranger).await;
+        let before = wa.sent_to(&ana_wa.wa_id).len();
+        viber::post(&app, &vb, &text_callback(&stranger, "+381645550040")).await;
+        assert!(
+            texts(&vb.sent_to(&stranger.id)).contains("type the 6-digit code"),
+            "{:?}",
+            vb.sent_to(&stranger.id).last()
+        );
+        let code = code_sent_to(&app, &wa, &ana_wa.wa_id, before).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..3 {
+            viber::post(&app, &vb, &text_callback(&stranger, wrong)).await;
+        }
+        assert!(texts(&vb.sent_to(&stranger.id)).contains("we have not joined the cards"));
+        let stranger_guest = app.guest("viber", &stranger.id).await;
+        assert_ne!(stranger_guest.id, card.id, "a new card of their own");
+        assert_eq!(stranger_guest.phone, None, "and not her number");
+        viber::post(&app, &vb, &text_callback(&stranger, &code)).await;
+        assert_ne!(app.guest("viber", &stranger.id).await.id, card.id, "the check is over: the code no longer works");
+
+        // She types it on Viber herself, and the code from her WhatsApp: one card.
+        let ana_vb = ViberUser::new("ANA00000000000000000A=");
+        to_the_phone_step(&app, &vb, &ana_vb).await;
+        let before = wa.sent_to(&ana_wa.wa_id).len();
+        viber::post(&app, &vb, &text_callback(&ana_vb, "+381 64 555 0040")).await;
+        let code = code_sent_to(&app, &wa, &ana_wa.wa_id, before).await;
+        viber::post(&app, &vb, &text_callback(&ana_vb, &code)).await;
+        let joined = app.guest("viber", &ana_vb.id).await;
+        assert_eq!(joined.id, card.id, "her Viber joins her WhatsApp card");
+        assert_eq!(app.points(&joined).await, 123);
+        assert!(
+            texts(&vb.sent_to(&ana_vb.id)).contains("123 points"),
+            "her balance on Viber: {:?}",
+            vb.sent_to(&ana_vb.id)
+        );
+        assert_eq!(app.store.count_guests(app.chain).await.unwrap(), guests + 1, "only the stranger's card is new");
     }
 }

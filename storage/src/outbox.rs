@@ -22,7 +22,9 @@ use regulars_core::channel::Address;
 use regulars_core::channel::ReceiptStatus;
 use regulars_core::guest::ChannelKind;
 use regulars_core::ids::{ChainId, GuestId};
-use regulars_core::notification::{ClaimScope, ClaimedMessage, OutboxMessage, OutboxStatus, UNREACHABLE};
+use regulars_core::notification::{
+    ClaimScope, ClaimedMessage, NewNotification, OutboxMessage, OutboxStatus, UNREACHABLE,
+};
 use regulars_core::store::OutboxRepo;
 use regulars_core::{Error, Result};
 
@@ -346,6 +348,25 @@ impl OutboxRepo for DbStore {
                 .await?)
         })?;
         Ok(rows.into_iter().map(OutboxRow::into_message).collect::<Result<_, _>>()?)
+    }
+
+    async fn queue_notification(&self, chain: ChainId, new: NewNotification) -> Result<bool> {
+        let guest = new.guest_id;
+        let queued = write_tx!(self, |c| {
+            require_guest!(c, chain, guest);
+            let before: i64 = outbox::table
+                .filter(outbox::chain_id.eq(chain.get()))
+                .filter(outbox::dedupe_key.eq(&new.dedupe_key))
+                .count()
+                .get_result(c)
+                .await?;
+            if before > 0 {
+                return Ok(false);
+            }
+            enqueue_in_tx!(c, chain, new.clone());
+            Ok(true)
+        })?;
+        Ok(queued)
     }
 
     async fn claim_due_in(

@@ -55,6 +55,7 @@ mod invite;
 mod menu;
 mod onboarding;
 pub mod payload;
+pub mod phone_check;
 pub mod reply;
 pub mod staff;
 pub mod state;

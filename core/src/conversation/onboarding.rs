@@ -27,6 +27,11 @@ impl Turn<'_> {
         match self.state.step {
             Step::Cafe => self.ask_cafe(),
             Step::Phone => self.ask_phone(),
+            Step::PhoneCode => {
+                self.state.phone_check = None;
+                self.state.step = Step::Phone;
+                self.ask_phone();
+            }
             Step::Language => self.language_picker("bot-choose-language"),
             Step::New | Step::Ready => self.begin_onboarding(),
         }
@@ -159,6 +164,10 @@ impl Turn<'_> {
             self.menu(None);
             return Ok(());
         }
+        if self.state.step == Step::PhoneCode {
+            self.state.phone_check = None;
+            self.state.step = Step::Phone;
+        }
         if self.state.step != Step::Phone {
             self.resume_onboarding();
             return Ok(());
@@ -174,6 +183,10 @@ impl Turn<'_> {
             self.ask_phone();
             return Ok(());
         }
+        // Someone else's card has this number, vouched for: prove it before joining them.
+        if self.start_phone_check(&phone).await? {
+            return Ok(());
+        }
         self.finish(Some((phone, false))).await
     }
 
@@ -186,6 +199,9 @@ impl Turn<'_> {
             if self.guest.is_none() {
                 self.resume_onboarding();
             }
+            return Ok(());
+        }
+        if !verified && self.start_phone_check(&phone).await? {
             return Ok(());
         }
         match self.guest.clone() {
@@ -233,7 +249,7 @@ impl Turn<'_> {
     }
 
     /// Creates the guest from what onboarding gathered and shows the card.
-    async fn finish(&mut self, phone: Option<(String, bool)>) -> Result<()> {
+    pub(crate) async fn finish(&mut self, phone: Option<(String, bool)>) -> Result<()> {
         let (phone, phone_verified) = phone.map_or((None, false), |(p, v)| (Some(p), v));
         let new = NewGuest {
             display_name: self.from.display_name.clone(),
@@ -278,7 +294,7 @@ impl Turn<'_> {
     }
 
     /// The language picked in this onboarding becomes the guest's (their latest choice).
-    async fn adopt_choices(&mut self, guest: Guest) -> Result<Guest> {
+    pub(crate) async fn adopt_choices(&mut self, guest: Guest) -> Result<Guest> {
         match self.state.language.clone() {
             Some(language) if guest.language.as_deref() != Some(language.as_str()) => {
                 let update = GuestUpdate { language: Some(language), ..GuestUpdate::default() };

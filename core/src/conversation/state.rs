@@ -27,6 +27,23 @@ pub struct ConversationState {
     pub staff: Option<StaffSession>,
     /// The last nonce handed out for a single-use confirm button.
     pub nonce: u64,
+    /// A phone number being proven with a code (see [`super::phone_check`]).
+    pub phone_check: Option<PhoneCheck>,
+}
+
+/// A code sent to the messenger of the guest who has the number the person gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneCheck {
+    /// The guest whose vouched-for number it is.
+    pub twin: GuestId,
+    /// Salted SHA-256 of the code, hex (the code itself is not kept).
+    pub digest: String,
+    /// The salt.
+    pub salt: String,
+    /// When the code stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Wrong codes so far.
+    pub attempts: u8,
 }
 
 impl ConversationState {
@@ -47,6 +64,8 @@ pub enum Step {
     Cafe,
     /// Asked for the phone (share button, or typed where contacts cannot be shared).
     Phone,
+    /// Asked for the code that proves the phone number given is theirs.
+    PhoneCode,
     /// A guest with a card: the menu is what they see.
     Ready,
     /// Nothing asked yet (also any step this version does not know).

@@ -200,6 +200,7 @@ impl<'a> Turn<'a> {
             return Ok(());
         }
         match self.state.step {
+            Step::PhoneCode => self.check_phone_code(text).await,
             Step::Phone if self.guest.is_none() => self.typed_phone(text).await,
             Step::Language | Step::Cafe | Step::Phone if self.guest.is_none() => {
                 self.line(Phrase::msg("bot-fallback"));

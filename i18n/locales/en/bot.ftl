@@ -165,3 +165,10 @@ bot-delete-confirm = Delete your card and all its points? This cannot be undone.
 bot-deleted = Your card and data are deleted. Thank you for the visits, { $name }!
 bot-fallback = Sorry, I didn't catch that. Tap a button below, or send /help to see what I can do.
 bot-stale-button = That button is from an older message. Here's what you can do now:
+bot-phone-code-sent = A card with this number already exists with us. To join it, type the 6-digit code we have just sent to that card in { $messenger }.
+bot-phone-code-wrong = That code does not match. { $left ->
+        [one] One more try.
+       *[other] { $left } more tries.
+    }
+bot-phone-code-failed = The code did not match, so we have not joined the cards. You can go on without the phone number.
+bot-phone-code-expired = That code has expired, so we have not joined the cards. You can go on without the phone number.

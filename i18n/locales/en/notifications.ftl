@@ -53,3 +53,4 @@ notify-refund =
        *[other] Your purchase at { $cafe } was refunded, so { $points } points were taken back.
     }
 notify-unsubscribe = To stop these messages, send /stop. Your card keeps working.
+notify-phone-code = Someone is joining your card from { $messenger } with your phone number. If it is you, type this code there: { $code }. If not, ignore this message: nothing changes.

@@ -165,3 +165,11 @@ bot-delete-confirm = Da obrišemo karticu i sve poene na njoj? Ovo ne može da s
 bot-deleted = Vaša kartica i podaci su obrisani. Hvala na posetama, { $name }!
 bot-fallback = Izvinite, nisam razumeo. Dodirnite neko od dugmadi ispod ili pošaljite /help da vidite šta sve umem.
 bot-stale-button = To dugme je iz starije poruke. Evo šta sada možete:
+bot-phone-code-sent = Kartica sa ovim brojem već postoji kod nas. Da biste joj se pridružili, ukucajte šestocifreni kod koji smo upravo poslali toj kartici u { $messenger }.
+bot-phone-code-wrong = Kod se ne poklapa. { $left ->
+        [one] Još { $left } pokušaj.
+        [few] Još { $left } pokušaja.
+       *[other] Još { $left } pokušaja.
+    }
+bot-phone-code-failed = Kod se nije poklopio, pa kartice nismo spojili. Možete nastaviti bez broja telefona.
+bot-phone-code-expired = Kod je istekao, pa kartice nismo spojili. Možete nastaviti bez broja telefona.

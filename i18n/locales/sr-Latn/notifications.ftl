@@ -61,3 +61,4 @@ notify-refund =
        *[other] Kupovina u kafiću { $cafe } je vraćena, pa je oduzeto { $points } poena.
     }
 notify-unsubscribe = Ako ne želite ove poruke, pošaljite /stop. Kartica nastavlja da radi.
+notify-phone-code = Neko se pridružuje vašoj kartici iz aplikacije { $messenger } sa vašim brojem telefona. Ako ste to vi, ukucajte tamo ovaj kod: { $code }. Ako niste, zanemarite ovu poruku: ništa se neće promeniti.

@@ -185,3 +185,44 @@ async fn resolve_chain(store: &dyn Store, slug: &str, key: &str) -> anyhow::Resu
         Err(e) => Err(e).with_context(|| format!("{key}.chain: looking up `{slug}`")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TelegramBotSettings;
+
+    fn telegram(chain: &str) -> TelegramBotSettings {
+        let bot: regulars_telegram::TelegramConfig = toml::from_str(
+            r#"
+            token = "123456789:AAHk3Vq-Tsecret_part_of_the_token"
+            webhook_secret = "s3cr3t_Webhook-token"
+            bot_username = "regulars_demo_bot"
+            "#,
+        )
+        .unwrap();
+        TelegramBotSettings { chain: chain.into(), mode: TelegramMode::Webhook, bot }
+    }
+
+    #[tokio::test]
+    async fn bots_resolve_their_chain_once_per_messenger() {
+        let (store, _dir) = regulars_testkit::sqlite_store().await;
+        crate::demo::seed(store.clone()).await.unwrap();
+        let config = ChannelsConfig { telegram: vec![telegram(crate::demo::DEMO_SLUG)], ..ChannelsConfig::default() };
+        let bots = Bots::from_config(&config, &*store).await.unwrap();
+        let bot = bots.get("telegram", crate::demo::DEMO_SLUG).expect("the demo chain's bot");
+        assert_eq!(bot.invite_link.as_deref(), Some("https://t.me/regulars_demo_bot?start="));
+        assert_eq!(bots.outbox_bots().len(), 1);
+        assert!(bots.invite_links().contains_key(&format!("telegram:{}", bot.chain)));
+        assert!(bots.get("viber", crate::demo::DEMO_SLUG).is_none());
+
+        let unknown = ChannelsConfig { telegram: vec![telegram("nowhere")], ..ChannelsConfig::default() };
+        let err = Bots::from_config(&unknown, &*store).await.unwrap_err();
+        assert!(format!("{err:#}").contains("channels.telegram[0].chain"), "{err:#}");
+        let twice = ChannelsConfig {
+            telegram: vec![telegram(crate::demo::DEMO_SLUG), telegram(crate::demo::DEMO_SLUG)],
+            ..ChannelsConfig::default()
+        };
+        let err = Bots::from_config(&twice, &*store).await.unwrap_err();
+        assert!(format!("{err:#}").contains("already has a telegram bot"), "{err:#}");
+    }
+}

@@ -283,6 +283,8 @@ impl Delivery {
         let (cafe_id, purchase) = match &item.message.notification {
             Notification::Earned { cafe_id, purchase_id, .. } => (*cafe_id, Some(*purchase_id)),
             Notification::Refunded { cafe_id, .. } => (*cafe_id, None),
+            // About no cafe and no purchase.
+            Notification::PhoneCode { .. } => return Ok(Facts { cafe: String::new(), total: None }),
         };
         let cafe = match self.cafes.get(&(chain, cafe_id)) {
             Some(name) => name.clone(),

@@ -74,6 +74,12 @@ pub fn render(i18n: &Localizer, claimed: &ClaimedMessage, facts: &Facts) -> Mess
                 parts.push(voice.say("notify-refund", &args));
             }
         }
+        Notification::PhoneCode { code, messenger } => {
+            let mut args = FluentArgs::new();
+            args.set("code", code.as_str());
+            args.set("messenger", regulars_core::channel::messenger_name(messenger));
+            parts.push(voice.say("notify-phone-code", &args));
+        }
     }
     Message::text(parts.join("\n"))
 }
