@@ -60,8 +60,14 @@ impl Turn<'_> {
     /// A reply while a code is awaited.
     pub(crate) async fn check_phone_code(&mut self, text: &str) -> Result<()> {
         let Some(mut check) = self.state.phone_check.take() else {
-            self.state.step = if self.guest.is_some() { Step::Ready } else { Step::Phone };
-            return if self.guest.is_some() { Ok(self.menu(None)) } else { Ok(self.resume_onboarding()) };
+            if self.guest.is_some() {
+                self.state.step = Step::Ready;
+                self.menu(None);
+            } else {
+                self.state.step = Step::Phone;
+                self.resume_onboarding();
+            }
+            return Ok(());
         };
         let typed: String = text.chars().filter(char::is_ascii_digit).collect();
         if self.now > check.expires_at {
