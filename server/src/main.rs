@@ -14,6 +14,12 @@ use regulars_server::pos_send::PosSend;
 use regulars_server::{demo, pos_send, serve};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: the bot and webhook paths allocate many small,
+/// short-lived objects across threads, where glibc's malloc was a quarter of the profile
+/// (`regulars bench conversation`, DECISIONS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Messenger-first loyalty for cafes and chains.
 #[derive(Debug, Parser)]
 #[command(name = "regulars", version, about)]

@@ -30,14 +30,20 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
 
-/// The async SQLite connection readers use: each statement runs on tokio's blocking pool.
-pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+/// The async SQLite connection readers use: statements run inline, on the task that awaits
+/// them (see [`Inline`]).
+pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection, Inline>;
 
 /// The writer's connection: statements run inline on the writer thread.
 pub(crate) type SqliteWriteConn = SyncConnectionWrapper<SqliteConnection, Inline>;
 
-/// A [`SpawnBlocking`] that runs the task where it is polled. Only for the writer thread,
-/// which exists to block on its connection.
+/// A [`SpawnBlocking`] that runs the task where it is polled.
+///
+/// The writer thread exists to block on its connection. Readers run inline too: a read here is
+/// an indexed lookup in a memory-mapped, cached file (tens of microseconds, never waiting for
+/// the writer under WAL), cheaper than the two thread switches of handing each statement to
+/// tokio's blocking pool, which were the largest item of the bot's profile (futex wake-ups
+/// and context switches, about a third of the CPU).
 pub(crate) struct Inline;
 
 impl SpawnBlocking for Inline {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use regulars_core::channel::text::{cut, with_lines};
 use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits, Sender,
 };
@@ -13,9 +14,6 @@ use teloxide::types::{
     ButtonRequest, ChatMemberKind, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
     MediaKind, MessageKind, ReplyMarkup, Update, UpdateKind, User, WebAppInfo,
 };
-
-/// Appended to text that was cut.
-const ELLIPSIS: char = '…';
 
 /// What Telegram allows, and what the outbox sender paces by.
 pub(crate) fn capabilities(mini_app: bool) -> Capabilities {
@@ -53,11 +51,11 @@ pub(crate) fn render(message: &Message, caps: &Capabilities) -> Result<Outgoing,
     match message {
         Message::Text { text, buttons } => {
             let keyboard = keyboard(buttons, caps)?;
-            Ok(Outgoing::Text { text: compose(text, &keyboard.lines, caps.max_text_len), markup: keyboard.markup })
+            Ok(Outgoing::Text { text: with_lines(text, &keyboard.lines, caps.max_text_len), markup: keyboard.markup })
         }
         Message::Photo { png, caption, buttons } => {
             let keyboard = keyboard(buttons, caps)?;
-            let caption = compose(caption, &keyboard.lines, caps.max_caption_len);
+            let caption = with_lines(caption, &keyboard.lines, caps.max_caption_len);
             Ok(Outgoing::Photo { png: png.clone(), caption, markup: keyboard.markup })
         }
         Message::Location { lat, lon, title, address } => Ok(Outgoing::Place {
@@ -149,43 +147,6 @@ fn keyboard(rows: &[Vec<Button>], caps: &Capabilities) -> Result<Keyboard, Strin
 
 fn parse_url(url: &str) -> Result<url::Url, String> {
     url::Url::parse(url).map_err(|e| format!("button URL `{url}`: {e}"))
-}
-
-/// `text`, then the numbered lines, within `max`: the text is cut first, so every line stays.
-fn compose(text: &str, lines: &[String], max: usize) -> String {
-    if lines.is_empty() {
-        return cut(text, max);
-    }
-    let tail = format!("\n\n{}", lines.join("\n"));
-    let room = max.saturating_sub(units(&tail));
-    if room == 0 {
-        return cut(&format!("{text}{tail}"), max);
-    }
-    format!("{}{tail}", cut(text, room))
-}
-
-/// Telegram counts lengths in UTF-16 code units; a limit in those also holds in characters.
-fn units(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// `text` cut to at most `max` UTF-16 code units (hence characters), ending with `…` when cut.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    if units(text) <= max {
-        return text.to_owned();
-    }
-    let mut kept = String::new();
-    let mut used = 1; // the ellipsis
-    for c in text.chars() {
-        used += c.len_utf16();
-        if used > max {
-            break;
-        }
-        kept.push(c);
-    }
-    let mut kept = kept.trim_end().to_owned();
-    kept.push(ELLIPSIS);
-    kept
 }
 
 /// What Telegram's error answer means for the outbox. `secret` (the token) is scrubbed from
@@ -359,6 +320,8 @@ pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
 mod tests {
     use serde_json::{Value, json};
     use teloxide::types::Seconds;
+
+    use regulars_core::channel::text::units;
 
     use super::*;
 

@@ -4,15 +4,13 @@
 
 use std::time::Duration;
 
+use regulars_core::channel::text::{cut, with_lines};
 use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits,
     ReceiptStatus, Sender,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-
-/// Appended to text that was cut.
-const ELLIPSIS: char = '…';
 
 /// Longest text message Viber accepts.
 pub(crate) const MAX_TEXT_LEN: usize = 7000;
@@ -87,7 +85,7 @@ pub(crate) fn render(
         let mut body = Map::new();
         body.insert("sender".into(), sender.clone());
         body.insert("type".into(), json!("text"));
-        body.insert("text".into(), json!(compose(&text, &keyboard.lines, budget)));
+        body.insert("text".into(), json!(with_lines(&text, &keyboard.lines, budget)));
         if !keyboard.buttons.is_empty() {
             body.insert(
                 "keyboard".into(),
@@ -221,44 +219,6 @@ pub(crate) fn escape_label(label: &str) -> String {
         }
     }
     escaped
-}
-
-/// `text`, then the numbered lines, within `max`: the text is cut first, so every line stays.
-fn compose(text: &str, lines: &[String], max: usize) -> String {
-    if lines.is_empty() {
-        return cut(text, max);
-    }
-    let tail = format!("\n\n{}", lines.join("\n"));
-    let room = max.saturating_sub(units(&tail));
-    if room == 0 {
-        return cut(&format!("{text}{tail}"), max);
-    }
-    format!("{}{tail}", cut(text, room))
-}
-
-/// Lengths in UTF-16 code units: Viber's apps count so, and a limit in those also holds in
-/// characters.
-fn units(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// `text` cut to at most `max` UTF-16 code units (hence characters), ending with `…` when cut.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    if units(text) <= max {
-        return text.to_owned();
-    }
-    let mut kept = String::new();
-    let mut used = 1; // the ellipsis
-    for c in text.chars() {
-        used += c.len_utf16();
-        if used > max {
-            break;
-        }
-        kept.push(c);
-    }
-    let mut kept = kept.trim_end().to_owned();
-    kept.push(ELLIPSIS);
-    kept
 }
 
 /// What a non-zero `status` of a send means for the outbox (0 is `Delivered` with
@@ -499,6 +459,8 @@ pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use regulars_core::channel::text::units;
+
     use super::*;
 
     fn caps() -> Capabilities {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use regulars_core::channel::text::{cut, units, with_lines};
 use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits,
     ReceiptStatus, Sender,
@@ -12,7 +13,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Appended to text that was cut.
-const ELLIPSIS: char = '…';
 /// Longest text message body.
 const MAX_TEXT: usize = 4096;
 /// Longest image caption, and longest body of an interactive message.
@@ -234,7 +234,7 @@ impl<'a> Choices<'a> {
                 return json!({"type": "interactive", "interactive": interactive});
             }
         }
-        let body = compose(text, &self.lines(0), MAX_TEXT);
+        let body = with_lines(text, &self.lines(0), MAX_TEXT);
         json!({"type": "text", "text": {"body": body, "preview_url": false}})
     }
 
@@ -268,51 +268,8 @@ impl<'a> Choices<'a> {
                 return PhotoMessage::Buttons { body, buttons: self.reply_buttons() };
             }
         }
-        PhotoMessage::Image { caption: compose(caption, &self.lines(0), MAX_CAPTION) }
+        PhotoMessage::Image { caption: with_lines(caption, &self.lines(0), MAX_CAPTION) }
     }
-}
-
-/// The lines as a paragraph under a text (empty for none).
-fn tail(lines: &[String]) -> String {
-    if lines.is_empty() { String::new() } else { format!("\n\n{}", lines.join("\n")) }
-}
-
-/// `text`, then the numbered lines, within `max`: the text is cut first, so every line stays.
-fn compose(text: &str, lines: &[String], max: usize) -> String {
-    if lines.is_empty() {
-        return cut(text, max);
-    }
-    let tail = tail(lines);
-    let room = max.saturating_sub(units(&tail));
-    if room == 0 {
-        return cut(&format!("{text}{tail}"), max);
-    }
-    format!("{}{tail}", cut(text, room))
-}
-
-/// Lengths in UTF-16 code units: a limit in those also holds in characters, however the
-/// platform counts.
-fn units(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// `text` cut to at most `max` UTF-16 code units (hence characters), ending with `…` when cut.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    if units(text) <= max {
-        return text.to_owned();
-    }
-    let mut kept = String::new();
-    let mut used = 1; // the ellipsis
-    for c in text.chars() {
-        used += c.len_utf16();
-        if used > max {
-            break;
-        }
-        kept.push(c);
-    }
-    let mut kept = kept.trim_end().to_owned();
-    kept.push(ELLIPSIS);
-    kept
 }
 
 /// The Graph API's error object.
@@ -631,6 +588,12 @@ pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
     };
     let phone = format!("+{digits}");
     regulars_core::guest::validate_e164(&phone).ok().map(|()| phone)
+}
+
+/// The numbered lines standing for buttons, a blank line after the text (nothing without
+/// lines).
+fn tail(lines: &[String]) -> String {
+    if lines.is_empty() { String::new() } else { format!("\n\n{}", lines.join("\n")) }
 }
 
 #[cfg(test)]

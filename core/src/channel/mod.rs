@@ -17,6 +17,8 @@
 //! runs the channel conformance suite in `regulars-testkit` against a loopback fake of its
 //! platform that speaks the real wire format.
 
+pub mod text;
+
 use std::fmt;
 use std::time::Duration;
 
