@@ -34,6 +34,9 @@ pub struct AppState {
     pub conversation: Arc<Conversation>,
     /// The messenger bots served at `/channels/{kind}/{chain}/webhook`.
     pub bots: Arc<Bots>,
+    /// Images published for messengers that fetch them by URL, served at `/media/{name}`
+    /// (with `server.public_url`).
+    pub media: Option<Arc<crate::media::PublicMedia>>,
 }
 
 impl AppState {
@@ -65,7 +68,15 @@ impl AppState {
             pos: Arc::new(pos),
             conversation,
             bots: Arc::new(Bots::default()),
+            media: None,
         })
+    }
+
+    /// The same state serving `media` at `/media/{name}`.
+    #[must_use]
+    pub fn with_media(mut self, media: Arc<crate::media::PublicMedia>) -> Self {
+        self.media = Some(media);
+        self
     }
 
     /// The same state serving `bots`, with the conversation's invite links pointing at them.
@@ -86,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::pos::routes())
         .merge(crate::bots::routes::routes())
+        .merge(crate::media::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

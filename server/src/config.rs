@@ -7,6 +7,9 @@
 //!
 //! Keys:
 //! - `server.listen` (`127.0.0.1:8080`): the address to serve on.
+//! - `server.public_url` (none): the server's public HTTPS root; with it, Viber bots send the
+//!   card's QR as a picture served at `/media/…` (Viber fetches images only by URL), without
+//!   it as text.
 //! - `database.url` (`sqlite://data/regulars.db`) and `database.pool_size` (16): see
 //!   [`regulars_storage::StoreConfig`]. The URL may hold a password; it is never logged.
 //! - `demo.seed_when_empty` (`true`): seed the demo chain when the database has no chain.
@@ -117,6 +120,9 @@ pub struct TelegramBotSettings {
 pub struct ServerConfig {
     /// `server.listen`.
     pub listen: SocketAddr,
+    /// `server.public_url`: the server's public HTTPS root (`https://loyalty.example.com`),
+    /// where messengers that fetch images by URL (Viber) find the card's QR at `/media/…`.
+    pub public_url: Option<String>,
 }
 
 /// `[demo]`.
@@ -193,7 +199,7 @@ pub struct LogConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), public_url: None }
     }
 }
 
@@ -247,6 +253,11 @@ impl Config {
             bail!("invalid configuration: database.pool_size must be at least 1");
         }
         self.database.url.target().context("invalid configuration")?;
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            bail!("invalid configuration: server.public_url: expected `https://…`, got `{url}`");
+        }
         let mut names = std::collections::HashSet::new();
         for (i, source) in self.pos.sources.iter().enumerate() {
             if !names.insert(source.name.as_str()) {

@@ -26,6 +26,7 @@ pub mod demo;
 pub mod error;
 pub mod identity_keys;
 pub mod loadgen;
+pub mod media;
 pub mod outbox;
 pub mod pos;
 pub mod pos_send;

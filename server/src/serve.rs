@@ -41,9 +41,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "regulars is serving; open http://{}/", listener.local_addr()?);
     let jobs = tokio::spawn(crate::scheduler::run(store.clone()));
     let pos = crate::pos::sources::PosRoutes::from_config(&config, &*store).await.context("invalid configuration")?;
-    let bots = Bots::from_config(&config.channels, &*store).await.context("invalid configuration")?;
+    let media = config.server.public_url.as_deref().map(|url| Arc::new(crate::media::PublicMedia::new(url)));
+    let host = media.clone().map(|m| m as Arc<dyn regulars_core::channel::MediaHost>);
+    let bots = Bots::from_config(&config.channels, &*store, host).await.context("invalid configuration")?;
     check_bots(&bots).await;
-    let state = AppState::with_parts(store.clone(), identity, pos)?.with_bots(bots);
+    let mut state = AppState::with_parts(store.clone(), identity, pos)?.with_bots(bots);
+    if let Some(media) = media {
+        state = state.with_media(media);
+    }
     for bot in state.bots.iter() {
         tracing::info!(channel = bot.channel.kind(), chain = %bot.slug,
             webhook = %format!("/channels/{}/{}/webhook", bot.channel.kind(), bot.slug), "bot ready");

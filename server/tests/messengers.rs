@@ -24,6 +24,7 @@ use regulars_core::store::Store;
 use regulars_server::app::{AppState, router};
 use regulars_server::bots::{Bot, Bots};
 use regulars_server::demo;
+use regulars_server::media::PublicMedia;
 use regulars_server::outbox::{OutboxHandle, OutboxSender, OutboxSettings};
 use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
 use regulars_testkit::channel::SentMessage;
@@ -42,7 +43,7 @@ struct MessengerApp {
 
 impl MessengerApp {
     /// The demo chain on a fresh SQLite file, served with `bots` (made for the chain's id).
-    async fn start(bots: impl FnOnce(ChainId) -> Vec<Bot>) -> Self {
+    async fn start(bots: impl FnOnce(ChainId, &Arc<PublicMedia>) -> Vec<Bot>) -> Self {
         let (store, dir) = regulars_testkit::sqlite_store().await;
         Self::start_on(store, Some(dir), bots).await
     }
@@ -51,20 +52,22 @@ impl MessengerApp {
     async fn start_on(
         store: Arc<dyn Store>,
         dir: Option<tempfile::TempDir>,
-        bots: impl FnOnce(ChainId) -> Vec<Bot>,
+        bots: impl FnOnce(ChainId, &Arc<PublicMedia>) -> Vec<Bot>,
     ) -> Self {
         demo::seed(store.clone()).await.unwrap();
         let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
         let mut routes = PosRoutes::default();
         routes.insert(demo_route(&*store).await.unwrap().expect("demo chain seeded"));
         let identity = IdentitySettings::generate().build().unwrap();
-        let mut registry = Bots::default();
-        for bot in bots(chain) {
-            registry.add(bot).unwrap();
-        }
-        let state = AppState::with_parts(store.clone(), identity, routes).unwrap().with_bots(registry);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let media = Arc::new(PublicMedia::new(&base));
+        let mut registry = Bots::default();
+        for bot in bots(chain, &media) {
+            registry.add(bot).unwrap();
+        }
+        let state =
+            AppState::with_parts(store.clone(), identity, routes).unwrap().with_bots(registry).with_media(media);
         let app = router(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self { store, state, chain, base, http: reqwest::Client::new(), _dir: dir }
@@ -279,7 +282,7 @@ mod telegram {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_guest_onboards_in_russian_earns_at_the_till_and_is_told_in_russian() {
         let fake = FakeTelegram::start().await;
-        let app = MessengerApp::start(|chain| vec![bot(&fake, chain)]).await;
+        let app = MessengerApp::start(|chain, _| vec![bot(&fake, chain)]).await;
         let ivan = TgUser { first_name: "Иван".into(), language_code: Some("en".into()), ..TgUser::new(7_700_001) };
         let guest = onboard(&app, &fake, &ivan, "381601234567").await;
         assert_eq!(guest.language.as_deref(), Some("ru"));
@@ -316,7 +319,7 @@ mod telegram {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn forged_updates_are_refused_and_a_blocked_bot_stops_notifications() {
         let fake = FakeTelegram::start().await;
-        let app = MessengerApp::start(|chain| vec![bot(&fake, chain)]).await;
+        let app = MessengerApp::start(|chain, _| vec![bot(&fake, chain)]).await;
         let ana = TgUser::new(7_700_002);
         let body = serde_json::to_vec(&start_update(1, &ana, None)).unwrap();
         let (status, _) = app.post_webhook("telegram", &[(SECRET_TOKEN_HEADER, "wrong")], body.clone()).await;
@@ -344,7 +347,7 @@ mod telegram {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn long_polling_serves_the_same_conversation() {
         let fake = FakeTelegram::start().await;
-        let app = MessengerApp::start(|_| Vec::new()).await;
+        let app = MessengerApp::start(|_, _| Vec::new()).await;
         let ana = TgUser::new(7_700_003);
         fake.push_update(start_update(0, &ana, None));
         let mut bots = Bots::default();
@@ -425,7 +428,7 @@ mod whatsapp {
     async fn a_guest_onboards_on_whatsapp_earns_and_is_told_in_serbian() {
         let fake = FakeWhatsApp::start().await;
         fake.enforce_service_window(true);
-        let app = MessengerApp::start(|chain| vec![bot(&fake, chain, false)]).await;
+        let app = MessengerApp::start(|chain, _| vec![bot(&fake, chain, false)]).await;
         let query = format!("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={TEST_VERIFY_TOKEN}");
         assert_eq!(
             app.get_webhook("whatsapp", &query).await,
@@ -469,7 +472,7 @@ mod whatsapp {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn outside_the_24_hour_window_a_notification_goes_as_the_template_or_not_at_all() {
         let fake = FakeWhatsApp::start().await;
-        let app = MessengerApp::start(|chain| vec![bot(&fake, chain, true)]).await;
+        let app = MessengerApp::start(|chain, _| vec![bot(&fake, chain, true)]).await;
         let ana = WaUser::new("381641000002");
         let guest = onboard(&app, &fake, &ana, "ru").await;
         // A day later the platform refuses free-form messages to her (131047).
@@ -517,7 +520,8 @@ mod across {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_guest_on_telegram_then_whatsapp_with_the_same_phone_has_one_wallet() {
         let (tg, wa) = (FakeTelegram::start().await, FakeWhatsApp::start().await);
-        let app = MessengerApp::start(|chain| vec![telegram::bot(&tg, chain), whatsapp::bot(&wa, chain, false)]).await;
+        let app =
+            MessengerApp::start(|chain, _| vec![telegram::bot(&tg, chain), whatsapp::bot(&wa, chain, false)]).await;
         let ivan = TgUser { first_name: "Иван".into(), language_code: Some("ru".into()), ..TgUser::new(7_700_010) };
         let on_telegram = telegram::onboard(&app, &tg, &ivan, "381645550010").await;
         app.sale("E2E-X-1", &on_telegram).await;
@@ -549,7 +553,8 @@ mod across {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_cards_become_one_when_the_phone_is_vouched_for_later() {
         let (tg, wa) = (FakeTelegram::start().await, FakeWhatsApp::start().await);
-        let app = MessengerApp::start(|chain| vec![telegram::bot(&tg, chain), whatsapp::bot(&wa, chain, false)]).await;
+        let app =
+            MessengerApp::start(|chain, _| vec![telegram::bot(&tg, chain), whatsapp::bot(&wa, chain, false)]).await;
         // A card on WhatsApp first, with points.
         let on_whatsapp = whatsapp::onboard(&app, &wa, &WaUser::new("381645550020"), "en").await;
         app.sale("E2E-Y-1", &on_whatsapp).await;
@@ -587,11 +592,16 @@ mod viber {
     };
     use regulars_viber::{AuthToken, ViberChannel, ViberConfig};
 
-    pub(super) fn bot(fake: &FakeViber, chain: ChainId) -> Bot {
+    /// The bot, sending pictures by the server's public media URLs where `media` is given.
+    pub(super) fn bot(fake: &FakeViber, chain: ChainId, media: Option<&Arc<PublicMedia>>) -> Bot {
         let mut config = ViberConfig::new(AuthToken::new(fake.token()).unwrap(), "Demo Coffee", TEST_URI);
         config.api_url = Some(fake.api_url());
         config.request_timeout_ms = 2_000;
-        let channel = Arc::new(ViberChannel::new(&config).unwrap());
+        let mut channel = ViberChannel::new(&config).unwrap();
+        if let Some(media) = media {
+            channel = channel.with_media_host(media.clone());
+        }
+        let channel = Arc::new(channel);
         let invite_link = Some(channel.start_link(""));
         Bot { chain, slug: demo::DEMO_SLUG.into(), channel, invite_link }
     }
@@ -615,7 +625,7 @@ mod viber {
         let fake = FakeViber::start().await;
         // Like Viber: nothing can be sent to a person who has not written yet.
         fake.require_subscription(true);
-        let app = MessengerApp::start(|chain| vec![bot(&fake, chain)]).await;
+        let app = MessengerApp::start(|chain, media| vec![bot(&fake, chain, Some(media))]).await;
         let masha = ViberUser { name: "Маша".into(), language: "ru".into(), ..ViberUser::new("01234567890A=") };
 
         let body = serde_json::to_vec(&conversation_started_callback(&masha, None, false)).unwrap();
@@ -647,7 +657,21 @@ mod viber {
         assert_eq!((guest.phone.as_deref(), guest.phone_verified), (Some("+381645550030"), false));
         assert_eq!(guest.language.as_deref(), Some("ru"));
         let card = texts(&fake.sent_to(&masha.id));
-        assert!(card.contains("На счету 0 баллов"), "the card, as text on Viber: {card}");
+        assert!(card.contains("На счету 0 баллов"), "the card's caption: {card}");
+        // The QR is a picture Viber fetches from the server's public media URL.
+        let pictures: Vec<String> = fake
+            .calls_to("send_message")
+            .iter()
+            .filter(|c| c.body["type"] == "picture")
+            .filter_map(|c| c.body["media"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(pictures.len(), 1, "one card picture");
+        assert!(pictures[0].starts_with(&format!("{}/media/", app.base)), "{}", pictures[0]);
+        let fetched = app.http.get(&pictures[0]).send().await.unwrap();
+        assert_eq!(fetched.headers()["content-type"], "image/png");
+        assert!(fetched.bytes().await.unwrap().starts_with(b"\x89PNG"), "the QR PNG is served");
+        let missing = app.http.get(format!("{}/media/{}.png", app.base, "0".repeat(32))).send().await.unwrap();
+        assert_eq!(missing.status().as_u16(), 404);
 
         app.sale("E2E-VB-1", &guest).await;
         let outbox = app.outbox();
@@ -689,7 +713,8 @@ mod viber_joins {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_number_typed_on_viber_joins_the_whatsapp_card_only_with_the_code_sent_there() {
         let (vb, wa) = (FakeViber::start().await, FakeWhatsApp::start().await);
-        let app = MessengerApp::start(|chain| vec![viber::bot(&vb, chain), whatsapp::bot(&wa, chain, false)]).await;
+        let app =
+            MessengerApp::start(|chain, _| vec![viber::bot(&vb, chain, None), whatsapp::bot(&wa, chain, false)]).await;
         let ana_wa = WaUser::new("381645550040");
         let card = whatsapp::onboard(&app, &wa, &ana_wa, "en").await;
         app.sale("E2E-J-1", &card).await;

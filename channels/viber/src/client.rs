@@ -3,11 +3,13 @@
 //! for errors) to [`DeliveryResult`]s.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use regulars_core::channel::{
-    Address, Capabilities, Channel, ChannelRequest, DeliveryResult, InboundEvent, Message, WebhookError, WebhookOutcome,
+    Address, Capabilities, Channel, ChannelRequest, DeliveryResult, InboundEvent, MediaHost, Message, WebhookError,
+    WebhookOutcome,
 };
 use regulars_core::{Error, Result};
 use serde_json::{Map, Value, json};
@@ -35,6 +37,8 @@ pub struct ViberChannel {
     api_url: url::Url,
     capabilities: Capabilities,
     request_timeout: Duration,
+    /// Where photos are published, when the server hosts them.
+    media: Option<Arc<dyn MediaHost>>,
 }
 
 impl fmt::Debug for ViberChannel {
@@ -113,9 +117,20 @@ impl ViberChannel {
             sender,
             uri: config.uri.clone(),
             api_url: config.api_url()?,
-            capabilities: mapping::capabilities(),
+            capabilities: mapping::capabilities(false),
             request_timeout,
+            media: None,
         })
+    }
+
+    /// The channel sending photos (the card's QR) as `picture` messages, the image published
+    /// by `host` at a public URL (Viber takes images only by URL). Without one, photos go as
+    /// their caption.
+    #[must_use]
+    pub fn with_media_host(mut self, host: Arc<dyn MediaHost>) -> Self {
+        self.media = Some(host);
+        self.capabilities = mapping::capabilities(true);
+        self
     }
 
     /// The bot's public account URI.
@@ -221,7 +236,7 @@ impl ViberChannel {
 
     /// The body of a message addressed with `reserve` more bytes; `Err` when it cannot be sent.
     fn render(&self, message: &Message, reserve: usize) -> std::result::Result<Map<String, Value>, DeliveryResult> {
-        mapping::render(message, &self.capabilities, &self.sender, reserve)
+        mapping::render(message, &self.capabilities, &self.sender, reserve, self.media.as_deref())
             .map_err(|reason| DeliveryResult::PermanentFailure { reason })
     }
 
@@ -332,7 +347,7 @@ impl Channel for ViberChannel {
         if !matches!(event, InboundEvent::Start { .. }) {
             return None;
         }
-        let body = mapping::render(message, &self.capabilities, &self.sender, 0).ok()?;
+        let body = mapping::render(message, &self.capabilities, &self.sender, 0, self.media.as_deref()).ok()?;
         Some(Value::Object(body).to_string().into_bytes())
     }
 }

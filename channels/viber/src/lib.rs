@@ -10,9 +10,11 @@
 //!   six-column grid, at most 3 in a row (2 columns each); rows wrap, labels are cut at 40
 //!   characters, and buttons beyond 24 become numbered lines of text. Text over 7000 UTF-16
 //!   units ends in `…`, and bodies stay under Viber's 30 KB. Viber takes images only by public
-//!   URL and has no upload API, so a photo (the card QR) is sent as its caption, which carries
-//!   the card's code; a `location` message has no title or address, so a place is sent as its
-//!   name, address and a map link (`capabilities().photos` and `.location` are false). Templates
+//!   URL and has no upload API: with a [`MediaHost`](regulars_core::channel::MediaHost)
+//!   ([`ViberChannel::with_media_host`], the server's `/media/…` route) a photo (the card QR)
+//!   is a `picture` with its caption (768 characters); without one it is sent as its caption,
+//!   which carries the card's code. A `location` message has no title or address, so a place is
+//!   sent as its name, address and a map link (`capabilities().location` is false). Templates
 //!   are WhatsApp's: `PermanentFailure`.
 //!   [`Channel::send_to_many`](regulars_core::channel::Channel::send_to_many) uses
 //!   `broadcast_message`, 300 receivers per call, mapping each entry of its `failed_list`.

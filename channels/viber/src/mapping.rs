@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use regulars_core::channel::text::{cut, with_lines};
 use regulars_core::channel::{
-    Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits,
+    Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, MediaHost, Message, RateLimits,
     ReceiptStatus, Sender,
 };
 use serde::Deserialize;
@@ -31,8 +31,12 @@ pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Buttons of a keyboard row share Viber's grid of six columns.
 const GRID_COLUMNS: usize = 6;
 
-/// What Viber allows, and what the outbox sender paces by.
-pub(crate) fn capabilities() -> Capabilities {
+/// Longest text of a `picture` message.
+pub(crate) const MAX_PICTURE_TEXT: usize = 768;
+
+/// What Viber allows, and what the outbox sender paces by; `photos` only where the server
+/// hosts images for it ([`crate::ViberChannel::with_media_host`]).
+pub(crate) fn capabilities(photos: bool) -> Capabilities {
     Capabilities {
         max_text_len: MAX_TEXT_LEN,
         // Viber's keyboards scroll; more than two dozen buttons is unusable on a phone.
@@ -43,10 +47,11 @@ pub(crate) fn capabilities() -> Capabilities {
         // `Text` takes up to 250 characters, but a full-width button shows about two lines.
         max_button_label: 40,
         max_list_rows: 0,
-        // A `picture` message needs a public URL of the image and Viber has no upload API: photos
-        // are sent as their caption (which carries the card's code) and buttons.
-        photos: false,
-        max_caption_len: MAX_TEXT_LEN,
+        // A `picture` message needs a public URL of the image and Viber has no upload API:
+        // without a media host, photos are sent as their caption (which carries the card's
+        // code) and buttons.
+        photos,
+        max_caption_len: if photos { MAX_PICTURE_TEXT } else { MAX_TEXT_LEN },
         // Viber can ask for the person's number (`share-phone`), but its callback does not say
         // whose number a contact is: a person can attach anyone's contact card instead. A shared
         // contact is never verified, so the channel does not claim contact sharing (see the
@@ -72,7 +77,14 @@ pub(crate) fn render(
     caps: &Capabilities,
     sender: &Value,
     reserve: usize,
+    media: Option<&dyn MediaHost>,
 ) -> Result<Map<String, Value>, String> {
+    // A picture where the server hosts images (its `text` is the caption, up to 768
+    // characters); otherwise the caption as text, which carries the card's code.
+    let picture = match (message, media) {
+        (Message::Photo { png, .. }, Some(media)) if caps.photos => media.publish_png(png),
+        _ => None,
+    };
     let (text, buttons): (String, &[Vec<Button>]) = match message {
         Message::Text { text, buttons } => (text.clone(), buttons),
         Message::Photo { caption, buttons, .. } => (caption.clone(), buttons),
@@ -80,11 +92,19 @@ pub(crate) fn render(
         other => return Err(format!("message kind not supported by the Viber channel: {other:?}")),
     };
     let keyboard = keyboard(buttons, caps)?;
-    let mut budget = caps.max_text_len;
+    let mut budget = if picture.is_some() { caps.max_caption_len } else { caps.max_text_len };
     loop {
         let mut body = Map::new();
         body.insert("sender".into(), sender.clone());
-        body.insert("type".into(), json!("text"));
+        match &picture {
+            Some(url) => {
+                body.insert("type".into(), json!("picture"));
+                body.insert("media".into(), json!(url));
+            }
+            None => {
+                body.insert("type".into(), json!("text"));
+            }
+        }
         body.insert("text".into(), json!(with_lines(&text, &keyboard.lines, budget)));
         if !keyboard.buttons.is_empty() {
             body.insert(
@@ -464,7 +484,39 @@ mod tests {
     use super::*;
 
     fn caps() -> Capabilities {
-        capabilities()
+        capabilities(false)
+    }
+
+    /// A media host as the server's, or one that cannot publish.
+    #[derive(Debug)]
+    struct Hosted(bool);
+
+    impl MediaHost for Hosted {
+        fn publish_png(&self, png: &[u8]) -> Option<String> {
+            self.0.then(|| format!("https://media.example/{}.png", png.len()))
+        }
+    }
+
+    #[test]
+    fn photos_are_pictures_where_the_server_hosts_them() {
+        let photo = Message::Photo {
+            png: vec![0x89, b'P', b'N', b'G'],
+            caption: "Your card: 123456".into(),
+            buttons: vec![vec![Button::payload("Menu", "v1:menu")]],
+        };
+        let body = render(&photo, &capabilities(true), &sender_json(), 0, Some(&Hosted(true))).unwrap();
+        assert_eq!(body["type"], "picture");
+        assert_eq!(body["media"], "https://media.example/4.png");
+        assert_eq!(body["text"], "Your card: 123456");
+        assert_eq!(body["keyboard"]["Buttons"][0]["ActionBody"], "rg:v1:menu");
+        let long = Message::Photo { png: vec![1], caption: "x".repeat(2000), buttons: Vec::new() };
+        let body = render(&long, &capabilities(true), &sender_json(), 0, Some(&Hosted(true))).unwrap();
+        assert_eq!(units(body["text"].as_str().unwrap()), MAX_PICTURE_TEXT, "a picture's text is cut at 768");
+        // A host that cannot publish, or none: the caption as text.
+        for host in [Some(&Hosted(false) as &dyn MediaHost), None] {
+            let body = render(&photo, &capabilities(host.is_some()), &sender_json(), 0, host).unwrap();
+            assert_eq!((body["type"].as_str(), body.get("media")), (Some("text"), None));
+        }
     }
 
     fn sender_json() -> Value {
@@ -472,7 +524,7 @@ mod tests {
     }
 
     fn body(message: &Message) -> Map<String, Value> {
-        render(message, &caps(), &sender_json(), 40).unwrap()
+        render(message, &caps(), &sender_json(), 40, None).unwrap()
     }
 
     fn buttons(body: &Map<String, Value>) -> Vec<Value> {
@@ -498,11 +550,11 @@ mod tests {
         // 3500 emoji are 7000 UTF-16 units, within the text limit, and 14 000 bytes; with a
         // broadcast list of 20 000 bytes the body would be over 30 KB.
         let emoji = "😀".repeat(3500);
-        let out = render(&Message::text(emoji), &caps(), &sender_json(), 20_000).unwrap();
+        let out = render(&Message::text(emoji), &caps(), &sender_json(), 20_000, None).unwrap();
         let size = Value::Object(out.clone()).to_string().len();
         assert!(size + 20_000 <= MAX_BODY_BYTES, "{size}");
         assert!(out["text"].as_str().unwrap().ends_with('…'));
-        assert!(render(&Message::text("x"), &caps(), &sender_json(), MAX_BODY_BYTES).is_err());
+        assert!(render(&Message::text("x"), &caps(), &sender_json(), MAX_BODY_BYTES, None).is_err());
     }
 
     #[test]
@@ -554,7 +606,7 @@ mod tests {
                 action: ButtonAction::Url("javascript:alert(1)".into()),
             }]],
         };
-        assert!(render(&bad, &caps(), &sender_json(), 0).is_err());
+        assert!(render(&bad, &caps(), &sender_json(), 0, None).is_err());
     }
 
     #[test]
@@ -570,7 +622,8 @@ mod tests {
         assert!(units(text) <= MAX_TEXT_LEN);
         let long = Button::payload("x", "p".repeat(65));
         assert!(
-            render(&Message::Text { text: "t".into(), buttons: vec![vec![long]] }, &caps(), &sender_json(), 0).is_err()
+            render(&Message::Text { text: "t".into(), buttons: vec![vec![long]] }, &caps(), &sender_json(), 0, None)
+                .is_err()
         );
     }
 
@@ -590,7 +643,7 @@ mod tests {
             "Cafe\nStreet 1\nhttps://www.google.com/maps/search/?api=1&query=44.8176,20.4569"
         );
         let template = Message::Template { name: "t".into(), language: "en".into(), params: Vec::new() };
-        assert!(render(&template, &caps(), &sender_json(), 0).is_err());
+        assert!(render(&template, &caps(), &sender_json(), 0, None).is_err());
     }
 
     #[test]

@@ -26,8 +26,19 @@ impl ViberHarness {
         let mut config = ViberConfig::new(AuthToken::new(fake.token()).unwrap(), "Regulars Test", "regularstest");
         config.api_url = Some(fake.api_url());
         config.request_timeout_ms = REQUEST_TIMEOUT_MS;
-        let channel = Arc::new(ViberChannel::new(&config).unwrap());
+        // Photos as `picture` messages, published where a server would serve them.
+        let channel = Arc::new(ViberChannel::new(&config).unwrap().with_media_host(Arc::new(Hosted)));
         Self { fake, channel }
+    }
+}
+
+/// A media host as the server's: each image gets a public URL.
+#[derive(Debug)]
+struct Hosted;
+
+impl regulars_core::channel::MediaHost for Hosted {
+    fn publish_png(&self, png: &[u8]) -> Option<String> {
+        Some(format!("https://regulars.example/media/{}.png", png.len()))
     }
 }
 

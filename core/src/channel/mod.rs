@@ -411,6 +411,14 @@ impl WebhookError {
     }
 }
 
+/// Where a channel whose platform takes images only by URL (Viber has no upload API) puts
+/// them: the server keeps each image for a while and serves it at a public HTTPS address.
+pub trait MediaHost: Send + Sync + fmt::Debug {
+    /// Publishes a PNG and returns the public URL it is served at for at least a few minutes;
+    /// `None` when it cannot (the channel then sends the caption as text).
+    fn publish_png(&self, png: &[u8]) -> Option<String>;
+}
+
 /// A messenger, as one configured bot (`Arc<dyn Channel>` in server state).
 #[async_trait]
 pub trait Channel: Send + Sync + fmt::Debug {

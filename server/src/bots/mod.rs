@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use regulars_core::channel::Channel;
+use regulars_core::channel::{Channel, MediaHost};
 use regulars_core::ids::ChainId;
 use regulars_core::store::Store;
 
@@ -47,12 +47,17 @@ pub struct Bots {
 }
 
 impl Bots {
-    /// The bots of `[channels]`, each resolved to its chain.
+    /// The bots of `[channels]`, each resolved to its chain; channels that fetch images by URL
+    /// (Viber) publish them on `media` when there is one.
     ///
     /// # Errors
     /// An unknown chain slug, a second bot of one kind for one chain, or a bot whose settings
     /// its channel refuses, naming the table.
-    pub async fn from_config(config: &ChannelsConfig, store: &dyn Store) -> anyhow::Result<Self> {
+    pub async fn from_config(
+        config: &ChannelsConfig,
+        store: &dyn Store,
+        media: Option<Arc<dyn MediaHost>>,
+    ) -> anyhow::Result<Self> {
         let mut bots = Self::default();
         for (i, settings) in config.telegram.iter().enumerate() {
             let key = format!("channels.telegram[{i}]");
@@ -75,8 +80,11 @@ impl Bots {
         for (i, settings) in config.viber.iter().enumerate() {
             let key = format!("channels.viber[{i}]");
             let chain = resolve_chain(store, &settings.chain, &key).await?;
-            let channel =
+            let mut channel =
                 regulars_viber::ViberChannel::new(&settings.bot).with_context(|| format!("{key}: invalid settings"))?;
+            if let Some(media) = &media {
+                channel = channel.with_media_host(media.clone());
+            }
             let invite_link = Some(channel.start_link(""));
             let bot = Bot { chain, slug: settings.chain.clone(), channel: Arc::new(channel), invite_link };
             bots.add(bot).with_context(|| key.clone())?;
@@ -208,7 +216,7 @@ mod tests {
         let (store, _dir) = regulars_testkit::sqlite_store().await;
         crate::demo::seed(store.clone()).await.unwrap();
         let config = ChannelsConfig { telegram: vec![telegram(crate::demo::DEMO_SLUG)], ..ChannelsConfig::default() };
-        let bots = Bots::from_config(&config, &*store).await.unwrap();
+        let bots = Bots::from_config(&config, &*store, None).await.unwrap();
         let bot = bots.get("telegram", crate::demo::DEMO_SLUG).expect("the demo chain's bot");
         assert_eq!(bot.invite_link.as_deref(), Some("https://t.me/regulars_demo_bot?start="));
         assert_eq!(bots.outbox_bots().len(), 1);
@@ -216,13 +224,13 @@ mod tests {
         assert!(bots.get("viber", crate::demo::DEMO_SLUG).is_none());
 
         let unknown = ChannelsConfig { telegram: vec![telegram("nowhere")], ..ChannelsConfig::default() };
-        let err = Bots::from_config(&unknown, &*store).await.unwrap_err();
+        let err = Bots::from_config(&unknown, &*store, None).await.unwrap_err();
         assert!(format!("{err:#}").contains("channels.telegram[0].chain"), "{err:#}");
         let twice = ChannelsConfig {
             telegram: vec![telegram(crate::demo::DEMO_SLUG), telegram(crate::demo::DEMO_SLUG)],
             ..ChannelsConfig::default()
         };
-        let err = Bots::from_config(&twice, &*store).await.unwrap_err();
+        let err = Bots::from_config(&twice, &*store, None).await.unwrap_err();
         assert!(format!("{err:#}").contains("already has a telegram bot"), "{err:#}");
     }
 }
