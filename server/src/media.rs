@@ -29,12 +29,15 @@ pub const MEDIA_TTL: Duration = Duration::from_secs(15 * 60);
 /// photos go as their caption meanwhile.
 const MAX_IMAGES: usize = 100_000;
 
+/// A published image and when it was published.
+type Published = (Instant, Arc<[u8]>);
+
 /// Images published for messengers to fetch.
 #[derive(Debug)]
 pub struct PublicMedia {
     /// `https://…/media/`.
     base: String,
-    images: Mutex<HashMap<String, (Instant, Arc<[u8]>)>>,
+    images: Mutex<HashMap<String, Published>>,
 }
 
 impl PublicMedia {
