@@ -272,9 +272,47 @@ pub fn validate_e164(phone: &str) -> Result<()> {
     }
 }
 
+/// A phone number as messengers send it (`381601234567`, `+381 60 123-4567`, `00381…`) in
+/// E.164, or `None` when it is not an international number. A national number (`060…`, from
+/// someone's address book) has no country code to add, and no country code starts with 0.
+#[must_use]
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let (plus, rest) = match raw.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.')) {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let digits = match digits.strip_prefix("00") {
+        Some(international) if !plus => international.to_owned(),
+        _ => digits,
+    };
+    if digits.starts_with('0') {
+        return None;
+    }
+    let phone = format!("+{digits}");
+    validate_e164(&phone).ok().map(|()| phone)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_normalized_to_e164_as_messengers_send_them() {
+        assert_eq!(normalize_phone("381601234567").as_deref(), Some("+381601234567"));
+        assert_eq!(normalize_phone("+381601234567").as_deref(), Some("+381601234567"));
+        assert_eq!(normalize_phone(" +381 60 123-4567 ").as_deref(), Some("+381601234567"));
+        assert_eq!(normalize_phone("+1 (940) 555-1234").as_deref(), Some("+19405551234"));
+        assert_eq!(normalize_phone("00381601234567").as_deref(), Some("+381601234567"));
+        assert_eq!(normalize_phone("0601234567"), None, "a national number");
+        assert_eq!(normalize_phone("1234"), None);
+        assert_eq!(normalize_phone("+38160abc"), None);
+        assert_eq!(normalize_phone("++381601234567"), None);
+    }
 
     #[test]
     fn public_ids_are_random_and_parse_back() {

@@ -8,6 +8,7 @@ use regulars_core::channel::text::{cut, with_lines};
 use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits, Sender,
 };
+use regulars_core::guest::normalize_phone;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::types::{
@@ -294,26 +295,6 @@ fn start_payload(text: &str, bot_username: &str) -> Option<Option<String>> {
     let valid = (1..=64).contains(&payload.len())
         && payload.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     Some(valid.then(|| payload.to_owned()))
-}
-
-/// A phone number as Telegram sends it (`381601234567`, `+381 60 123-4567`, `0038160…`) in
-/// E.164, or `None` when it is not a phone number.
-pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let (plus, rest) = match raw.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, raw),
-    };
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.')) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let digits = match digits.strip_prefix("00") {
-        Some(international) if !plus => international.to_owned(),
-        _ => digits,
-    };
-    let phone = format!("+{digits}");
-    regulars_core::guest::validate_e164(&phone).ok().map(|()| phone)
 }
 
 #[cfg(test)]

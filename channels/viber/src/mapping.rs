@@ -9,6 +9,7 @@ use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, MediaHost, Message, RateLimits,
     ReceiptStatus, Sender,
 };
+use regulars_core::guest::normalize_phone;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -451,30 +452,6 @@ fn start_payload(context: &str) -> Option<String> {
     let valid = (1..=64).contains(&context.len())
         && context.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     valid.then(|| context.to_owned())
-}
-
-/// A phone number as Viber sends it (`+381601234567`, `381601234567`, `00381…`, with spaces or
-/// dashes) in E.164, or `None` when it is not an international number.
-pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let (plus, rest) = match raw.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, raw),
-    };
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.')) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let digits = match digits.strip_prefix("00") {
-        Some(international) if !plus => international.to_owned(),
-        _ => digits,
-    };
-    // A national number (`060…`) from someone's address book has no country code to add.
-    if digits.starts_with('0') {
-        return None;
-    }
-    let phone = format!("+{digits}");
-    regulars_core::guest::validate_e164(&phone).ok().map(|()| phone)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits,
     ReceiptStatus, Sender,
 };
+use regulars_core::guest::normalize_phone;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -568,26 +569,6 @@ pub(crate) fn start_payload(text: &str) -> Option<Option<String>> {
     let valid = rest.len() <= MAX_PAYLOAD_LEN
         && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':' | b'.'));
     valid.then(|| Some(rest.to_owned()))
-}
-
-/// A phone number from a contact card (`+1 (940) 555-1234`, `381601234567`) in E.164, if it
-/// is one.
-pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let (plus, rest) = match raw.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, raw),
-    };
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.')) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let digits = match digits.strip_prefix("00") {
-        Some(international) if !plus => international.to_owned(),
-        _ => digits,
-    };
-    let phone = format!("+{digits}");
-    regulars_core::guest::validate_e164(&phone).ok().map(|()| phone)
 }
 
 /// The numbered lines standing for buttons, a blank line after the text (nothing without
