@@ -1,11 +1,13 @@
 //! The append-only ledger: every change to a wallet is an entry with an idempotency key.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CafeId, ChainId, LedgerEntryId, PurchaseId, ShiftId, StaffId, WalletId};
+use crate::rules::snapshot::RuleSnapshot;
 use crate::wallet::Balances;
 use crate::{Error, Result};
 
@@ -292,6 +294,42 @@ pub struct LedgerEntry {
     pub rule_snapshot: serde_json::Value,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// `rule_snapshot` decoded, on first use (see [`LedgerEntry::snapshot`]); build entries
+    /// with `Default::default()` here.
+    #[serde(skip)]
+    pub decoded: DecodedSnapshot,
+}
+
+impl LedgerEntry {
+    /// The engine's snapshot of why this entry was written; `None` for entries the engine did
+    /// not write (manual adjustments) or snapshots of an unknown shape.
+    ///
+    /// Decoded once per entry and kept: the rules engine passes over a wallet's whole history
+    /// several times for every sale, and decoding the JSON on each pass was most of a sale's
+    /// cost. Entries are records of the past; `rule_snapshot` is not meant to change after the
+    /// entry is read (a changed one is not decoded again).
+    #[must_use]
+    pub fn snapshot(&self) -> Option<&RuleSnapshot> {
+        self.decoded.0.get_or_init(|| RuleSnapshot::from_json(&self.rule_snapshot)).as_ref()
+    }
+}
+
+/// The memo behind [`LedgerEntry::snapshot`]. It is derived from
+/// [`LedgerEntry::rule_snapshot`], so two memos always compare equal (the snapshots they come
+/// from are compared instead), and it is never serialized.
+#[derive(Clone, Default)]
+pub struct DecodedSnapshot(OnceLock<Option<RuleSnapshot>>);
+
+impl PartialEq for DecodedSnapshot {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for DecodedSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() { "DecodedSnapshot(decoded)" } else { "DecodedSnapshot(not yet)" })
+    }
 }
 
 /// The answer to a ledger write.

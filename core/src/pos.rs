@@ -123,6 +123,14 @@ impl GuestRef {
         }
     }
 
+    /// Whether the reference holds a one-time card code (a scanned QR or typed digits), which
+    /// the sale uses up: a retried delivery must then be recognised before the code is checked
+    /// again, or it would look like a reused code.
+    #[must_use]
+    pub fn carries_code(&self) -> bool {
+        matches!(self, Self::QrPayload(_) | Self::TypedCode(_))
+    }
+
     /// The scanned card, for [`GuestRef::QrPayload`].
     ///
     /// # Errors

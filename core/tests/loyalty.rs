@@ -263,6 +263,7 @@ impl LedgerRepo for MemStore {
             reason: entry.reason,
             rule_snapshot: entry.rule_snapshot,
             created_at: Utc::now(),
+            decoded: Default::default(),
         };
         s.entries.push(written.clone());
         Ok(LedgerOutcome { entry: written, replayed: false })

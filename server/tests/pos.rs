@@ -14,7 +14,7 @@ use http_body_util::BodyExt as _;
 use regulars_core::guest::{Consent, Guest, GuestPublicId, NewGuest};
 use regulars_core::identity::config::IdentitySettings;
 use regulars_core::ids::ChainId;
-use regulars_core::ledger::EntryKind;
+use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use regulars_core::money::{Currency, Money};
 use regulars_core::notification::Notification;
 use regulars_core::page::PageRequest;
@@ -191,6 +191,45 @@ async fn earns_once_and_retries_get_the_same_body(store: Arc<dyn Store>) {
     let points = programs.iter().find(|p| p.change == 83).expect("the points program");
     assert_eq!(points.balance, 83);
     assert_eq!(points.next_reward.as_ref().map(|g| (g.name.as_str(), g.missing)), Some(("Croissant", 167)));
+}
+
+/// The POS path keeps each wallet's history between sales and reads only what is new: an entry
+/// written elsewhere in between (a manual adjustment through the ledger) must be in the next
+/// sale's plan, or its balance would be short by it.
+async fn later_sales_see_entries_written_in_between(store: Arc<dyn Store>) {
+    let app = pos_app(store).await;
+    let first = app.buy("msg_1", sale("R-1", app.public_ref())).await;
+    assert_eq!(program(&first.body, "points")["balance"], 83, "{}", first.body);
+    let wallets = app.store.wallets_of_guest(app.chain, app.guest.id).await.unwrap();
+    let points = wallets.iter().find(|w| w.balances.points > 0).expect("the points wallet");
+    app.store
+        .post_entry(
+            app.chain,
+            NewLedgerEntry {
+                wallet_id: points.id,
+                kind: EntryKind::Adjust,
+                points: 200,
+                stamps: 0,
+                idempotency_key: IdempotencyKey::new("goodwill-1").unwrap(),
+                actor: Actor::System("test".into()),
+                cafe_id: None,
+                shift_id: None,
+                purchase_id: None,
+                reason: Some("goodwill".into()),
+                rule_snapshot: Value::Null,
+                overdraft: Overdraft::Forbid,
+            },
+        )
+        .await
+        .unwrap();
+
+    let second = app.buy("msg_2", sale("R-2", app.public_ref())).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(program(&second.body, "points")["balance"], 83 + 200 + 83, "{}", second.body);
+    assert_eq!(program(&second.body, "stamps")["balance"], 4, "{}", second.body);
+    let third = app.buy("msg_3", sale("R-3", app.public_ref())).await;
+    assert_eq!(program(&third.body, "points")["balance"], 83 + 200 + 83 + 83, "{}", third.body);
+    assert_eq!(app.balances().await, (449, 6), "the stored balances agree with the answers");
 }
 
 async fn sales_without_a_known_guest_are_recorded_without_points(store: Arc<dyn Store>) {
@@ -444,6 +483,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     earns_once_and_retries_get_the_same_body,
+    later_sales_see_entries_written_in_between,
     sales_without_a_known_guest_are_recorded_without_points,
     refunds_reverse_once,
     preview_agrees_with_the_earn,

@@ -108,6 +108,7 @@ impl EntryRow {
             reason: self.reason,
             rule_snapshot: from_json("ledger_entries.rule_snapshot", &self.rule_snapshot)?,
             created_at: from_millis("ledger_entries.created_at", self.created_at)?,
+            decoded: Default::default(),
         })
     }
 }

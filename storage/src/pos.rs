@@ -33,6 +33,7 @@ use crate::cafes::CafeRow;
 use crate::columns::{from_json, now_millis, to_json, to_millis};
 use crate::error::DbError;
 use crate::events::append_event;
+use crate::history_cache::HistoryCache;
 use crate::identity::accept_step_in_tx;
 use crate::ledger::{EntryRow, PostInTx, WalletRow, lock_wallet_in_tx, open_wallet_in_tx, set_tier_in_tx};
 use crate::outbox::enqueue_in_tx;
@@ -45,15 +46,16 @@ use crate::store::{DbStore, read, write_tx};
 /// How many fresh random texts an automatic reward code tries before giving up.
 const CODE_DRAWS: usize = 5;
 
-/// The stored outcome of a delivery, by delivery id or event key, inside any connection.
+/// The stored outcome of the delivery whose `$key_column` is `$key` (delivery id or event key),
+/// inside any connection.
 macro_rules! find_delivery {
-    ($c:ident, $chain:expr, $source:expr, $delivery_id:expr, $event_key:expr) => {
+    ($c:ident, $chain:expr, $source:expr, $key_column:expr, $key:expr) => {
         pos_deliveries::table
             .filter(pos_deliveries::chain_id.eq($chain.get()))
             .filter(pos_deliveries::source.eq($source))
-            .filter(pos_deliveries::delivery_id.eq($delivery_id).or(pos_deliveries::event_key.eq($event_key)))
+            .filter($key_column.eq($key))
             .select(pos_deliveries::outcome)
-            .first::<String>($c)
+            .get_result::<String>($c)
             .await
             .optional()?
     };
@@ -68,7 +70,14 @@ impl PosRepo for DbStore {
         delivery_id: &str,
         event_key: &str,
     ) -> Result<Option<IngestOutcome>> {
-        let stored: Option<String> = read!(self, |c| Ok(find_delivery!(c, chain, source, delivery_id, event_key)))?;
+        // Two point lookups, one per unique index: with `delivery_id = ? OR event_key = ?` in
+        // one statement PostgreSQL's generic plan scanned every delivery of the source.
+        let stored: Option<String> = read!(self, |c| {
+            match find_delivery!(c, chain, source, pos_deliveries::delivery_id, delivery_id) {
+                Some(found) => Ok(Some(found)),
+                None => Ok(find_delivery!(c, chain, source, pos_deliveries::event_key, event_key)),
+            }
+        })?;
         Ok(stored
             .map(|text| from_json::<IngestOutcome>("pos_deliveries.outcome", &text).map(IngestOutcome::as_duplicate))
             .transpose()?)
@@ -80,8 +89,8 @@ impl PosRepo for DbStore {
         let (source, delivery_id, receipt) =
             (ingest.source.clone(), ingest.delivery_id.clone(), ingest.purchase.external_id.clone());
         self.apply_once(chain, &source, &delivery_id, &event_key, Some(&receipt), || {
-            let ingest = ingest.clone();
-            async move { write_tx!(self, |c| c.purchase_in_tx(chain, ingest).await) }
+            let (ingest, histories) = (ingest.clone(), self.histories.clone());
+            async move { write_tx!(self, |c| c.purchase_in_tx(chain, ingest, &histories).await) }
         })
         .await
     }
@@ -91,8 +100,8 @@ impl PosRepo for DbStore {
         let event_key = ingest.event_key();
         let (source, delivery_id) = (ingest.source.clone(), ingest.delivery_id.clone());
         self.apply_once(chain, &source, &delivery_id, &event_key, None, || {
-            let ingest = ingest.clone();
-            async move { write_tx!(self, |c| c.refund_in_tx(chain, ingest).await) }
+            let (ingest, histories) = (ingest.clone(), self.histories.clone());
+            async move { write_tx!(self, |c| c.refund_in_tx(chain, ingest, &histories).await) }
         })
         .await
     }
@@ -166,26 +175,41 @@ trait IngestInTx {
         &mut self,
         chain: ChainId,
         ingest: PurchaseIngest,
+        histories: &HistoryCache,
     ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
 
     fn refund_in_tx(
         &mut self,
         chain: ChainId,
         ingest: RefundIngest,
+        histories: &HistoryCache,
     ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
 }
 
-/// A wallet's ledger, oldest first, inside the current transaction.
+/// A wallet's ledger, oldest first, inside the current transaction: what `$cache` holds of it
+/// plus the entries written since (see [`HistoryCache`]). Evaluates to the `Vec<LedgerEntry>`,
+/// which the caller puts back into the cache once it has planned over it, before writing to
+/// the wallet.
 macro_rules! history_in_tx {
-    ($c:ident, $chain:expr, $wallet:expr) => {{
+    ($c:ident, $wallet:expr, $cache:expr) => {{
+        let (wallet, cache): (WalletId, &HistoryCache) = ($wallet, $cache);
+        let mut history = cache.take(wallet);
+        let seen = history.last().map_or(0, |e: &LedgerEntry| e.id.get());
+        // By wallet only (the caller found the wallet in the chain): with a `chain_id` term too,
+        // PostgreSQL's generic plan intersected this index with the chain-wide key index,
+        // reading every entry of the chain.
         let rows: Vec<EntryRow> = ledger_entries::table
-            .filter(ledger_entries::wallet_id.eq($wallet.get()))
-            .filter(ledger_entries::chain_id.eq($chain.get()))
+            .filter(ledger_entries::wallet_id.eq(wallet.get()))
+            .filter(ledger_entries::id.gt(seen))
             .order(ledger_entries::id.asc())
             .select(EntryRow::as_select())
             .load($c)
             .await?;
-        rows.into_iter().map(EntryRow::into_entry).collect::<Result<Vec<LedgerEntry>, DbError>>()?
+        history.reserve(rows.len());
+        for row in rows {
+            history.push(row.into_entry()?);
+        }
+        history
     }};
 }
 
@@ -246,6 +270,7 @@ macro_rules! impl_ingest_in_tx {
                 &mut self,
                 chain: ChainId,
                 ingest: PurchaseIngest,
+                histories: &HistoryCache,
             ) -> Result<IngestOutcome, DbError> {
                 let c = self;
                 let now = Utc::now();
@@ -303,7 +328,7 @@ macro_rules! impl_ingest_in_tx {
                         }
                         let wallet =
                             open_wallet_in_tx!(c, chain, program, wallet_scope(&program, guest, cafe.id)).into_wallet()?;
-                        let history = history_in_tx!(c, chain, wallet.id);
+                        let history = history_in_tx!(c, wallet.id, histories);
                         let plan = plan_earn(&EarnSetting {
                             program: &program,
                             wallet: &wallet,
@@ -312,6 +337,7 @@ macro_rules! impl_ingest_in_tx {
                             cafe_timezone: cafe.timezone,
                             ctx: &ctx,
                         })?;
+                        histories.put(wallet.id, history);
                         post_all_in_tx!(c, chain, plan.entries);
                         let calc = &plan.calculation;
                         let mut shown = ProgramProgress::after(
@@ -381,7 +407,12 @@ macro_rules! impl_ingest_in_tx {
                 Ok(outcome)
             }
 
-            async fn refund_in_tx(&mut self, chain: ChainId, ingest: RefundIngest) -> Result<IngestOutcome, DbError> {
+            async fn refund_in_tx(
+                &mut self,
+                chain: ChainId,
+                ingest: RefundIngest,
+                histories: &HistoryCache,
+            ) -> Result<IngestOutcome, DbError> {
                 let c = self;
                 let now = Utc::now();
                 let receipt = &ingest.refund.receipt_id;
@@ -409,12 +440,13 @@ macro_rules! impl_ingest_in_tx {
                         let locked: Option<WalletRow> = lock_wallet_in_tx!(c, scope);
                         let Some(wallet) = locked else { continue };
                         let wallet = wallet.into_wallet()?;
-                        let history = history_in_tx!(c, chain, wallet.id);
+                        let history = history_in_tx!(c, wallet.id, histories);
                         if the_rest {
                             amount_minor = (stated - refunded_minor(&program, &purchase.details, &history)).max(0);
                         }
                         let request = RefundRequest { refund_id: ingest.refund.refund_id.clone(), amount_minor };
                         let plan = plan_refund(&program, &purchase.details, &request, &history, now)?;
+                        histories.put(wallet.id, history);
                         let Some(entry) = &plan.entry else { continue };
                         let ctx = EntryContext {
                             wallet_id: wallet.id,

@@ -15,6 +15,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -29,6 +30,7 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
+use crate::history_cache::HistoryCache;
 
 /// The async SQLite connection readers use: statements run inline, on the task that awaits
 /// them (see [`Inline`]).
@@ -93,7 +95,9 @@ fn open_connection(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
 }
 
 impl SqliteDb {
-    pub(crate) async fn open(path: &Path, readers: u32) -> Result<Self, OpenError> {
+    /// Opens the file with `readers` reader connections and starts the writer; a failed group
+    /// commit clears `histories` (the writer may have read its own group's lost entries).
+    pub(crate) async fn open(path: &Path, readers: u32, histories: Arc<HistoryCache>) -> Result<Self, OpenError> {
         let connect = |reason: String| OpenError::Connect { backend: "sqlite", reason };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| connect(format!("cannot create {}: {e}", dir.display())))?;
@@ -138,7 +142,7 @@ impl SqliteDb {
         let (writes, queue) = mpsc::channel(4 * MAX_GROUP);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(SyncConnectionWrapper::new(writer_conn), queue))
+            .spawn(move || run_writer(SyncConnectionWrapper::new(writer_conn), queue, &histories))
             .map_err(|e| connect(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { readers, writes })
     }
@@ -216,7 +220,7 @@ where
     }
 }
 
-fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>) {
+fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>, histories: &HistoryCache) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -227,12 +231,16 @@ fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn Write
             }
         }
         // Every statement completes inline, so this never actually waits on another task.
-        futures::executor::block_on(commit_group(&mut conn, group.drain(..)));
+        futures::executor::block_on(commit_group(&mut conn, group.drain(..), histories));
     }
     tracing::debug!("SQLite writer stopped: every store handle was dropped");
 }
 
-async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box<dyn WriteJob>>) {
+async fn commit_group(
+    conn: &mut SqliteWriteConn,
+    jobs: impl Iterator<Item = Box<dyn WriteJob>>,
+    histories: &HistoryCache,
+) {
     // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
     // (busy_timeout) instead of failing half-way through the group.
     if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE").await {
@@ -276,6 +284,8 @@ async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box
     };
     if let Some(reason) = &failure {
         tracing::error!(%reason, writes = settled.len(), "group commit failed; rolling back");
+        // Writes of this group may have been read into the cache before they were lost.
+        histories.clear();
         if let Err(e) = conn.batch_execute("ROLLBACK").await {
             tracing::error!(error = %e, "rollback after a failed commit failed too");
         }
@@ -312,7 +322,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panicking_write_fails_alone_and_the_writer_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let db = SqliteDb::open(&dir.path().join("w.db"), 1).await.unwrap();
+        let db = SqliteDb::open(&dir.path().join("w.db"), 1, Arc::new(HistoryCache::new(0))).await.unwrap();
         let (kept, panicked) = tokio::join!(db.write(|c| insert_chain(c, "kept")), db.write(insert_then_panic));
         assert_eq!(kept.unwrap(), 1);
         let err = regulars_core::Error::from(panicked.unwrap_err());

@@ -1,11 +1,14 @@
 //! [`DbStore`]: one store, either backend.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use regulars_core::Result;
 use regulars_core::store::Store;
 
 use crate::config::{StoreConfig, Target};
 use crate::error::OpenError;
+use crate::history_cache::{self, HistoryCache};
 use crate::postgres::PgDb;
 use crate::sqlite::SqliteDb;
 
@@ -19,6 +22,8 @@ pub(crate) enum Backend {
 /// Cheap to share: wrap it in an `Arc` (usually as `Arc<dyn Store>`).
 pub struct DbStore {
     pub(crate) backend: Backend,
+    /// Wallet histories the POS path has read (see [`HistoryCache`]).
+    pub(crate) histories: Arc<HistoryCache>,
 }
 
 impl std::fmt::Debug for DbStore {
@@ -33,11 +38,14 @@ impl DbStore {
     /// # Errors
     /// [`OpenError`] saying whether the URL, the connection or a migration failed.
     pub async fn open(config: &StoreConfig) -> Result<Self, OpenError> {
+        let histories = Arc::new(HistoryCache::new(history_cache::DEFAULT_BUDGET));
         let backend = match config.url.target()? {
-            Target::Sqlite(path) => Backend::Sqlite(SqliteDb::open(&path, config.pool_size.min(8)).await?),
+            Target::Sqlite(path) => {
+                Backend::Sqlite(SqliteDb::open(&path, config.pool_size.min(8), histories.clone()).await?)
+            }
             Target::Postgres(url) => Backend::Postgres(PgDb::open(&url, config.pool_size).await?),
         };
-        let store = Self { backend };
+        let store = Self { backend, histories };
         tracing::info!(backend = store.backend_name(), url = %config.url, "store open");
         Ok(store)
     }

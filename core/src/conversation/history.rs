@@ -64,8 +64,8 @@ impl Turn<'_> {
                 vec![("date", date), ("points", Arg::Int(entry.points)), ("cafe", cafe_name)],
             ),
             EntryKind::Redeem => {
-                let reward = match RuleSnapshot::from_json(&entry.rule_snapshot) {
-                    Some(RuleSnapshot::Redeem(r) | RuleSnapshot::AutoReward(r)) => r.name,
+                let reward = match entry.snapshot() {
+                    Some(RuleSnapshot::Redeem(r) | RuleSnapshot::AutoReward(r)) => r.name.clone(),
                     _ => entry.reason.clone().unwrap_or_default(),
                 };
                 Phrase::with(

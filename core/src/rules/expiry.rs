@@ -80,7 +80,7 @@ pub fn lots(entries: &[LedgerEntry]) -> Lots {
     let mut lots: VecDeque<Lot> = VecDeque::new();
     let mut deficit = 0;
     for entry in entries {
-        let snapshot = RuleSnapshot::from_json(&entry.rule_snapshot);
+        let snapshot = entry.snapshot();
         if entry.points > 0 {
             let paid = deficit.min(entry.points);
             deficit -= paid;

@@ -29,7 +29,7 @@ pub fn balances(entries: &[LedgerEntry]) -> Balances {
 /// the write time for everything else.
 #[must_use]
 pub fn entry_time(entry: &LedgerEntry) -> DateTime<Utc> {
-    match RuleSnapshot::from_json(&entry.rule_snapshot) {
+    match entry.snapshot() {
         Some(RuleSnapshot::Earn(s)) => s.occurred_at,
         _ => entry.created_at,
     }
@@ -45,7 +45,7 @@ pub fn find_key<'a>(entries: &'a [LedgerEntry], key: &str) -> Option<&'a LedgerE
 /// `(points, stamps)`.
 #[must_use]
 pub fn debt(entries: &[LedgerEntry]) -> (i64, i64) {
-    entries.iter().fold((0, 0), |(p, s), e| match RuleSnapshot::from_json(&e.rule_snapshot) {
+    entries.iter().fold((0, 0), |(p, s), e| match e.snapshot() {
         Some(RuleSnapshot::Refund(r)) => (p + r.debt_points, s + r.debt_stamps),
         Some(RuleSnapshot::DebtSettlement(d)) => (p - d.points, s - d.stamps),
         _ => (p, s),
@@ -60,16 +60,15 @@ pub fn debt(entries: &[LedgerEntry]) -> (i64, i64) {
 #[must_use]
 pub fn qualifying_events(entries: &[LedgerEntry], basis: QualificationBasis) -> Vec<QualifyingEvent> {
     let mut events: Vec<QualifyingEvent> = Vec::new();
-    let mut by_purchase: HashMap<String, usize> = HashMap::new();
+    let mut by_purchase: HashMap<&str, usize> = HashMap::new();
     for entry in entries {
-        let snapshot = RuleSnapshot::from_json(&entry.rule_snapshot);
-        match (entry.kind, snapshot) {
+        match (entry.kind, entry.snapshot()) {
             (EntryKind::Earn, Some(RuleSnapshot::Earn(s))) => {
                 let amount = match basis {
                     QualificationBasis::Points => entry.points,
                     QualificationBasis::Spend => s.net_minor,
                 };
-                by_purchase.insert(s.purchase_key.clone(), events.len());
+                by_purchase.insert(&s.purchase_key, events.len());
                 events.push(QualifyingEvent { at: s.occurred_at, amount });
             }
             (EntryKind::Earn | EntryKind::Bonus, _) if basis == QualificationBasis::Points => {
@@ -80,7 +79,7 @@ pub fn qualifying_events(entries: &[LedgerEntry], basis: QualificationBasis) -> 
                     QualificationBasis::Points => r.reversed_points,
                     QualificationBasis::Spend => r.refunded_minor,
                 };
-                match by_purchase.get(&r.purchase_key) {
+                match by_purchase.get(r.purchase_key.as_str()) {
                     Some(&i) => events[i].amount = (events[i].amount - amount).max(0),
                     None => events.push(QualifyingEvent { at: entry.created_at, amount: -amount }),
                 }

@@ -110,7 +110,7 @@ impl PlannedEntry {
             stamps: entry.stamps,
             idempotency_key: entry.idempotency_key.clone(),
             reason: entry.reason.clone().unwrap_or_default(),
-            snapshot: RuleSnapshot::from_json(&entry.rule_snapshot)?,
+            snapshot: entry.snapshot()?.clone(),
             overdraft: Overdraft::Forbid,
         })
     }
@@ -378,8 +378,8 @@ fn replay(input: &EarnInput<'_>, base: &str, written: &LedgerEntry, tier_now: Ti
         })
         .collect();
     let entries: Vec<PlannedEntry> = mine.iter().filter_map(|e| PlannedEntry::from_written(e)).collect();
-    let earn = match RuleSnapshot::from_json(&written.rule_snapshot) {
-        Some(RuleSnapshot::Earn(s)) => *s,
+    let earn = match written.snapshot() {
+        Some(RuleSnapshot::Earn(s)) => (**s).clone(),
         _ => earning::compute(&input.program.rules, input.purchase, input.cafe_timezone, None, &[], 0),
     };
     let rewards_issued = entries

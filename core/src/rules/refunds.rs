@@ -76,8 +76,8 @@ pub struct RefundPlan {
 fn earlier_refunds(history: &[LedgerEntry], base: &str) -> Vec<RefundSnapshot> {
     history
         .iter()
-        .filter_map(|e| match RuleSnapshot::from_json(&e.rule_snapshot) {
-            Some(RuleSnapshot::Refund(r)) if r.purchase_key == base => Some(r),
+        .filter_map(|e| match e.snapshot() {
+            Some(RuleSnapshot::Refund(r)) if r.purchase_key == base => Some(r.clone()),
             _ => None,
         })
         .collect()
@@ -118,7 +118,7 @@ pub fn plan_refund(
         |h: &[LedgerEntry]| tier_status(rules, &history::qualifying_events(h, rules.qualification.basis), now);
 
     if let Some(written) = history::find_key(history, key.as_str()) {
-        let (debt_points, debt_stamps) = match RuleSnapshot::from_json(&written.rule_snapshot) {
+        let (debt_points, debt_stamps) = match written.snapshot() {
             Some(RuleSnapshot::Refund(r)) => (r.debt_points, r.debt_stamps),
             _ => (0, 0),
         };
@@ -136,7 +136,7 @@ pub fn plan_refund(
     let earned = history::find_key(history, derived_key(&base, "earn")?.as_str());
     let (earned_points, earned_stamps, net) = match earned {
         Some(e) => {
-            let net = match RuleSnapshot::from_json(&e.rule_snapshot) {
+            let net = match e.snapshot() {
                 Some(RuleSnapshot::Earn(s)) => s.net_minor,
                 _ => purchase.total.minor,
             };
@@ -229,6 +229,7 @@ pub fn plan_refund(
         reason: None,
         rule_snapshot: entry.snapshot.to_json(),
         created_at: now,
+        decoded: Default::default(),
     });
     Ok(RefundPlan {
         entry: Some(entry),

@@ -68,6 +68,7 @@ impl MemLedger {
             reason: new.reason.clone(),
             rule_snapshot: new.rule_snapshot.clone(),
             created_at: self.clock,
+            decoded: Default::default(),
         };
         self.entries.push(entry.clone());
         Ok(LedgerOutcome { entry, replayed: false })

@@ -159,9 +159,13 @@ async fn record_purchase(
 ) -> Result<regulars_core::pos::ingest::IngestOutcome, PosAnswer> {
     let cafe_id = cafe_of(route, &purchase.cafe_ref)?;
     let event_key = format!("purchase:{}", purchase.receipt_id);
-    // A retry is answered before the card code is checked: the code was used by the first
-    // delivery, and checking it again would call the retry a reuse.
-    if let Some(done) = state.store.delivery_outcome(route.chain, source, &delivery_id, &event_key).await? {
+    // A retry is answered before a card code is checked: the code was used by the first
+    // delivery, and checking it again would call the retry a reuse. Without a code nothing
+    // needs answering early; the transaction finds a retry by its unique keys and answers
+    // with the first outcome all the same, and every sale saves a read.
+    if purchase.guest.carries_code()
+        && let Some(done) = state.store.delivery_outcome(route.chain, source, &delivery_id, &event_key).await?
+    {
         return Ok(done);
     }
     let matched = state.till.match_for_source(route.chain, source, &purchase.guest, now).await?;
