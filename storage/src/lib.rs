@@ -31,10 +31,12 @@
 //! together with one `fsync` (`synchronous = FULL`). Callers are answered after that commit.
 //!
 //! ## Build SQLite with `SQLITE_ENABLE_QPSG`
-//! This workspace sets `LIBSQLITE3_FLAGS = "-DSQLITE_ENABLE_QPSG"` in `.cargo/config.toml`;
-//! set the same in yours. Without it, SQLite re-prepares every cached statement that has a
-//! `LIMIT ?` (diesel's `.first()`) each time it runs, which cost the POS path about a third of
-//! its time. Results are the same either way.
+//! This workspace builds its bundled SQLite with `LIBSQLITE3_FLAGS` from `.cargo/config.toml`;
+//! set at least `-DSQLITE_ENABLE_QPSG` in yours. Without it, SQLite re-prepares every cached
+//! statement that has a `LIMIT ?` (diesel's `.first()`) each time it runs, which cost the POS
+//! path about a third of its time. Results are the same either way. The other flags there
+//! (`SQLITE_THREADSAFE=2`, no memory statistics) are safe because a connection is only ever
+//! used by one thread at a time.
 
 mod cached;
 mod cafes;

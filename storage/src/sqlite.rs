@@ -12,6 +12,11 @@
 //! calls run inline ([`Inline`]). The same async query code as everywhere else then costs no
 //! thread hop per statement (with tokio's `spawn_blocking` per statement, the hops, not
 //! SQLite, were the bottleneck).
+//!
+//! Why a checkpoint thread: SQLite copies the WAL back into the database file (a checkpoint,
+//! with its fsyncs) inside whichever commit crosses 1,000 pages, stalling every write queued
+//! behind it. The writer's automatic checkpoints are off; a thread of its own runs a passive
+//! checkpoint every [`CHECKPOINT_EVERY`] instead.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -72,9 +77,14 @@ const MAX_GROUP: usize = 512;
 /// How long a connection waits for a lock held by another process before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often the checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 pub(crate) struct SqliteDb {
     readers: Pool<SqliteConn>,
     writes: mpsc::Sender<Box<dyn WriteJob>>,
+    /// Dropped with the store, which stops the checkpointer thread.
+    _checkpoints: std::sync::mpsc::Sender<()>,
 }
 
 fn open_connection(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
@@ -135,16 +145,30 @@ impl SqliteDb {
         let readers =
             Pool::builder(manager).max_size(readers.max(1) as usize).build().map_err(|e| connect(e.to_string()))?;
 
-        let writer_conn = tokio::task::spawn_blocking(move || open_connection(&url))
-            .await
-            .map_err(|e| connect(e.to_string()))?
-            .map_err(|e| connect(e.to_string()))?;
+        let checkpoint_url = url.clone();
+        let (writer_conn, checkpoint_conn) = tokio::task::spawn_blocking(move || {
+            let mut writer = open_connection(&url)?;
+            // Checkpoints run on their own thread (below): run inside a commit, as SQLite does
+            // by default, each one held up every write behind it for its fsyncs.
+            writer
+                .batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok::<_, diesel::ConnectionError>((writer, open_connection(&checkpoint_url)?))
+        })
+        .await
+        .map_err(|e| connect(e.to_string()))?
+        .map_err(|e| connect(e.to_string()))?;
+        let (checkpoints, stop_checkpoints) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || run_checkpointer(checkpoint_conn, &stop_checkpoints))
+            .map_err(|e| connect(format!("cannot start the checkpoint thread: {e}")))?;
         let (writes, queue) = mpsc::channel(4 * MAX_GROUP);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run_writer(SyncConnectionWrapper::new(writer_conn), queue, &histories))
             .map_err(|e| connect(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self { readers, writes })
+        Ok(Self { readers, writes, _checkpoints: checkpoints })
     }
 
     pub(crate) async fn reader(&self) -> Result<Object<SqliteConn>, DbError> {
@@ -218,6 +242,23 @@ where
     fn fail(self: Box<Self>, reason: String) {
         let _ = self.reply.send(Err(DbError::unavailable(reason)));
     }
+}
+
+/// Copies committed WAL frames back into the database file every [`CHECKPOINT_EVERY`], until the
+/// store is dropped (`stop` disconnects).
+///
+/// A `PASSIVE` checkpoint never waits for readers or the writer: it copies what no reader
+/// still needs while writes go on appending to the WAL, and once it has copied everything the
+/// next write starts the WAL over from its beginning, so the file stays small. The writer
+/// connection has automatic checkpoints turned off; a checkpoint there ran inside a commit and
+/// every caller queued behind it waited for its fsyncs.
+fn run_checkpointer(mut conn: SqliteConnection, stop: &std::sync::mpsc::Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+        }
+    }
+    tracing::debug!("SQLite checkpointer stopped: the store was dropped");
 }
 
 fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>, histories: &HistoryCache) {
