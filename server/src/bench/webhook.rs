@@ -77,14 +77,18 @@ pub async fn webhook(args: WebhookBench) -> anyhow::Result<()> {
     let state = AppState::with_parts(store.clone(), IdentitySettings::generate().build()?, routes)?;
     // The server gets its own runtime and threads, as a separate process would: the load
     // generator's tasks must not queue behind the handlers on the same workers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let address = listener.local_addr()?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let address = socket.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (ready, listening) = std::sync::mpsc::channel::<()>();
     let server = std::thread::Builder::new().name("bench-server".into()).spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
+            // A deep accept queue, as `regulars serve` has: with std's default of 128, some of
+            // 256 connections opened at once waited a second for a SYN retry.
+            let listener = socket.listen(1024)?;
+            let _ = ready.send(());
             axum::serve(listener, router(state))
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
@@ -92,6 +96,11 @@ pub async fn webhook(args: WebhookBench) -> anyhow::Result<()> {
                 .await
         })
     })?;
+    if listening.recv().is_err() {
+        // The thread ended before it listened: its error says why.
+        server.join().map_err(|_| anyhow::anyhow!("the benchmark server thread panicked"))??;
+        anyhow::bail!("the benchmark server stopped before it listened");
+    }
     let target = format!("http://{address}/pos/demo/webhook");
     let secret = WebhookSecret::parse(DEMO_POS_SECRET)?;
     let run_id = Utc::now().timestamp_millis();
