@@ -70,6 +70,8 @@ impl CafeRepo for DbStore {
             append_event!(c, chain, "cafe.created", format!("cafe:{}", row.id), json!({ "name": new.name }));
             Ok(row)
         })?;
+        // Any change to a cafe must say so, or the POS path may use its old row (see CatalogCache).
+        self.caches.catalog.changed();
         Ok(row.into_cafe()?)
     }
 

@@ -40,6 +40,7 @@
 
 mod cached;
 mod cafes;
+mod catalog_cache;
 mod chains;
 mod columns;
 mod config;

@@ -1,11 +1,13 @@
 //! POS deliveries, each applied in one transaction ([`PosRepo`]).
 //!
-//! The transaction reads what the rules engine needs *inside* itself (the cafe, the programs,
-//! each wallet's ledger after locking the wallet row), plans with the same pure functions the
-//! loyalty service uses ([`plan_earn`], [`plan_refund`]), and writes the purchase, the entries,
-//! codes, tier, outbox row and the stored outcome. A unique index that reports a clash (the
-//! receipt, the delivery id, or on PostgreSQL a concurrent writer of either) rolls everything
-//! back; the caller then answers with the outcome stored by whoever applied it first.
+//! The transaction reads what the rules engine needs *inside* itself (each wallet's ledger
+//! after locking the wallet row, only the new part when a [`HistoryCache`] holds the rest; the
+//! cafe and the programs unless a fresh [`CatalogCache`] entry has them), plans with the same
+//! pure functions the loyalty service uses ([`plan_earn`], [`plan_refund`]), and writes the
+//! purchase, the entries, codes, tier, outbox row and the stored outcome. A unique index that
+//! reports a clash (the receipt, the delivery id, or on PostgreSQL a concurrent writer of
+//! either) rolls everything back; the caller then answers with the outcome stored by whoever
+//! applied it first.
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -30,6 +32,7 @@ use serde_json::json;
 
 use crate::cached::{Bind, Cached};
 use crate::cafes::CafeRow;
+use crate::catalog_cache::CatalogCache;
 use crate::columns::{from_json, now_millis, to_json, to_millis};
 use crate::error::DbError;
 use crate::events::append_event;
@@ -41,7 +44,7 @@ use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, insert_purchase_in_tx, purchase_by_receipt_in};
 use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx};
 use crate::schema::{cafes, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets};
-use crate::store::{DbStore, read, write_tx};
+use crate::store::{Caches, DbStore, read, write_tx};
 
 /// How many fresh random texts an automatic reward code tries before giving up.
 const CODE_DRAWS: usize = 5;
@@ -89,8 +92,8 @@ impl PosRepo for DbStore {
         let (source, delivery_id, receipt) =
             (ingest.source.clone(), ingest.delivery_id.clone(), ingest.purchase.external_id.clone());
         self.apply_once(chain, &source, &delivery_id, &event_key, Some(&receipt), || {
-            let (ingest, histories) = (ingest.clone(), self.histories.clone());
-            async move { write_tx!(self, |c| c.purchase_in_tx(chain, ingest, &histories).await) }
+            let (ingest, caches) = (ingest.clone(), self.caches.clone());
+            async move { write_tx!(self, |c| c.purchase_in_tx(chain, ingest, &caches).await) }
         })
         .await
     }
@@ -100,8 +103,8 @@ impl PosRepo for DbStore {
         let event_key = ingest.event_key();
         let (source, delivery_id) = (ingest.source.clone(), ingest.delivery_id.clone());
         self.apply_once(chain, &source, &delivery_id, &event_key, None, || {
-            let (ingest, histories) = (ingest.clone(), self.histories.clone());
-            async move { write_tx!(self, |c| c.refund_in_tx(chain, ingest, &histories).await) }
+            let (ingest, caches) = (ingest.clone(), self.caches.clone());
+            async move { write_tx!(self, |c| c.refund_in_tx(chain, ingest, &caches).await) }
         })
         .await
     }
@@ -175,14 +178,14 @@ trait IngestInTx {
         &mut self,
         chain: ChainId,
         ingest: PurchaseIngest,
-        histories: &HistoryCache,
+        caches: &Caches,
     ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
 
     fn refund_in_tx(
         &mut self,
         chain: ChainId,
         ingest: RefundIngest,
-        histories: &HistoryCache,
+        caches: &Caches,
     ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
 }
 
@@ -213,16 +216,53 @@ macro_rules! history_in_tx {
     }};
 }
 
-/// The chain's programs, in id order (the order wallets are locked in), inside the transaction.
+/// The chain's programs, in id order (the order wallets are locked in): from `$catalog` when
+/// fresh (see [`CatalogCache`]), else read inside the transaction and kept. Evaluates to an
+/// `Arc<[Program]>`.
 macro_rules! programs_in_tx {
-    ($c:ident, $chain:expr) => {{
-        let rows: Vec<ProgramRow> = programs::table
-            .filter(programs::chain_id.eq($chain.get()))
-            .order(programs::id.asc())
-            .select(ProgramRow::as_select())
-            .load($c)
-            .await?;
-        rows.into_iter().map(ProgramRow::into_program).collect::<Result<Vec<Program>, DbError>>()?
+    ($c:ident, $chain:expr, $catalog:expr) => {{
+        let (chain, catalog): (ChainId, &CatalogCache) = ($chain, $catalog);
+        match catalog.programs(chain) {
+            Some(programs) => programs,
+            None => {
+                let generation = catalog.generation();
+                let rows: Vec<ProgramRow> = programs::table
+                    .filter(programs::chain_id.eq(chain.get()))
+                    .order(programs::id.asc())
+                    .select(ProgramRow::as_select())
+                    .load($c)
+                    .await?;
+                let programs: std::sync::Arc<[Program]> =
+                    rows.into_iter().map(ProgramRow::into_program).collect::<Result<_, DbError>>()?;
+                catalog.keep_programs(chain, generation, programs.clone());
+                programs
+            }
+        }
+    }};
+}
+
+/// The chain's cafe `$cafe`: from `$catalog` when fresh, else read inside the transaction and
+/// kept. Evaluates to an `Arc<Cafe>`; an unknown cafe is [`Error::NotFound`].
+macro_rules! cafe_in_tx {
+    ($c:ident, $chain:expr, $cafe:expr, $catalog:expr) => {{
+        let (chain, cafe, catalog): (ChainId, CafeId, &CatalogCache) = ($chain, $cafe, $catalog);
+        match catalog.cafe(chain, cafe) {
+            Some(found) => found,
+            None => {
+                let generation = catalog.generation();
+                let row: Option<CafeRow> = cafes::table
+                    .filter(cafes::id.eq(cafe.get()))
+                    .filter(cafes::chain_id.eq(chain.get()))
+                    .select(CafeRow::as_select())
+                    .get_result($c)
+                    .await
+                    .optional()?;
+                let found =
+                    std::sync::Arc::new(row.ok_or_else(|| Error::not_found(CafeId::ENTITY, cafe))?.into_cafe()?);
+                catalog.keep_cafe(chain, generation, found.clone());
+                found
+            }
+        }
     }};
 }
 
@@ -270,19 +310,13 @@ macro_rules! impl_ingest_in_tx {
                 &mut self,
                 chain: ChainId,
                 ingest: PurchaseIngest,
-                histories: &HistoryCache,
+                caches: &Caches,
             ) -> Result<IngestOutcome, DbError> {
                 let c = self;
+                let histories = &caches.histories;
                 let now = Utc::now();
                 let mut purchase: NewPurchase = ingest.purchase.clone();
-                let cafe_row: Option<CafeRow> = cafes::table
-                    .filter(cafes::id.eq(purchase.cafe_id.get()))
-                    .filter(cafes::chain_id.eq(chain.get()))
-                    .select(CafeRow::as_select())
-                    .first(c)
-                    .await
-                    .optional()?;
-                let cafe = cafe_row.ok_or_else(|| Error::not_found(CafeId::ENTITY, purchase.cafe_id))?.into_cafe()?;
+                let cafe = cafe_in_tx!(c, chain, purchase.cafe_id, &caches.catalog);
                 if purchase.total.currency != cafe.currency {
                     return Err(Error::invalid(
                         "currency",
@@ -322,7 +356,7 @@ macro_rules! impl_ingest_in_tx {
                         shift_id: None,
                         promotions: ingest.promotions.clone(),
                     };
-                    for program in programs_in_tx!(c, chain) {
+                    for program in programs_in_tx!(c, chain, &caches.catalog).iter() {
                         if !program.rules.earns_at(cafe.id) {
                             continue;
                         }
@@ -411,9 +445,10 @@ macro_rules! impl_ingest_in_tx {
                 &mut self,
                 chain: ChainId,
                 ingest: RefundIngest,
-                histories: &HistoryCache,
+                caches: &Caches,
             ) -> Result<IngestOutcome, DbError> {
                 let c = self;
+                let histories = &caches.histories;
                 let now = Utc::now();
                 let receipt = &ingest.refund.receipt_id;
                 let row: Option<PurchaseRow> = purchase_by_receipt_in!(c, chain, &ingest.source, receipt);
@@ -435,7 +470,7 @@ macro_rules! impl_ingest_in_tx {
                         .first(c)
                         .await?;
                     guest_match = GuestMatch::Matched { public_id, via: None };
-                    for program in programs_in_tx!(c, chain) {
+                    for program in programs_in_tx!(c, chain, &caches.catalog).iter() {
                         let scope: WalletScope = wallet_scope(&program, guest, purchase.details.cafe_id);
                         let locked: Option<WalletRow> = lock_wallet_in_tx!(c, scope);
                         let Some(wallet) = locked else { continue };

@@ -93,6 +93,9 @@ impl ProgramRepo for DbStore {
             append_event!(c, chain, "program.created", format!("program:{}", row.id), json!({ "name": new.name }));
             Ok(row)
         })?;
+        // Any change to a program must say so, or the POS path may plan with the old list (see
+        // CatalogCache).
+        self.caches.catalog.changed();
         Ok(row.into_program()?)
     }
 

@@ -35,7 +35,7 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
-use crate::history_cache::HistoryCache;
+use crate::store::Caches;
 
 /// The async SQLite connection readers use: statements run inline, on the task that awaits
 /// them (see [`Inline`]).
@@ -106,8 +106,8 @@ fn open_connection(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
 
 impl SqliteDb {
     /// Opens the file with `readers` reader connections and starts the writer; a failed group
-    /// commit clears `histories` (the writer may have read its own group's lost entries).
-    pub(crate) async fn open(path: &Path, readers: u32, histories: Arc<HistoryCache>) -> Result<Self, OpenError> {
+    /// commit clears `caches` (the writer may have read its own group's lost writes).
+    pub(crate) async fn open(path: &Path, readers: u32, caches: Arc<Caches>) -> Result<Self, OpenError> {
         let connect = |reason: String| OpenError::Connect { backend: "sqlite", reason };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| connect(format!("cannot create {}: {e}", dir.display())))?;
@@ -166,7 +166,7 @@ impl SqliteDb {
         let (writes, queue) = mpsc::channel(4 * MAX_GROUP);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(SyncConnectionWrapper::new(writer_conn), queue, &histories))
+            .spawn(move || run_writer(SyncConnectionWrapper::new(writer_conn), queue, &caches))
             .map_err(|e| connect(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { readers, writes, _checkpoints: checkpoints })
     }
@@ -261,7 +261,7 @@ fn run_checkpointer(mut conn: SqliteConnection, stop: &std::sync::mpsc::Receiver
     tracing::debug!("SQLite checkpointer stopped: the store was dropped");
 }
 
-fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>, histories: &HistoryCache) {
+fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>, caches: &Caches) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -272,16 +272,12 @@ fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn Write
             }
         }
         // Every statement completes inline, so this never actually waits on another task.
-        futures::executor::block_on(commit_group(&mut conn, group.drain(..), histories));
+        futures::executor::block_on(commit_group(&mut conn, group.drain(..), caches));
     }
     tracing::debug!("SQLite writer stopped: every store handle was dropped");
 }
 
-async fn commit_group(
-    conn: &mut SqliteWriteConn,
-    jobs: impl Iterator<Item = Box<dyn WriteJob>>,
-    histories: &HistoryCache,
-) {
+async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box<dyn WriteJob>>, caches: &Caches) {
     // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
     // (busy_timeout) instead of failing half-way through the group.
     if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE").await {
@@ -325,8 +321,8 @@ async fn commit_group(
     };
     if let Some(reason) = &failure {
         tracing::error!(%reason, writes = settled.len(), "group commit failed; rolling back");
-        // Writes of this group may have been read into the cache before they were lost.
-        histories.clear();
+        // Writes of this group may have been read into a cache before they were lost.
+        caches.clear();
         if let Err(e) = conn.batch_execute("ROLLBACK").await {
             tracing::error!(error = %e, "rollback after a failed commit failed too");
         }
@@ -363,7 +359,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panicking_write_fails_alone_and_the_writer_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let db = SqliteDb::open(&dir.path().join("w.db"), 1, Arc::new(HistoryCache::new(0))).await.unwrap();
+        let db = SqliteDb::open(&dir.path().join("w.db"), 1, Arc::new(Caches::new())).await.unwrap();
         let (kept, panicked) = tokio::join!(db.write(|c| insert_chain(c, "kept")), db.write(insert_then_panic));
         assert_eq!(kept.unwrap(), 1);
         let err = regulars_core::Error::from(panicked.unwrap_err());

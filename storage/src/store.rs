@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use regulars_core::Result;
 use regulars_core::store::Store;
 
+use crate::catalog_cache::CatalogCache;
 use crate::config::{StoreConfig, Target};
 use crate::error::OpenError;
 use crate::history_cache::{self, HistoryCache};
@@ -22,8 +23,32 @@ pub(crate) enum Backend {
 /// Cheap to share: wrap it in an `Arc` (usually as `Arc<dyn Store>`).
 pub struct DbStore {
     pub(crate) backend: Backend,
-    /// Wallet histories the POS path has read (see [`HistoryCache`]).
-    pub(crate) histories: Arc<HistoryCache>,
+    /// What the POS path keeps between transactions.
+    pub(crate) caches: Arc<Caches>,
+}
+
+/// What the store keeps in memory between transactions; each cache's docs say why its
+/// entries stay true.
+#[derive(Debug)]
+pub(crate) struct Caches {
+    /// Decoded wallet histories (see [`HistoryCache`]).
+    pub(crate) histories: HistoryCache,
+    /// Programs and cafes (see [`CatalogCache`]).
+    pub(crate) catalog: CatalogCache,
+}
+
+impl Caches {
+    /// Empty caches with the default budgets.
+    pub(crate) fn new() -> Self {
+        Self { histories: HistoryCache::new(history_cache::DEFAULT_BUDGET), catalog: CatalogCache::default() }
+    }
+
+    /// Forgets everything: after a failed SQLite group commit, whose writes the writer may have
+    /// read into a cache before they were lost.
+    pub(crate) fn clear(&self) {
+        self.histories.clear();
+        self.catalog.clear();
+    }
 }
 
 impl std::fmt::Debug for DbStore {
@@ -38,14 +63,14 @@ impl DbStore {
     /// # Errors
     /// [`OpenError`] saying whether the URL, the connection or a migration failed.
     pub async fn open(config: &StoreConfig) -> Result<Self, OpenError> {
-        let histories = Arc::new(HistoryCache::new(history_cache::DEFAULT_BUDGET));
+        let caches = Arc::new(Caches::new());
         let backend = match config.url.target()? {
             Target::Sqlite(path) => {
-                Backend::Sqlite(SqliteDb::open(&path, config.pool_size.min(8), histories.clone()).await?)
+                Backend::Sqlite(SqliteDb::open(&path, config.pool_size.min(8), caches.clone()).await?)
             }
             Target::Postgres(url) => Backend::Postgres(PgDb::open(&url, config.pool_size).await?),
         };
-        let store = Self { backend, histories };
+        let store = Self { backend, caches };
         tracing::info!(backend = store.backend_name(), url = %config.url, "store open");
         Ok(store)
     }
