@@ -306,6 +306,7 @@ mod tests {
         assert_eq!(normalize_phone("381601234567").as_deref(), Some("+381601234567"));
         assert_eq!(normalize_phone("+381601234567").as_deref(), Some("+381601234567"));
         assert_eq!(normalize_phone(" +381 60 123-4567 ").as_deref(), Some("+381601234567"));
+        assert_eq!(normalize_phone("+381 60 123-4567").as_deref(), Some("+381601234567"));
         assert_eq!(normalize_phone("+1 (940) 555-1234").as_deref(), Some("+19405551234"));
         assert_eq!(normalize_phone("00381601234567").as_deref(), Some("+381601234567"));
         assert_eq!(normalize_phone("0601234567"), None, "a national number");

@@ -456,17 +456,6 @@ mod tests {
     }
 
     #[test]
-    fn phones_are_normalized_to_e164() {
-        assert_eq!(normalize_phone("381601234567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("+381601234567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("+381 60 123-4567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("00381601234567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("1234"), None);
-        assert_eq!(normalize_phone("+38160abc"), None);
-        assert_eq!(normalize_phone("++381601234567"), None);
-    }
-
-    #[test]
     fn start_commands() {
         assert_eq!(start_payload("/start", "regulars_bot"), Some(None));
         assert_eq!(start_payload("/start ref_AB-1", "regulars_bot"), Some(Some("ref_AB-1".into())));

@@ -641,17 +641,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn phones_are_normalized_to_e164() {
-        assert_eq!(normalize_phone("+381601234567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("381601234567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("+381 60 123-4567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("00381601234567").as_deref(), Some("+381601234567"));
-        assert_eq!(normalize_phone("0601234567"), None);
-        assert_eq!(normalize_phone("1234"), None);
-        assert_eq!(normalize_phone("+38160abc"), None);
-    }
-
     fn message_callback(message: &Value) -> Vec<u8> {
         json!({
             "event": "message", "timestamp": 1_457_764_197_627_i64, "message_token": 4_912_661_846_655_238_145_u64,

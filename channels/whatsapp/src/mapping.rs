@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use regulars_core::channel::text::{cut, units, with_lines};
+use regulars_core::channel::text::{cut, paragraph, units, with_lines};
 use regulars_core::channel::{
     Button, ButtonAction, Capabilities, DeliveryResult, InboundEvent, MAX_PAYLOAD_LEN, Message, RateLimits,
     ReceiptStatus, Sender,
@@ -13,7 +13,6 @@ use regulars_core::guest::normalize_phone;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Appended to text that was cut.
 /// Longest text message body.
 const MAX_TEXT: usize = 4096;
 /// Longest image caption, and longest body of an interactive message.
@@ -225,7 +224,7 @@ impl<'a> Choices<'a> {
     fn text_message(&self, text: &str) -> Value {
         let count = self.payload.len();
         if count > 0 {
-            let body = format!("{text}{}", tail(&self.lines(MAX_LIST_ROWS)));
+            let body = format!("{text}{}", paragraph(&self.lines(MAX_LIST_ROWS)));
             if !text.trim().is_empty() && units(&body) <= MAX_CAPTION {
                 let interactive = if count <= MAX_REPLY_BUTTONS {
                     json!({"type": "button", "body": {"text": body}, "action": {"buttons": self.reply_buttons()}})
@@ -264,7 +263,7 @@ impl<'a> Choices<'a> {
     fn photo_message(&self, caption: &str) -> PhotoMessage {
         let count = self.payload.len();
         if (1..=MAX_REPLY_BUTTONS).contains(&count) && !caption.trim().is_empty() {
-            let body = format!("{caption}{}", tail(&self.lines(count)));
+            let body = format!("{caption}{}", paragraph(&self.lines(count)));
             if units(&body) <= MAX_CAPTION {
                 return PhotoMessage::Buttons { body, buttons: self.reply_buttons() };
             }
@@ -569,12 +568,6 @@ pub(crate) fn start_payload(text: &str) -> Option<Option<String>> {
     let valid = rest.len() <= MAX_PAYLOAD_LEN
         && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':' | b'.'));
     valid.then(|| Some(rest.to_owned()))
-}
-
-/// The numbered lines standing for buttons, a blank line after the text (nothing without
-/// lines).
-fn tail(lines: &[String]) -> String {
-    if lines.is_empty() { String::new() } else { format!("\n\n{}", lines.join("\n")) }
 }
 
 #[cfg(test)]

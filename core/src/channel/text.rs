@@ -32,6 +32,13 @@ pub fn cut(text: &str, max: usize) -> String {
     kept
 }
 
+/// `lines` as a paragraph to put under a text: a blank line, then one line each; empty for no
+/// lines.
+#[must_use]
+pub fn paragraph(lines: &[String]) -> String {
+    if lines.is_empty() { String::new() } else { format!("\n\n{}", lines.join("\n")) }
+}
+
 /// `text`, then `lines` (a blank line apart), within `max`: the text is cut first, so every
 /// line stays while there is room for them.
 #[must_use]
@@ -39,7 +46,7 @@ pub fn with_lines(text: &str, lines: &[String], max: usize) -> String {
     if lines.is_empty() {
         return cut(text, max);
     }
-    let tail = format!("\n\n{}", lines.join("\n"));
+    let tail = paragraph(lines);
     let room = max.saturating_sub(units(&tail));
     if room == 0 {
         return cut(&format!("{text}{tail}"), max);
@@ -67,5 +74,6 @@ mod tests {
         let fitted = with_lines(&"x".repeat(100), &lines, 40);
         assert!(units(&fitted) <= 40 && fitted.ends_with("1. Card\n2. History"), "{fitted}");
         assert_eq!(with_lines("Menu", &[], 3), "Me…");
+        assert_eq!(paragraph(&[]), "");
     }
 }

@@ -45,11 +45,19 @@ impl PurchaseIngest {
         Actor::Pos(self.source.clone())
     }
 
-    /// The key the outcome is stored under besides the delivery id: `purchase:<receipt>`.
+    /// The key the outcome is stored under besides the delivery id (see
+    /// [`purchase_event_key`]).
     #[must_use]
     pub fn event_key(&self) -> String {
-        format!("purchase:{}", self.purchase.external_id)
+        purchase_event_key(&self.purchase.external_id)
     }
+}
+
+/// The key a sale's outcome is stored under besides its delivery id: `purchase:<receipt>`, so
+/// a receipt delivered again under a new delivery id is still found.
+#[must_use]
+pub fn purchase_event_key(receipt: &str) -> String {
+    format!("purchase:{receipt}")
 }
 
 /// A refund to apply.

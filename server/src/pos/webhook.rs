@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use regulars_core::ErrorKind;
 use regulars_core::ids::CafeId;
-use regulars_core::pos::ingest::{PurchaseIngest, RefundIngest};
+use regulars_core::pos::ingest::{PurchaseIngest, RefundIngest, purchase_event_key};
 use regulars_core::pos::{PosError, PosPayload, PosPurchase, PosRequest, PosSourceExt as _};
 use serde_json::json;
 
@@ -158,13 +158,15 @@ async fn record_purchase(
     now: chrono::DateTime<Utc>,
 ) -> Result<regulars_core::pos::ingest::IngestOutcome, PosAnswer> {
     let cafe_id = cafe_of(route, &purchase.cafe_ref)?;
-    let event_key = format!("purchase:{}", purchase.receipt_id);
     // A retry is answered before a card code is checked: the code was used by the first
     // delivery, and checking it again would call the retry a reuse. Without a code nothing
     // needs answering early; the transaction finds a retry by its unique keys and answers
     // with the first outcome all the same, and every sale saves a read.
     if purchase.guest.carries_code()
-        && let Some(done) = state.store.delivery_outcome(route.chain, source, &delivery_id, &event_key).await?
+        && let Some(done) = state
+            .store
+            .delivery_outcome(route.chain, source, &delivery_id, &purchase_event_key(&purchase.receipt_id))
+            .await?
     {
         return Ok(done);
     }
