@@ -118,7 +118,7 @@ pub(crate) type WalletSql =
     (BigInt, BigInt, BigInt, BigInt, Nullable<BigInt>, BigInt, BigInt, BigInt, Nullable<Text>, BigInt);
 
 /// SQL types of a `ledger_entries` row, in [`EntryRow`]'s field order.
-type EntrySql = (
+pub(crate) type EntrySql = (
     BigInt,
     BigInt,
     BigInt,

@@ -53,6 +53,7 @@ mod identity;
 mod ledger;
 mod outbox;
 mod pos;
+mod pos_batch;
 mod postgres;
 mod programs;
 mod purchases;

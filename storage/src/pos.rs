@@ -44,7 +44,7 @@ use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, insert_purchase_in_tx, purchase_by_receipt_in};
 use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx};
 use crate::schema::{cafes, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets};
-use crate::store::{Caches, DbStore, read, write_tx};
+use crate::store::{Backend, Caches, DbStore, read, write_tx};
 
 /// How many fresh random texts an automatic reward code tries before giving up.
 const CODE_DRAWS: usize = 5;
@@ -91,9 +91,17 @@ impl PosRepo for DbStore {
         let event_key = ingest.event_key();
         let (source, delivery_id, receipt) =
             (ingest.source.clone(), ingest.delivery_id.clone(), ingest.purchase.external_id.clone());
+        // Through the backend's batches (see `pos_batch`): a plain sale is applied together
+        // with the others waiting, anything else alone, in the same order of business.
         self.apply_once(chain, &source, &delivery_id, &event_key, Some(&receipt), || {
             let (ingest, caches) = (ingest.clone(), self.caches.clone());
-            async move { write_tx!(self, |c| c.purchase_in_tx(chain, ingest, &caches).await) }
+            async move {
+                match &self.backend {
+                    _ if !self.pos_batches => write_tx!(self, |c| c.purchase_in_tx(chain, ingest, &caches).await),
+                    Backend::Sqlite(db) => db.ingest(chain, ingest).await,
+                    Backend::Postgres(db) => db.ingest(chain, ingest).await,
+                }
+            }
         })
         .await
     }
@@ -173,7 +181,7 @@ fn code_refused(code: &str, reward: Option<String>, reason: impl Into<String>) -
 }
 
 /// The transactional bodies, for whichever connection type the backend uses.
-trait IngestInTx {
+pub(crate) trait IngestInTx {
     fn purchase_in_tx(
         &mut self,
         chain: ChainId,
@@ -265,6 +273,8 @@ macro_rules! cafe_in_tx {
         }
     }};
 }
+
+pub(crate) use {cafe_in_tx, programs_in_tx};
 
 crate::cached::statements! {
     /// Stores a delivery's outcome unless its delivery id or event key is taken.

@@ -1,5 +1,15 @@
 //! The PostgreSQL backend: a deadpool of `AsyncPgConnection`s; each write is its own
 //! transaction, and row locks taken by `UPDATE` serialise writes to the same wallet.
+//!
+//! POS sales go through [`BATCHERS`] batcher tasks instead: each takes every sale waiting (up
+//! to [`MAX_BATCH`]) and applies them in one transaction with multi-row statements (see
+//! [`crate::pos_batch`]). A statement costs the server about the same whether it writes one row
+//! or a hundred, so this is what lets PostgreSQL keep up with a busy chain's tills. Several
+//! batchers run at once so one batch's commit overlaps the next one's work; they lock wallets
+//! in one order, so they never deadlock each other.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -7,9 +17,19 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures::FutureExt as _;
 use futures::future::BoxFuture;
+use regulars_core::ids::ChainId;
+use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
+use crate::pos::IngestInTx as _;
+use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, by_chain};
+use crate::store::Caches;
+
+/// Batcher tasks applying POS sales (see the module docs).
+const BATCHERS: usize = 4;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -17,10 +37,14 @@ pub(crate) type PgConn = AsyncPgConnection;
 
 pub(crate) struct PgDb {
     pool: Pool<PgConn>,
+    /// To the batchers; dropped with the store, which stops them.
+    sales: mpsc::Sender<PurchaseJob>,
 }
 
 impl PgDb {
-    pub(crate) async fn open(url: &str, pool_size: u32) -> Result<Self, OpenError> {
+    /// Opens a pool of `pool_size` connections (the batchers use some of them) and starts the
+    /// POS batchers, which keep wallet histories in `caches`.
+    pub(crate) async fn open(url: &str, pool_size: u32, caches: Arc<Caches>) -> Result<Self, OpenError> {
         let connect = |reason: String| OpenError::Connect { backend: "postgres", reason };
         let migrate_url = url.to_owned();
         // Diesel's migration harness is synchronous; the wrapper drives the async connection
@@ -44,7 +68,12 @@ impl PgDb {
         let manager = AsyncDieselConnectionManager::<PgConn>::new_with_config(url, manager_config);
         let pool =
             Pool::builder(manager).max_size(pool_size.max(1) as usize).build().map_err(|e| connect(e.to_string()))?;
-        Ok(Self { pool })
+        let (sales, queue) = mpsc::channel(4 * MAX_BATCH);
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..BATCHERS {
+            tokio::spawn(run_batcher(pool.clone(), queue.clone(), caches.clone()));
+        }
+        Ok(Self { pool, sales })
     }
 
     pub(crate) async fn conn(&self) -> Result<Object<PgConn>, DbError> {
@@ -60,4 +89,87 @@ impl PgDb {
         let mut conn = self.conn().await?;
         conn.transaction(async move |c| f(c).await).await
     }
+}
+
+impl PgDb {
+    /// Applies a POS sale in a batch with the other sales waiting, and answers once committed.
+    pub(crate) async fn ingest(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome, DbError> {
+        let (reply, answer) = oneshot::channel();
+        self.sales
+            .send(PurchaseJob { chain, ingest, reply })
+            .await
+            .map_err(|_| DbError::unavailable("the PostgreSQL batchers have stopped"))?;
+        answer
+            .await
+            .map_err(|_| DbError::Domain(regulars_core::Error::Internal("the write failed unexpectedly".into())))?
+    }
+}
+
+/// Takes every sale waiting (at most [`MAX_BATCH`]) and applies them, until the store is
+/// dropped.
+async fn run_batcher(pool: Pool<PgConn>, queue: Arc<Mutex<mpsc::Receiver<PurchaseJob>>>, caches: Arc<Caches>) {
+    loop {
+        let jobs = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else { break };
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            jobs
+        };
+        for (chain, sales, replies) in by_chain(jobs) {
+            let applied = batch(&pool, chain, &sales, &caches).await;
+            for ((ingest, reply), outcome) in sales.into_iter().zip(replies).zip(applied) {
+                let answer = match outcome {
+                    Some(outcome) => Ok(outcome),
+                    None => alone(&pool, chain, ingest, &caches).await,
+                };
+                let _ = reply.send(answer);
+            }
+        }
+    }
+    tracing::debug!("PostgreSQL POS batcher stopped: the store was dropped");
+}
+
+/// Applies `sales` as one batch in one transaction: the committed outcome of each sale it
+/// applied, `None` for each it left. A batch that fails (or does not commit) leaves them all.
+async fn batch(
+    pool: &Pool<PgConn>,
+    chain: ChainId,
+    sales: &[PurchaseIngest],
+    caches: &Caches,
+) -> Vec<Option<IngestOutcome>> {
+    let none = || vec![None; sales.len()];
+    let Ok(mut conn) = pool.get().await else { return none() };
+    let done = AssertUnwindSafe(conn.transaction(async |c| c.purchases_in_tx(chain, sales, caches).await))
+        .catch_unwind()
+        .await;
+    match done {
+        Ok(Ok(applied)) => applied,
+        Ok(Err(e)) => {
+            tracing::debug!(error = ?e, sales = sales.len(), "a POS batch stepped back; its sales go one by one");
+            none()
+        }
+        Err(_) => {
+            tracing::error!(sales = sales.len(), "a POS batch panicked; it was rolled back, its sales go one by one");
+            // Its transaction may still be open: the connection must not go back to the pool.
+            let _ = Object::take(conn);
+            none()
+        }
+    }
+}
+
+/// Applies one sale in its own transaction, as a write of its own would.
+async fn alone(
+    pool: &Pool<PgConn>,
+    chain: ChainId,
+    ingest: PurchaseIngest,
+    caches: &Caches,
+) -> Result<IngestOutcome, DbError> {
+    let mut conn = pool.get().await.map_err(|e| DbError::unavailable(format!("postgres pool: {e}")))?;
+    conn.transaction(async |c| c.purchase_in_tx(chain, ingest, caches).await).await
 }

@@ -34,7 +34,12 @@ use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
+use regulars_core::ids::ChainId;
+use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
+
 use crate::error::{DbError, OpenError};
+use crate::pos::IngestInTx as _;
+use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, Replier, by_chain};
 use crate::store::Caches;
 
 /// The async SQLite connection readers use: statements run inline, on the task that awaits
@@ -72,7 +77,7 @@ impl SpawnBlocking for Inline {
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Most writes grouped into one commit; bounds the latency a single commit adds.
-const MAX_GROUP: usize = 512;
+const MAX_GROUP: usize = MAX_BATCH;
 
 /// How long a connection waits for a lock held by another process before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -82,7 +87,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 pub(crate) struct SqliteDb {
     readers: Pool<SqliteConn>,
-    writes: mpsc::Sender<Box<dyn WriteJob>>,
+    writes: mpsc::Sender<Queued>,
     /// Dropped with the store, which stops the checkpointer thread.
     _checkpoints: std::sync::mpsc::Sender<()>,
 }
@@ -182,15 +187,45 @@ impl SqliteDb {
         F: for<'c> FnOnce(&'c mut SqliteWriteConn) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.writes
-            .send(Box::new(Job { body: f, reply }))
-            .await
-            .map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?;
+        self.queue(Queued::Job(job(f, reply)), answer).await
+    }
+
+    /// Applies a POS sale in the writer's current group, batched with the other sales waiting
+    /// (see [`crate::pos_batch`]), and answers once it is committed.
+    pub(crate) async fn ingest(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome, DbError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue(Queued::Purchase(Box::new(PurchaseJob { chain, ingest, reply })), answer).await
+    }
+
+    async fn queue<T>(&self, write: Queued, answer: oneshot::Receiver<Result<T, DbError>>) -> Result<T, DbError> {
+        self.writes.send(write).await.map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?;
         // A dropped reply means the write panicked (and was rolled back) or the writer stopped.
         answer
             .await
             .map_err(|_| DbError::Domain(regulars_core::Error::Internal("the write failed unexpectedly".into())))?
     }
+}
+
+/// What the writer's queue carries.
+enum Queued {
+    /// Any write, as a closure over the connection.
+    Job(Box<dyn WriteJob>),
+    /// A POS sale, which the writer applies in a batch with the others of its group.
+    Purchase(Box<PurchaseJob>),
+}
+
+/// The one-by-one write of a sale a batch left (or failed), answering `reply`.
+fn sale_alone(chain: ChainId, ingest: PurchaseIngest, reply: Replier, caches: Arc<Caches>) -> Box<dyn WriteJob> {
+    job(move |c| Box::pin(async move { c.purchase_in_tx(chain, ingest, &caches).await }), reply)
+}
+
+/// A queued write of `body`, answering `reply`.
+fn job<T, F>(body: F, reply: oneshot::Sender<Result<T, DbError>>) -> Box<dyn WriteJob>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteWriteConn) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+{
+    Box::new(Job { body, reply })
 }
 
 /// One queued write, type-erased so writes of every result type share the queue.
@@ -261,7 +296,7 @@ fn run_checkpointer(mut conn: SqliteConnection, stop: &std::sync::mpsc::Receiver
     tracing::debug!("SQLite checkpointer stopped: the store was dropped");
 }
 
-fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn WriteJob>>, caches: &Caches) {
+fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Queued>, caches: &Arc<Caches>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -277,7 +312,15 @@ fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Box<dyn Write
     tracing::debug!("SQLite writer stopped: every store handle was dropped");
 }
 
-async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box<dyn WriteJob>>, caches: &Caches) {
+async fn commit_group(conn: &mut SqliteWriteConn, group: impl Iterator<Item = Queued>, caches: &Arc<Caches>) {
+    let mut jobs: Vec<Box<dyn WriteJob>> = Vec::new();
+    let mut sales: Vec<PurchaseJob> = Vec::new();
+    for queued in group {
+        match queued {
+            Queued::Job(job) => jobs.push(job),
+            Queued::Purchase(sale) => sales.push(*sale),
+        }
+    }
     // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
     // (busy_timeout) instead of failing half-way through the group.
     if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE").await {
@@ -285,11 +328,34 @@ async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box
         for job in jobs {
             job.fail(format!("database busy: {e}"));
         }
+        for sale in sales {
+            let _ = sale.reply.send(Err(DbError::unavailable(format!("database busy: {e}"))));
+        }
         return;
     }
     let mut settled = Vec::new();
     let mut broken = None;
-    for job in jobs {
+    // POS sales first, in batches; what a batch leaves joins the other writes, one by one.
+    let mut alone: Vec<Box<dyn WriteJob>> = Vec::new();
+    for (chain, ingests, replies) in by_chain(sales) {
+        let applied = batch(conn, chain, &ingests, caches, &mut broken).await;
+        for ((ingest, reply), outcome) in ingests.into_iter().zip(replies).zip(applied) {
+            match outcome {
+                Some(outcome) => settled.push(Settled {
+                    succeeded: true,
+                    answer: Box::new(move |commit_failure: Option<&str>| {
+                        let answer = match commit_failure {
+                            Some(reason) => Err(DbError::unavailable(format!("commit failed: {reason}"))),
+                            None => Ok(outcome),
+                        };
+                        let _ = reply.send(answer);
+                    }),
+                }),
+                None => alone.push(sale_alone(chain, ingest, reply, caches.clone())),
+            }
+        }
+    }
+    for job in alone.into_iter().chain(jobs) {
         if broken.is_some() {
             job.fail("an earlier write in the group broke the transaction".into());
             continue;
@@ -330,6 +396,41 @@ async fn commit_group(conn: &mut SqliteWriteConn, jobs: impl Iterator<Item = Box
     for done in settled {
         (done.answer)(failure.as_deref());
     }
+}
+
+/// Applies `sales` as one batch in a savepoint of their own: the outcome of each sale the batch
+/// applied, `None` for each it left. A failed batch is rolled back and leaves them all.
+async fn batch(
+    conn: &mut SqliteWriteConn,
+    chain: ChainId,
+    sales: &[PurchaseIngest],
+    caches: &Caches,
+    broken: &mut Option<String>,
+) -> Vec<Option<IngestOutcome>> {
+    let none = || vec![None; sales.len()];
+    if broken.is_some() {
+        return none();
+    }
+    if let Err(e) = conn.batch_execute("SAVEPOINT batch").await {
+        *broken = Some(e.to_string());
+        return none();
+    }
+    let done = AssertUnwindSafe(conn.purchases_in_tx(chain, sales, caches)).catch_unwind().await;
+    let (close, applied) = match done {
+        Ok(Ok(applied)) => ("RELEASE batch", applied),
+        Ok(Err(e)) => {
+            tracing::debug!(error = ?e, sales = sales.len(), "a POS batch stepped back; its sales go one by one");
+            ("ROLLBACK TO batch; RELEASE batch", none())
+        }
+        Err(_) => {
+            tracing::error!(sales = sales.len(), "a POS batch panicked; it was rolled back, its sales go one by one");
+            ("ROLLBACK TO batch; RELEASE batch", none())
+        }
+    };
+    if let Err(e) = conn.batch_execute(close).await {
+        *broken = Some(e.to_string());
+    }
+    applied
 }
 
 #[cfg(test)]

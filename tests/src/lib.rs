@@ -26,6 +26,7 @@
 pub mod channel;
 pub mod fakes;
 pub mod fixtures;
+pub mod pos_batch;
 pub mod postgres;
 pub mod storage;
 
