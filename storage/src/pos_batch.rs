@@ -16,8 +16,9 @@
 //! its own, after the batch, through the one-by-one path, which knows every case. A problem
 //! found once writing has started (an error from the rules, a key already taken, a forbidden
 //! overdraft) fails the whole batch: the caller rolls it back and applies each sale on its own.
-//! Either way each sale ends exactly as it would have alone; the two paths share the planning,
-//! and the tests run every scenario through both.
+//! Either way each sale ends exactly as it would have alone: the two paths share the planning,
+//! and a test (`tests/src/pos_batch.rs`) holds a batching store to a one-by-one store's answers,
+//! balances, tiers and ledgers on both backends.
 //!
 //! Order: sales that share a wallet are planned in delivery order, in *rounds*: a sale's round
 //! is one after the last round that touched any of its wallets, so a round never has two sales
@@ -131,7 +132,7 @@ struct Sale<'s> {
 /// A wallet the batch holds: its state as the batch leaves it, and its history.
 struct HeldWallet {
     wallet: Wallet,
-    /// The tier it had when read, for the final update's event.
+    /// Oldest first: the cached part, the entries read since, then the batch's own.
     history: Vec<LedgerEntry>,
     /// How many entries of `history` were read from the database (what goes back to the cache).
     read: usize,

@@ -1,12 +1,12 @@
 //! The PostgreSQL backend: a deadpool of `AsyncPgConnection`s; each write is its own
 //! transaction, and row locks taken by `UPDATE` serialise writes to the same wallet.
 //!
-//! POS sales go through [`BATCHERS`] batcher tasks instead: each takes every sale waiting (up
-//! to [`MAX_BATCH`]) and applies them in one transaction with multi-row statements (see
-//! [`crate::pos_batch`]). A statement costs the server about the same whether it writes one row
-//! or a hundred, so this is what lets PostgreSQL keep up with a busy chain's tills. Several
-//! batchers run at once so one batch's commit overlaps the next one's work; they lock wallets
-//! in one order, so they never deadlock each other.
+//! With POS batches on (`DbStore::with_pos_batches`), POS sales go through [`BATCHERS`]
+//! batcher tasks instead: each takes every sale waiting (up to [`MAX_BATCH`]) and applies them
+//! in one transaction with multi-row statements (see [`crate::pos_batch`]). A statement costs
+//! the server about the same whether it writes one row or a hundred, which is what batches are
+//! meant to save. Several batchers run at once so one batch's commit overlaps the next one's
+//! work; they lock receipts and then wallets in one order, so they never deadlock each other.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
