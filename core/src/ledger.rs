@@ -250,6 +250,37 @@ impl NewLedgerEntry {
         Ok(after)
     }
 
+    /// The entry as stored once written under `id` in `chain`, leaving `balances_after` (what
+    /// [`apply_to`](Self::apply_to) gave), at `created_at`: what a store that writes many entries
+    /// at once keeps without reading them back.
+    #[must_use]
+    pub fn into_entry(
+        self,
+        id: LedgerEntryId,
+        chain: ChainId,
+        balances_after: Balances,
+        created_at: DateTime<Utc>,
+    ) -> LedgerEntry {
+        LedgerEntry {
+            id,
+            chain_id: chain,
+            wallet_id: self.wallet_id,
+            kind: self.kind,
+            points: self.points,
+            stamps: self.stamps,
+            balances_after,
+            idempotency_key: self.idempotency_key,
+            actor: self.actor,
+            cafe_id: self.cafe_id,
+            shift_id: self.shift_id,
+            purchase_id: self.purchase_id,
+            reason: self.reason,
+            rule_snapshot: self.rule_snapshot,
+            created_at,
+            decoded: DecodedSnapshot::default(),
+        }
+    }
+
     /// Whether `entry` was written by this same request (used when a key comes back: the same
     /// request is a replay, a different one is a conflict).
     #[must_use]

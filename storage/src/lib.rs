@@ -30,6 +30,12 @@
 //! writes waiting at that moment, runs each inside its own `SAVEPOINT`, and commits them
 //! together with one `fsync` (`synchronous = FULL`). Callers are answered after that commit.
 //!
+//! ## POS batches
+//! POS sales waiting together are applied in one transaction with one multi-row statement per
+//! table (on SQLite inside the writer's group, on PostgreSQL by batcher tasks); anything unusual
+//! goes through the one-by-one path, which gives the same results.
+//! [`DbStore::with_pos_batches`] turns batching off.
+//!
 //! ## Build SQLite with `SQLITE_ENABLE_QPSG`
 //! This workspace builds its bundled SQLite with `LIBSQLITE3_FLAGS` from `.cargo/config.toml`;
 //! set at least `-DSQLITE_ENABLE_QPSG` in yours. Without it, SQLite re-prepares every cached

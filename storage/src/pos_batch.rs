@@ -7,8 +7,8 @@
 //! functions ([`plan_earn`]), and writes every purchase, entry, wallet, outbox row, event and
 //! stored outcome with one multi-row statement per table.
 //!
-//! Off by default ([`DbStore::with_pos_batches`](crate::DbStore::with_pos_batches) turns it
-//! on): measured end to end it is not faster yet (see DECISIONS.md, "POS batches").
+//! On by default ([`DbStore::with_pos_batches`](crate::DbStore::with_pos_batches) turns it
+//! off); DECISIONS.md ("POS batches") has the figures.
 //!
 //! The batch takes only plain sales: a matched guest (or none), no card code to mark as used,
 //! no reward code to redeem, wallets that already exist, a delivery and a receipt seen for the
@@ -32,22 +32,22 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::chain::Cafe;
-use regulars_core::ids::{CafeId, ChainId, GuestId, WalletId};
-use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry, Overdraft};
+use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, WalletId};
+use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry};
 use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
 use regulars_core::notification::{IssuedCode, Notification, OutboxStatus, ProgramProgress};
 use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest};
 use regulars_core::program::Program;
 use regulars_core::purchase::Purchase;
 use regulars_core::rules::codes::RewardCode;
-use regulars_core::wallet::{Wallet, WalletScope};
+use regulars_core::wallet::{Balances, Wallet, WalletScope};
 use regulars_core::{Error, Result};
 use serde_json::json;
 
-use crate::cached::{Bind, Rows};
+use crate::cached::{Bind, Rows, execute_chunks, load_chunks};
 use crate::cafes::CafeRow;
 use crate::catalog_cache::CatalogCache;
-use crate::columns::{to_json, to_millis};
+use crate::columns::{from_millis, to_json, to_millis};
 use crate::error::DbError;
 use crate::events::{NewEventRow, append_event};
 use crate::ledger::{EntryRow, EntrySql, WalletRow, WalletSql};
@@ -141,9 +141,8 @@ struct HeldWallet {
 
 /// A ledger row to insert, owned until the statement runs.
 struct EntryInsert {
-    wallet: WalletId,
     entry: NewLedgerEntry,
-    after: (i64, i64, i64),
+    after: Balances,
     actor: (&'static str, String),
     snapshot: String,
 }
@@ -153,13 +152,13 @@ impl EntryInsert {
         let e = &self.entry;
         [
             Bind::I64(chain.get()),
-            Bind::I64(self.wallet.get()),
+            Bind::I64(e.wallet_id.get()),
             Bind::Text(e.kind.as_str()),
             Bind::I64(e.points),
             Bind::I64(e.stamps),
-            Bind::I64(self.after.0),
-            Bind::I64(self.after.1),
-            Bind::I64(self.after.2),
+            Bind::I64(self.after.points),
+            Bind::I64(self.after.stamps),
+            Bind::I64(self.after.lifetime_points),
             Bind::Text(e.idempotency_key.as_str()),
             Bind::Text(self.actor.0),
             Bind::Text(&self.actor.1),
@@ -171,23 +170,6 @@ impl EntryInsert {
             Bind::I64(now),
         ]
     }
-}
-
-/// Applies `entry` to the held wallet's balances, as the one-by-one path's conditional
-/// `UPDATE` does; `None` when it is a forbidden overdraft.
-fn apply_deltas(wallet: &mut Wallet, entry: &NewLedgerEntry) -> Option<(i64, i64, i64)> {
-    let b = &mut wallet.balances;
-    let forbid = entry.overdraft == Overdraft::Forbid;
-    let overdraws = |balance: i64, delta: i64| forbid && delta < 0 && balance + delta < 0;
-    if overdraws(b.points, entry.points) || overdraws(b.stamps, entry.stamps) {
-        return None;
-    }
-    b.points += entry.points;
-    b.stamps += entry.stamps;
-    if entry.kind.counts_toward_lifetime() {
-        b.lifetime_points += entry.points;
-    }
-    Some((b.points, b.stamps, b.lifetime_points))
 }
 
 /// Gives each sale its round: one after the last round that touched any of its wallets.
@@ -238,23 +220,24 @@ macro_rules! keys_stored {
             .flat_map(|(_, $s)| [Bind::Text(&$s.ingest.source), Bind::Text(&$key)])
             .chain(std::iter::once(Bind::I64($chain.get())))
             .collect();
-        let found: Vec<(String, String)> = Rows::<(diesel::sql_types::Text, diesel::sql_types::Text)>::new(
-            "WITH v(s, k) AS (VALUES ",
-            "(?, ?)",
-            $sales.len(),
-            concat!(
-                ") SELECT t.source, t.",
-                $column,
-                " FROM v CROSS JOIN ",
-                $table,
-                " t WHERE t.source = v.s AND t.",
-                $column,
-                " = v.k AND t.chain_id = ?"
-            ),
-            binds,
-        )
-        .load($c)
-        .await?;
+        let found: Vec<(String, String)> = load_chunks!(
+            $c,
+            Rows::<(diesel::sql_types::Text, diesel::sql_types::Text)>::new(
+                "WITH v(s, k) AS (VALUES ",
+                "(?, ?)",
+                $sales.len(),
+                concat!(
+                    ") SELECT t.source, t.",
+                    $column,
+                    " FROM v CROSS JOIN ",
+                    $table,
+                    " t WHERE t.source = v.s AND t.",
+                    $column,
+                    " = v.k AND t.chain_id = ?"
+                ),
+                binds,
+            )
+        );
         found.into_iter().collect::<HashSet<(String, String)>>()
     }};
 }
@@ -266,21 +249,22 @@ macro_rules! wallet_rows {
         let keys: &[WalletKey] = $keys;
         let binds = keys.iter().flat_map(|k| [Bind::I64(k.0), Bind::I64(k.1), Bind::I64(k.2)]);
         let binds = binds.chain(std::iter::once(Bind::I64($chain.get()))).collect();
-        let rows: Vec<WalletRow> = Rows::<WalletSql>::new(
-            "WITH v(g, p, k) AS (VALUES ",
-            "(?, ?, ?)",
-            keys.len(),
-            concat!(
-                ") SELECT w.id, w.chain_id, w.guest_id, w.program_id, w.cafe_id, w.points, w.stamps, \
+        let rows: Vec<WalletRow> = load_chunks!(
+            $c,
+            Rows::<WalletSql>::new(
+                "WITH v(g, p, k) AS (VALUES ",
+                "(?, ?, ?)",
+                keys.len(),
+                concat!(
+                    ") SELECT w.id, w.chain_id, w.guest_id, w.program_id, w.cafe_id, w.points, w.stamps, \
                  w.lifetime_points, w.tier, w.updated_at FROM v CROSS JOIN wallets w WHERE w.guest_id = v.g \
                  AND w.program_id = v.p AND w.scope_key = v.k AND w.chain_id = ? \
                  ORDER BY w.guest_id, w.program_id, w.scope_key",
-                $clause
-            ),
-            binds,
-        )
-        .load($c)
-        .await?;
+                    $clause
+                ),
+                binds,
+            )
+        );
         rows
     }};
 }
@@ -297,6 +281,8 @@ macro_rules! impl_batch_in_tx {
                 let c = self;
                 let now = Utc::now();
                 let now_ms = to_millis(now);
+                // As the entries are read back: to the millisecond.
+                let created_at = from_millis("ledger_entries.created_at", now_ms)?;
                 let mut outcomes: BatchOutcomes = vec![None; ingests.len()];
 
                 // Which sales the batch takes: plain ones, the first of each delivery and receipt.
@@ -345,7 +331,7 @@ macro_rules! impl_batch_in_tx {
                     let binds = guest_ids.iter().map(|g| Bind::I64(*g)).collect();
                     // By primary key, the chain checked here: with `chain_id = ?` in the query,
                     // SQLite walked the chain's guests index instead.
-                    let found: Vec<(i64, i64, String)> = Rows::<(
+                    let found: Vec<(i64, i64, String)> = load_chunks!(c, Rows::<(
                         diesel::sql_types::BigInt,
                         diesel::sql_types::BigInt,
                         diesel::sql_types::Text,
@@ -355,9 +341,7 @@ macro_rules! impl_batch_in_tx {
                         guest_ids.len(),
                         ")",
                         binds,
-                    )
-                    .load(c)
-                    .await?;
+                    ));
                     let found: HashMap<i64, String> = found
                         .into_iter()
                         .filter(|(_, of_chain, _)| *of_chain == chain.get())
@@ -434,7 +418,7 @@ macro_rules! impl_batch_in_tx {
                         ]
                     })
                     .collect();
-                let inserted: Vec<PurchaseRow> = Rows::<PurchaseSql>::new(
+                let inserted: Vec<PurchaseRow> = load_chunks!(c, Rows::<PurchaseSql>::new(
                     "INSERT INTO purchases (chain_id, cafe_id, source, external_id, guest_id, total_minor, currency, \
                      items, occurred_at, recorded_at) VALUES ",
                     &placeholders(10),
@@ -442,9 +426,7 @@ macro_rules! impl_batch_in_tx {
                     " ON CONFLICT DO NOTHING RETURNING id, chain_id, cafe_id, source, external_id, guest_id, \
                      total_minor, currency, items, occurred_at, recorded_at",
                     binds,
-                )
-                .load(c)
-                .await?;
+                ));
                 let mut recorded: HashMap<(String, String), Purchase> = HashMap::new();
                 for row in inserted {
                     let purchase = row.into_purchase()?;
@@ -492,7 +474,7 @@ macro_rules! impl_batch_in_tx {
                     .map(|h| (h.wallet.id.get(), h.history.last().map_or(0, |e: &LedgerEntry| e.id.get())))
                     .collect();
                 let binds = in_use.iter().flat_map(|(w, s)| [Bind::I64(*w), Bind::I64(*s)]).collect();
-                let rows: Vec<EntryRow> = Rows::<EntrySql>::new(
+                let rows: Vec<EntryRow> = load_chunks!(c, Rows::<EntrySql>::new(
                     "WITH v(w, s) AS (VALUES ",
                     "(?, ?)",
                     in_use.len(),
@@ -501,9 +483,7 @@ macro_rules! impl_batch_in_tx {
                      e.shift_id, e.purchase_id, e.reason, e.rule_snapshot, e.created_at FROM v \
                      CROSS JOIN ledger_entries e WHERE e.wallet_id = v.w AND e.id > v.s ORDER BY e.id",
                     binds,
-                )
-                .load(c)
-                .await?;
+                ));
                 let by_id: HashMap<WalletId, WalletKey> = held.iter().map(|(k, h)| (h.wallet.id, *k)).collect();
                 for row in rows {
                     let entry = row.into_entry()?;
@@ -546,18 +526,12 @@ macro_rules! impl_batch_in_tx {
                                 ctx: &ctx,
                             })?;
                             for entry in plan.entries {
-                                let after = apply_deltas(&mut h.wallet, &entry).ok_or_else(|| {
-                                    DbError::from(Error::Conflict("a forbidden overdraft in a batch".into()))
-                                })?;
+                                // A forbidden overdraft fails the batch; alone, the sale says why.
+                                let after = entry.apply_to(h.wallet.balances)?;
+                                h.wallet.balances = after;
                                 let (actor_kind, actor_ref) = entry.actor.to_parts();
                                 let snapshot = to_json(&entry.rule_snapshot);
-                                inserts.push(EntryInsert {
-                                    wallet: h.wallet.id,
-                                    entry,
-                                    after,
-                                    actor: (actor_kind, actor_ref),
-                                    snapshot,
-                                });
+                                inserts.push(EntryInsert { entry, after, actor: (actor_kind, actor_ref), snapshot });
                             }
                             h.changed = true;
                             let calc = &plan.calculation;
@@ -586,24 +560,26 @@ macro_rules! impl_batch_in_tx {
                     }
                     if !inserts.is_empty() {
                         let binds = inserts.iter().flat_map(|e| e.binds(chain, now_ms)).collect();
-                        let rows: Vec<EntryRow> = Rows::<EntrySql>::new(
+                        // Only the ids: the rest of each entry is what was just planned.
+                        let ids: Vec<(i64, String)> = load_chunks!(c, Rows::<(diesel::sql_types::BigInt, diesel::sql_types::Text)>::new(
                             "INSERT INTO ledger_entries (chain_id, wallet_id, kind, points, stamps, points_after, \
                              stamps_after, lifetime_after, idempotency_key, actor_kind, actor_ref, cafe_id, shift_id, \
                              purchase_id, reason, rule_snapshot, created_at) VALUES ",
                             &placeholders(17),
                             inserts.len(),
-                            " ON CONFLICT DO NOTHING RETURNING id, chain_id, wallet_id, kind, points, stamps, \
-                             points_after, stamps_after, lifetime_after, idempotency_key, actor_kind, actor_ref, \
-                             cafe_id, shift_id, purchase_id, reason, rule_snapshot, created_at",
+                            " ON CONFLICT DO NOTHING RETURNING id, idempotency_key",
                             binds,
-                        )
-                        .load(c)
-                        .await?;
-                        if rows.len() != inserts.len() {
+                        ));
+                        if ids.len() != inserts.len() {
                             // A key used before: the one-by-one path answers it.
                             return Err(DbError::KeyRace);
                         }
-                        let mut entries = rows.into_iter().map(EntryRow::into_entry).collect::<Result<Vec<_>, _>>()?;
+                        let ids: HashMap<String, i64> = ids.into_iter().map(|(id, key)| (key, id)).collect();
+                        let mut entries = Vec::with_capacity(inserts.len());
+                        for insert in inserts {
+                            let id = *ids.get(insert.entry.idempotency_key.as_str()).ok_or(DbError::KeyRace)?;
+                            entries.push(insert.entry.into_entry(LedgerEntryId(id), chain, insert.after, created_at));
+                        }
                         entries.sort_by_key(|e| e.id);
                         for entry in entries {
                             let h = by_id.get(&entry.wallet_id).and_then(|k| held.get_mut(k)).ok_or(DbError::KeyRace)?;
@@ -643,16 +619,14 @@ macro_rules! impl_batch_in_tx {
                         })
                         .chain([Bind::I64(now_ms), Bind::I64(chain.get())])
                         .collect();
-                    Rows::<()>::new(
+                    execute_chunks!(c, Rows::<()>::new(
                         "WITH v(id, p, s, l, t) AS (VALUES ",
                         "(?, ?, ?, ?, ?)",
                         changed.len(),
                         ") UPDATE wallets SET points = v.p, stamps = v.s, lifetime_points = v.l, tier = v.t, \
                          updated_at = ? FROM v WHERE wallets.id = v.id AND wallets.chain_id = ?",
                         binds,
-                    )
-                    .execute(c)
-                    .await?;
+                    ));
                 }
 
                 // Notifications, stored outcomes and events.
@@ -694,16 +668,14 @@ macro_rules! impl_batch_in_tx {
                             ]
                         })
                         .collect();
-                    let queued = Rows::<()>::new(
+                    let queued = execute_chunks!(c, Rows::<()>::new(
                         "INSERT INTO outbox (chain_id, guest_id, dedupe_key, kind, payload, status, attempts, \
                          available_at, created_at) VALUES ",
                         "(?, ?, ?, ?, ?, ?, 0, ?, ?)",
                         notes.len(),
                         " ON CONFLICT DO NOTHING",
                         binds,
-                    )
-                    .execute(c)
-                    .await?;
+                    ));
                     if queued != notes.len() {
                         // A notification queued before for one of these receipts: let each
                         // sale alone decide what that means.
@@ -725,29 +697,25 @@ macro_rules! impl_batch_in_tx {
                         ]
                     })
                     .collect();
-                let kept = Rows::<()>::new(
+                let kept = execute_chunks!(c, Rows::<()>::new(
                     "INSERT INTO pos_deliveries (chain_id, source, delivery_id, event_key, purchase_id, outcome, \
                      created_at) VALUES ",
                     &placeholders(7),
                     stored.len(),
                     " ON CONFLICT DO NOTHING",
                     binds,
-                )
-                .execute(c)
-                .await?;
+                ));
                 if kept != stored.len() {
                     return Err(DbError::KeyRace);
                 }
                 let binds = events.iter().flat_map(NewEventRow::binds).collect();
-                Rows::<()>::new(
+                execute_chunks!(c, Rows::<()>::new(
                     "INSERT INTO events (chain_id, kind, subject, payload, created_at) VALUES ",
                     &placeholders(5),
                     events.len(),
                     "",
                     binds,
-                )
-                .execute(c)
-                .await?;
+                ));
 
                 // Back to the cache: only what was read, as the one-by-one path keeps it (the
                 // batch's own entries are read back by the next sale, so a rollback cannot

@@ -415,9 +415,14 @@ async fn batch(
         *broken = Some(e.to_string());
         return none();
     }
+    let started = std::time::Instant::now();
     let done = AssertUnwindSafe(conn.purchases_in_tx(chain, sales, caches)).catch_unwind().await;
     let (close, applied) = match done {
-        Ok(Ok(applied)) => ("RELEASE batch", applied),
+        Ok(Ok(applied)) => {
+            let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            tracing::debug!(sales = sales.len(), elapsed_us, "POS batch applied");
+            ("RELEASE batch", applied)
+        }
         Ok(Err(e)) => {
             tracing::debug!(error = ?e, sales = sales.len(), "a POS batch stepped back; its sales go one by one");
             ("ROLLBACK TO batch; RELEASE batch", none())

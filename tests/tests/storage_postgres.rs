@@ -17,6 +17,6 @@ regulars_testkit::storage_conformance!(postgres_store());
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pos_batches_match_one_by_one() {
     let (Some(batched), Some(alone)) = (fresh_database().await, fresh_database().await) else { return };
-    let (batched_store, alone_store) = (batched.store(16).await.with_pos_batches(true), alone.store(16).await);
+    let (batched_store, alone_store) = (batched.store(16).await, alone.store(16).await.with_pos_batches(false));
     regulars_testkit::pos_batch::batches_match_one_by_one(Arc::new(batched_store), Arc::new(alone_store), false).await;
 }

@@ -14,7 +14,7 @@ async fn pos_batches_match_one_by_one() {
         let url = format!("sqlite://{}", dir.path().join(name).display());
         async move { DbStore::open(&StoreConfig { url: DatabaseUrl::new(url), pool_size: 4 }).await.expect("open") }
     };
-    let batched = Arc::new(open("batched.db").await.with_pos_batches(true));
-    let alone = Arc::new(open("alone.db").await);
+    let batched = Arc::new(open("batched.db").await);
+    let alone = Arc::new(open("alone.db").await.with_pos_batches(false));
     regulars_testkit::pos_batch::batches_match_one_by_one(batched, alone, true).await;
 }

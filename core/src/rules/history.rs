@@ -5,8 +5,6 @@
 //! what was earned on a given day. Nothing is cached, so the facts can never drift from the
 //! ledger, which is the truth.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
@@ -59,8 +57,11 @@ pub fn debt(entries: &[LedgerEntry]) -> (i64, i64) {
 /// not counted again: the refund that created the debt already took the progress back.
 #[must_use]
 pub fn qualifying_events(entries: &[LedgerEntry], basis: QualificationBasis) -> Vec<QualifyingEvent> {
-    let mut events: Vec<QualifyingEvent> = Vec::new();
-    let mut by_purchase: HashMap<&str, usize> = HashMap::new();
+    let mut events: Vec<QualifyingEvent> = Vec::with_capacity(entries.len());
+    // The purchase each event came from, if any. Refunds are rare, so one is matched to its
+    // purchase by searching back instead of hashing every purchase's key (which was a third of
+    // this function on the POS path).
+    let mut purchases: Vec<Option<&str>> = Vec::with_capacity(entries.len());
     for entry in entries {
         match (entry.kind, entry.snapshot()) {
             (EntryKind::Earn, Some(RuleSnapshot::Earn(s))) => {
@@ -68,10 +69,11 @@ pub fn qualifying_events(entries: &[LedgerEntry], basis: QualificationBasis) -> 
                     QualificationBasis::Points => entry.points,
                     QualificationBasis::Spend => s.net_minor,
                 };
-                by_purchase.insert(&s.purchase_key, events.len());
+                purchases.push(Some(&s.purchase_key));
                 events.push(QualifyingEvent { at: s.occurred_at, amount });
             }
             (EntryKind::Earn | EntryKind::Bonus, _) if basis == QualificationBasis::Points => {
+                purchases.push(None);
                 events.push(QualifyingEvent { at: entry.created_at, amount: entry.points });
             }
             (EntryKind::Refund, Some(RuleSnapshot::Refund(r))) => {
@@ -79,12 +81,17 @@ pub fn qualifying_events(entries: &[LedgerEntry], basis: QualificationBasis) -> 
                     QualificationBasis::Points => r.reversed_points,
                     QualificationBasis::Spend => r.refunded_minor,
                 };
-                match by_purchase.get(r.purchase_key.as_str()) {
-                    Some(&i) => events[i].amount = (events[i].amount - amount).max(0),
-                    None => events.push(QualifyingEvent { at: entry.created_at, amount: -amount }),
+                // The latest earn of that purchase, as a map keyed by purchase would keep.
+                match purchases.iter().rposition(|p| *p == Some(r.purchase_key.as_str())) {
+                    Some(i) => events[i].amount = (events[i].amount - amount).max(0),
+                    None => {
+                        purchases.push(None);
+                        events.push(QualifyingEvent { at: entry.created_at, amount: -amount });
+                    }
                 }
             }
             (EntryKind::Refund, None) if basis == QualificationBasis::Points => {
+                purchases.push(None);
                 events.push(QualifyingEvent { at: entry.created_at, amount: entry.points });
             }
             _ => {}

@@ -188,6 +188,16 @@ pub(crate) async fn open_bench_store(
     url: Option<&str>,
     concurrency: usize,
 ) -> anyhow::Result<(Arc<dyn Store>, String, Option<tempfile::TempDir>)> {
+    let (store, url, dir) = open_bench_db(kind, url, concurrency).await?;
+    Ok((Arc::new(store), url, dir))
+}
+
+/// [`open_bench_store`], as the concrete store (for its own settings).
+pub(crate) async fn open_bench_db(
+    kind: BenchStore,
+    url: Option<&str>,
+    concurrency: usize,
+) -> anyhow::Result<(DbStore, String, Option<tempfile::TempDir>)> {
     let mut dir = None;
     let url = match (kind, url) {
         (_, Some(url)) => url.to_owned(),
@@ -203,8 +213,7 @@ pub(crate) async fn open_bench_store(
         }
     };
     let pool_size = u32::try_from(concurrency.clamp(1, 32)).unwrap_or(16);
-    let store: Arc<dyn Store> =
-        Arc::new(DbStore::open(&StoreConfig { url: DatabaseUrl::new(url.clone()), pool_size }).await?);
+    let store = DbStore::open(&StoreConfig { url: DatabaseUrl::new(url.clone()), pool_size }).await?;
     Ok((store, url, dir))
 }
 

@@ -12,9 +12,9 @@
 //!    latency measured from each request's scheduled send time.
 //!
 //! Flags: `--store sqlite|postgres`, `--url`, `--concurrency` (64), `--requests` (40000),
-//! `--guests` (1000), `--rate` (2000), `--rate-secs` (10). The load generator shares the
-//! machine's two cores with the server (each on its own runtime and threads); the figures
-//! include that cost.
+//! `--guests` (1000), `--rate` (2000), `--rate-secs` (10), `--pos-batches true|false` (true).
+//! The load generator shares the machine's two cores with the server (each on its own runtime
+//! and threads); the figures include that cost.
 
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ use regulars_core::pos::{GuestRef, PosPayload, PosPurchase};
 use regulars_core::purchase::LineItem;
 use regulars_core::store::Store;
 
-use super::{BenchStore, open_bench_store};
+use super::{BenchStore, open_bench_db};
 use crate::app::{AppState, router};
 use crate::demo;
 use crate::loadgen::{LoadPlan, Requests, run};
@@ -58,6 +58,10 @@ pub struct WebhookBench {
     /// Seconds of the latency phase.
     #[arg(long, default_value_t = 10)]
     pub rate_secs: u32,
+    /// Apply sales in batches (`true`, the store's default) or one by one (`false`); see
+    /// `DbStore::with_pos_batches`.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub pos_batches: bool,
 }
 
 /// Runs the benchmark and prints its figures.
@@ -66,7 +70,8 @@ pub struct WebhookBench {
 /// When the store cannot be opened, the server cannot bind, or the load cannot start.
 #[expect(clippy::print_stdout, reason = "the figures are the command's output")]
 pub async fn webhook(args: WebhookBench) -> anyhow::Result<()> {
-    let (store, url, _dir) = open_bench_store(args.store, args.url.as_deref(), 32).await?;
+    let (store, url, _dir) = open_bench_db(args.store, args.url.as_deref(), 32).await?;
+    let store: Arc<dyn Store> = Arc::new(store.with_pos_batches(args.pos_batches));
     eprintln!("preparing the demo chain and {} guests on {}...", args.guests, store.backend_name());
     demo::seed(store.clone()).await?;
     let route = demo_route(&*store).await?.context("the demo chain was just seeded")?;
@@ -107,10 +112,11 @@ pub async fn webhook(args: WebhookBench) -> anyhow::Result<()> {
     let guests = Arc::new(guests);
 
     println!(
-        "regulars bench webhook: {} ({}), {} guests, end to end over loopback HTTP",
+        "regulars bench webhook: {} ({}), {} guests, sales {}, end to end over loopback HTTP",
         store.backend_name(),
         regulars_storage::DatabaseUrl::new(url),
-        args.guests
+        args.guests,
+        if args.pos_batches { "in batches" } else { "one by one" },
     );
     let throughput = LoadPlan {
         concurrency: args.concurrency,
