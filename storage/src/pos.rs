@@ -16,7 +16,7 @@ use diesel_async::RunQueryDsl;
 use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId, WalletId};
 use regulars_core::ledger::{Actor, LedgerEntry};
 use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
-use regulars_core::notification::{IssuedCode, NewNotification, Notification, ProgramProgress};
+use regulars_core::notification::{NewNotification, Notification, ProgramProgress};
 use regulars_core::pos::ingest::{
     CodeOutcome, GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, RefundSummary, Unmatched,
 };
@@ -42,12 +42,11 @@ use crate::ledger::{EntryRow, PostInTx, WalletRow, lock_wallet_in_tx, open_walle
 use crate::outbox::enqueue_in_tx;
 use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, insert_purchase_in_tx, purchase_by_receipt_in};
-use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx};
+use crate::reward_codes::{
+    RewardCodeRow, issue_code_in_tx, issue_drawn_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx,
+};
 use crate::schema::{cafes, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets};
 use crate::store::{Backend, Caches, DbStore, read, write_tx};
-
-/// How many fresh random texts an automatic reward code tries before giving up.
-const CODE_DRAWS: usize = 5;
 
 /// The stored outcome of the delivery whose `$key_column` is `$key` (delivery id or event key),
 /// inside any connection.
@@ -393,17 +392,7 @@ macro_rules! impl_ingest_in_tx {
                             Some(cafe.id),
                         );
                         for to_issue in &plan.codes {
-                            let mut issued: Option<RewardCodeRow> = None;
-                            for _ in 0..CODE_DRAWS {
-                                issued = issue_code_in_tx!(c, chain, to_issue.draw(wallet.id, now));
-                                if issued.is_some() {
-                                    break;
-                                }
-                            }
-                            let code = issued
-                                .ok_or_else(|| Error::Internal("no free reward code text after several draws".into()))?
-                                .into_code()?;
-                            shown.codes.push(IssuedCode { reward: code.reward_name, code: code.code });
+                            shown.codes.push(issue_drawn_code_in_tx!(c, chain, to_issue, wallet.id, now));
                         }
                         let tier_after = calc.tier_after.name().map(str::to_owned);
                         set_tier_in_tx!(c, chain, wallet.id, guest, wallet.tier.clone(), tier_after);

@@ -35,7 +35,7 @@ use regulars_core::chain::Cafe;
 use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, WalletId};
 use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry};
 use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
-use regulars_core::notification::{IssuedCode, Notification, OutboxStatus, ProgramProgress};
+use regulars_core::notification::{Notification, OutboxStatus, ProgramProgress};
 use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest};
 use regulars_core::program::Program;
 use regulars_core::purchase::Purchase;
@@ -54,16 +54,13 @@ use crate::ledger::{EntryRow, EntrySql, WalletRow, WalletSql};
 use crate::pos::{cafe_in_tx, programs_in_tx};
 use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, PurchaseSql};
-use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx};
+use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_drawn_code_in_tx, issue_new_code_in_tx};
 use crate::schema::{cafes, programs, reward_codes, wallets};
 use crate::store::Caches;
 
-/// Most sales in one batch: bounds the binds of one statement (a ledger row has 17, and a sale
-/// writes about two) well under SQLite's 32,766 and PostgreSQL's 65,535.
+/// Most sales in one batch: bounds the time a batch holds its wallets and the memory it plans
+/// in (statements are cut into chunks of at most 64 rows either way, see [`Rows`]).
 pub(crate) const MAX_BATCH: usize = 256;
-
-/// How many fresh random texts an automatic reward code tries before giving up.
-const CODE_DRAWS: usize = 5;
 
 /// What a batch did with each sale, in the order given: its outcome, or `None` for a sale left
 /// to the one-by-one path.
@@ -85,7 +82,7 @@ pub(crate) trait BatchInTx {
 pub(crate) struct PurchaseJob {
     pub(crate) chain: ChainId,
     pub(crate) ingest: PurchaseIngest,
-    pub(crate) reply: tokio::sync::oneshot::Sender<Result<IngestOutcome, DbError>>,
+    pub(crate) reply: Replier,
 }
 
 /// `jobs` grouped by chain (a batch is one chain's), each group in arrival order, as the
@@ -588,17 +585,7 @@ macro_rules! impl_batch_in_tx {
                     }
                     // Reward codes are rare (one sale in several): one by one, as alone.
                     for (n, shown, wallet, to_issue) in codes {
-                        let mut issued: Option<RewardCodeRow> = None;
-                        for _ in 0..CODE_DRAWS {
-                            issued = issue_code_in_tx!(c, chain, to_issue.draw(wallet, now));
-                            if issued.is_some() {
-                                break;
-                            }
-                        }
-                        let code = issued
-                            .ok_or_else(|| Error::Internal("no free reward code text after several draws".into()))?
-                            .into_code()?;
-                        batch[n].progress[shown].codes.push(IssuedCode { reward: code.reward_name, code: code.code });
+                        batch[n].progress[shown].codes.push(issue_drawn_code_in_tx!(c, chain, to_issue, wallet, now));
                     }
                 }
 
