@@ -58,22 +58,20 @@ impl<S: StatementText, ST: 'static> QueryId for Cached<'_, S, ST> {
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl<S, ST, DB> QueryFragment<DB> for Cached<'_, S, ST>
-where
-    S: StatementText,
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
-    i64: ToSql<BigInt, DB>,
-    Option<i64>: ToSql<Nullable<BigInt>, DB>,
-    str: ToSql<Text, DB>,
-    for<'x> Option<&'x str>: ToSql<Nullable<Text>, DB>,
-{
+impl<S: StatementText, ST, DB: BindBackend> QueryFragment<DB> for Cached<'_, S, ST> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        push_with_binds(S::SQL, &self.binds, out)
+        DB::push_with_binds(S::SQL, &self.binds, out)
     }
 }
 
-/// Writes `sql`, putting the next of `binds` where each `?` is.
-fn push_with_binds<'b, DB>(sql: &str, binds: &'b [Bind<'_>], mut out: AstPass<'_, 'b, DB>) -> QueryResult<()>
+/// A backend every [`Bind`] can be written to (SQLite and PostgreSQL alike): the bounds that
+/// [`Cached`] and [`Chunk`] need, stated once.
+pub(crate) trait BindBackend: Backend + HasSqlType<BigInt> + HasSqlType<Text> {
+    /// Writes `sql`, putting the next of `binds` where each `?` is.
+    fn push_with_binds<'b>(sql: &str, binds: &'b [Bind<'_>], out: AstPass<'_, 'b, Self>) -> QueryResult<()>;
+}
+
+impl<DB> BindBackend for DB
 where
     DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
     i64: ToSql<BigInt, DB>,
@@ -81,22 +79,24 @@ where
     str: ToSql<Text, DB>,
     for<'x> Option<&'x str>: ToSql<Nullable<Text>, DB>,
 {
-    let mut binds = binds.iter();
-    let mut pieces = sql.split('?').peekable();
-    while let Some(piece) = pieces.next() {
-        out.push_sql(piece);
-        if pieces.peek().is_none() {
-            break;
+    fn push_with_binds<'b>(sql: &str, binds: &'b [Bind<'_>], mut out: AstPass<'_, 'b, Self>) -> QueryResult<()> {
+        let mut binds = binds.iter();
+        let mut pieces = sql.split('?').peekable();
+        while let Some(piece) = pieces.next() {
+            out.push_sql(piece);
+            if pieces.peek().is_none() {
+                break;
+            }
+            match binds.next() {
+                Some(Bind::I64(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                Some(Bind::OptI64(v)) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
+                Some(Bind::Text(v)) => out.push_bind_param::<Text, _>(*v)?,
+                Some(Bind::OptText(v)) => out.push_bind_param::<Nullable<Text>, _>(v)?,
+                None => return Err(diesel::result::Error::QueryBuilderError("missing bind".into())),
+            }
         }
-        match binds.next() {
-            Some(Bind::I64(v)) => out.push_bind_param::<BigInt, _>(v)?,
-            Some(Bind::OptI64(v)) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
-            Some(Bind::Text(v)) => out.push_bind_param::<Text, _>(*v)?,
-            Some(Bind::OptText(v)) => out.push_bind_param::<Nullable<Text>, _>(v)?,
-            None => return Err(diesel::result::Error::QueryBuilderError("missing bind".into())),
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl<S: StatementText, ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType> Query
@@ -212,17 +212,10 @@ impl<ST: 'static> QueryId for Chunk<'_, ST> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<ST, DB> QueryFragment<DB> for Chunk<'_, ST>
-where
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
-    i64: ToSql<BigInt, DB>,
-    Option<i64>: ToSql<Nullable<BigInt>, DB>,
-    str: ToSql<Text, DB>,
-    for<'x> Option<&'x str>: ToSql<Nullable<Text>, DB>,
-{
+impl<ST, DB: BindBackend> QueryFragment<DB> for Chunk<'_, ST> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         // Cached by its text: a handful of texts per statement (see `Rows`).
-        push_with_binds(&self.sql, &self.binds, out)
+        DB::push_with_binds(&self.sql, &self.binds, out)
     }
 }
 

@@ -50,13 +50,20 @@ crate::cached::statements! {
 /// Appends an event inside the current transaction (a cached statement: every change writes
 /// one).
 macro_rules! append_event {
-    ($c:ident, $chain:expr, $kind:expr, $subject:expr, $payload:expr) => {{
-        let row = $crate::events::NewEventRow::new($chain, $kind, $subject, &$payload);
+    ($c:ident, $chain:expr, $kind:expr, $subject:expr, $payload:expr) => {
+        $crate::events::insert_event!($c, $crate::events::NewEventRow::new($chain, $kind, $subject, &$payload))
+    };
+}
+
+/// Appends a [`NewEventRow`] inside the current transaction.
+macro_rules! insert_event {
+    ($c:ident, $row:expr) => {{
+        let row: $crate::events::NewEventRow = $row;
         diesel_async::RunQueryDsl::execute($crate::cached::Cached::<$crate::events::InsertEvent>::new(row.binds()), $c)
             .await?
     }};
 }
-pub(crate) use append_event;
+pub(crate) use {append_event, insert_event};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events)]

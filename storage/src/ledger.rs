@@ -209,15 +209,25 @@ macro_rules! set_tier_in_tx {
                 .set((wallets::tier.eq(&tier), wallets::updated_at.eq(now_millis())))
                 .execute(c)
                 .await?;
-            append_event!(
-                c,
-                chain,
-                "wallet.tier_changed",
-                format!("guest:{guest}"),
-                json!({ "wallet": wallet, "from": before, "to": tier })
-            );
+            $crate::events::insert_event!(c, $crate::ledger::tier_changed_event(chain, wallet, guest, &before, &tier));
         }
     }};
+}
+
+/// The `wallet.tier_changed` event of `guest`'s `wallet` going from tier `before` to `after`.
+pub(crate) fn tier_changed_event(
+    chain: ChainId,
+    wallet: WalletId,
+    guest: GuestId,
+    before: &Option<String>,
+    after: &Option<String>,
+) -> crate::events::NewEventRow {
+    crate::events::NewEventRow::new(
+        chain,
+        "wallet.tier_changed",
+        format!("guest:{guest}"),
+        &json!({ "wallet": wallet, "from": before, "to": after }),
+    )
 }
 pub(crate) use {lock_wallet_in_tx, set_tier_in_tx};
 

@@ -44,25 +44,52 @@ crate::cached::statements! {
         available_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING";
 }
 
+/// A pending outbox row for a [`NewNotification`](regulars_core::notification::NewNotification),
+/// with its binds in the order of [`InsertOutbox`] (and of the POS batch's multi-row insert).
+pub(crate) struct NewOutboxRow {
+    chain_id: i64,
+    guest_id: i64,
+    dedupe_key: String,
+    kind: &'static str,
+    payload: String,
+    created_at: i64,
+}
+
+impl NewOutboxRow {
+    pub(crate) fn new(chain: ChainId, new: regulars_core::notification::NewNotification) -> Self {
+        Self {
+            chain_id: chain.get(),
+            guest_id: new.guest_id.get(),
+            kind: new.notification.kind(),
+            payload: crate::columns::to_json(&new.notification),
+            dedupe_key: new.dedupe_key,
+            created_at: crate::columns::now_millis(),
+        }
+    }
+
+    pub(crate) fn binds(&self) -> [crate::cached::Bind<'_>; 8] {
+        use crate::cached::Bind;
+        [
+            Bind::I64(self.chain_id),
+            Bind::I64(self.guest_id),
+            Bind::Text(&self.dedupe_key),
+            Bind::Text(self.kind),
+            Bind::Text(&self.payload),
+            Bind::Text(regulars_core::notification::OutboxStatus::Pending.as_str()),
+            Bind::I64(self.created_at),
+            Bind::I64(self.created_at),
+        ]
+    }
+}
+
 /// Queues a [`NewNotification`](regulars_core::notification::NewNotification) inside the
 /// current transaction. Its `dedupe_key` is unique per chain, so the same change applied again
 /// queues nothing. Evaluates to `()`.
 macro_rules! enqueue_in_tx {
     ($c:ident, $chain:expr, $new:expr) => {{
-        let new: regulars_core::notification::NewNotification = $new;
-        let now = $crate::columns::now_millis();
-        let payload = $crate::columns::to_json(&new.notification);
+        let row = $crate::outbox::NewOutboxRow::new($chain, $new);
         diesel_async::RunQueryDsl::execute(
-            $crate::cached::Cached::<$crate::outbox::InsertOutbox>::new(vec![
-                $crate::cached::Bind::I64($chain.get()),
-                $crate::cached::Bind::I64(new.guest_id.get()),
-                $crate::cached::Bind::Text(&new.dedupe_key),
-                $crate::cached::Bind::Text(new.notification.kind()),
-                $crate::cached::Bind::Text(&payload),
-                $crate::cached::Bind::Text(regulars_core::notification::OutboxStatus::Pending.as_str()),
-                $crate::cached::Bind::I64(now),
-                $crate::cached::Bind::I64(now),
-            ]),
+            $crate::cached::Cached::<$crate::outbox::InsertOutbox>::new(row.binds().to_vec()),
             $c,
         )
         .await?;

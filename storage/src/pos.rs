@@ -174,6 +174,25 @@ fn bare_duplicate(purchase: &Purchase) -> IngestOutcome {
     }
 }
 
+/// What the guest of a sale is told: the progress in each program, when a sale earned points or
+/// stamps or issued a reward code to a known guest (one sale alone and a batch alike).
+pub(crate) fn earned_notification(
+    source: &str,
+    purchase: &Purchase,
+    progress: &[ProgramProgress],
+) -> Option<NewNotification> {
+    let guest = purchase.details.guest_id?;
+    progress.iter().any(|p| p.change != 0 || !p.codes.is_empty()).then(|| NewNotification {
+        guest_id: guest,
+        dedupe_key: format!("earned:{source}:{}", purchase.details.external_id),
+        notification: Notification::Earned {
+            purchase_id: purchase.id,
+            cafe_id: purchase.details.cafe_id,
+            programs: progress.to_vec(),
+        },
+    })
+}
+
 /// The refused reward code, as the outcome reports it.
 fn code_refused(code: &str, reward: Option<String>, reason: impl Into<String>) -> CodeOutcome {
     CodeOutcome { code: code.to_owned(), applied: false, reward, reason: Some(reason.into()) }
@@ -403,25 +422,11 @@ macro_rules! impl_ingest_in_tx {
                     None => None,
                     Some(typed) => Some(apply_code_in_tx!(c, chain, typed, cafe.id, ingest.actor(), now)),
                 };
-                let notified = match purchase.details.guest_id {
-                    Some(guest) if progress.iter().any(|p| p.change != 0 || !p.codes.is_empty()) => {
-                        enqueue_in_tx!(
-                            c,
-                            chain,
-                            NewNotification {
-                                guest_id: guest,
-                                dedupe_key: format!("earned:{}:{}", ingest.source, purchase.details.external_id),
-                                notification: Notification::Earned {
-                                    purchase_id: purchase.id,
-                                    cafe_id: cafe.id,
-                                    programs: progress.clone(),
-                                },
-                            }
-                        );
-                        true
-                    }
-                    _ => false,
-                };
+                let notification = earned_notification(&ingest.source, &purchase, &progress);
+                let notified = notification.is_some();
+                if let Some(notification) = notification {
+                    enqueue_in_tx!(c, chain, notification);
+                }
                 if let (GuestMatch::Matched { public_id: shown, .. }, Some(stored)) = (&mut guest_match, public_id) {
                     *shown = stored;
                 }

@@ -35,7 +35,7 @@ use regulars_core::chain::Cafe;
 use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, WalletId};
 use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry};
 use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
-use regulars_core::notification::{Notification, OutboxStatus, ProgramProgress};
+use regulars_core::notification::ProgramProgress;
 use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest};
 use regulars_core::program::Program;
 use regulars_core::purchase::Purchase;
@@ -50,10 +50,12 @@ use crate::catalog_cache::CatalogCache;
 use crate::columns::{from_millis, to_json, to_millis};
 use crate::error::DbError;
 use crate::events::{NewEventRow, append_event};
+use crate::ledger::tier_changed_event;
 use crate::ledger::{EntryRow, EntrySql, WalletRow, WalletSql};
-use crate::pos::{cafe_in_tx, programs_in_tx};
+use crate::outbox::NewOutboxRow;
+use crate::pos::{cafe_in_tx, earned_notification, programs_in_tx};
 use crate::programs::ProgramRow;
-use crate::purchases::{PurchaseRow, PurchaseSql};
+use crate::purchases::{PurchaseRow, PurchaseSql, recorded_event};
 use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_drawn_code_in_tx, issue_new_code_in_tx};
 use crate::schema::{cafes, programs, reward_codes, wallets};
 use crate::store::Caches;
@@ -437,12 +439,7 @@ macro_rules! impl_batch_in_tx {
                 for (_, sale) in &mut sales {
                     let p = &sale.ingest.purchase;
                     let purchase = recorded.remove(&(p.source.clone(), p.external_id.clone())).ok_or(DbError::KeyRace)?;
-                    events.push(NewEventRow::new(
-                        chain,
-                        "purchase.recorded",
-                        format!("purchase:{}", purchase.id),
-                        &json!({ "source": p.source, "receipt": p.external_id, "total_minor": p.total.minor, "guest": p.guest_id }),
-                    ));
+                    events.push(recorded_event(chain, purchase.id.get(), p));
                     sale.purchase = Some(purchase);
                 }
 
@@ -545,12 +542,7 @@ macro_rules! impl_batch_in_tx {
                             }
                             let tier_after = calc.tier_after.name().map(str::to_owned);
                             if h.wallet.tier != tier_after {
-                                events.push(NewEventRow::new(
-                                    chain,
-                                    "wallet.tier_changed",
-                                    format!("guest:{guest}"),
-                                    &json!({ "wallet": h.wallet.id, "from": h.wallet.tier, "to": tier_after }),
-                                ));
+                                events.push(tier_changed_event(chain, h.wallet.id, guest, &h.wallet.tier, &tier_after));
                                 h.wallet.tier = tier_after;
                             }
                         }
@@ -617,44 +609,19 @@ macro_rules! impl_batch_in_tx {
                 }
 
                 // Notifications, stored outcomes and events.
-                let mut notes: Vec<(GuestId, String, &'static str, String)> = Vec::new();
+                let mut notes: Vec<NewOutboxRow> = Vec::new();
                 let mut stored: Vec<(usize, String, String)> = Vec::new();
                 for (n, sale) in batch.iter().enumerate() {
                     let purchase = sale.purchase.as_ref().ok_or(DbError::KeyRace)?;
-                    let notified = match purchase.details.guest_id {
-                        Some(guest) if sale.progress.iter().any(|p| p.change != 0 || !p.codes.is_empty()) => {
-                            let notification = Notification::Earned {
-                                purchase_id: purchase.id,
-                                cafe_id: sale.cafe.id,
-                                programs: sale.progress.clone(),
-                            };
-                            let key = format!("earned:{}:{}", sale.ingest.source, purchase.details.external_id);
-                            notes.push((guest, key, notification.kind(), to_json(&notification)));
-                            true
-                        }
-                        _ => false,
-                    };
+                    let notification = earned_notification(&sale.ingest.source, purchase, &sale.progress);
+                    let notified = notification.is_some();
+                    notes.extend(notification.map(|n| NewOutboxRow::new(chain, n)));
                     let outcome = outcome_of(sale, purchase, notified);
                     stored.push((n, sale.ingest.event_key(), to_json(&outcome)));
                     outcomes[positions[n]] = Some(outcome);
                 }
                 if !notes.is_empty() {
-                    let pending = OutboxStatus::Pending.as_str();
-                    let binds = notes
-                        .iter()
-                        .flat_map(|(guest, key, kind, payload)| {
-                            [
-                                Bind::I64(chain.get()),
-                                Bind::I64(guest.get()),
-                                Bind::Text(key),
-                                Bind::Text(kind),
-                                Bind::Text(payload),
-                                Bind::Text(pending),
-                                Bind::I64(now_ms),
-                                Bind::I64(now_ms),
-                            ]
-                        })
-                        .collect();
+                    let binds = notes.iter().flat_map(NewOutboxRow::binds).collect();
                     let queued = execute_chunks!(c, Rows::<()>::new(
                         "INSERT INTO outbox (chain_id, guest_id, dedupe_key, kind, payload, status, attempts, \
                          available_at, created_at) VALUES ",

@@ -12,7 +12,6 @@ use serde_json::json;
 
 use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
 use crate::error::{DbError, corrupt};
-use crate::events::append_event;
 use crate::schema::{cafes, guests, purchases};
 use crate::store::{DbStore, read, write_tx};
 
@@ -77,6 +76,16 @@ crate::cached::statements! {
         recorded_at";
 }
 
+/// The `purchase.recorded` event of purchase `id`, recorded as `new`.
+pub(crate) fn recorded_event(chain: ChainId, id: i64, new: &NewPurchase) -> crate::events::NewEventRow {
+    crate::events::NewEventRow::new(
+        chain,
+        "purchase.recorded",
+        format!("purchase:{id}"),
+        &json!({ "source": new.source, "receipt": new.external_id, "total_minor": new.total.minor, "guest": new.guest_id }),
+    )
+}
+
 /// Records a purchase inside the current transaction, with its `purchase.recorded` event;
 /// the cafe and guest are the caller's to check. Evaluates to `Option<PurchaseRow>`: `None`
 /// when the chain already has this `(source, external_id)` (the transaction should roll back).
@@ -84,29 +93,24 @@ macro_rules! insert_purchase_in_tx {
     ($c:ident, $chain:expr, $new:expr) => {{
         let (c, chain, new): (_, ChainId, &NewPurchase) = (&mut *$c, $chain, $new);
         let items = to_json(&new.items);
-        let row: Option<PurchaseRow> = $crate::cached::Cached::<$crate::purchases::InsertPurchase, $crate::purchases::PurchaseSql>::new(vec![
-            $crate::cached::Bind::I64(chain.get()),
-            $crate::cached::Bind::I64(new.cafe_id.get()),
-            $crate::cached::Bind::Text(&new.source),
-            $crate::cached::Bind::Text(&new.external_id),
-            $crate::cached::Bind::OptI64(new.guest_id.map(GuestId::get)),
-            $crate::cached::Bind::I64(new.total.minor),
-            $crate::cached::Bind::Text(new.total.currency.as_str()),
-            $crate::cached::Bind::Text(&items),
-            $crate::cached::Bind::I64(to_millis(new.occurred_at)),
-            $crate::cached::Bind::I64(now_millis()),
-        ])
-        .get_result(c)
-        .await
-        .optional()?;
+        let row: Option<PurchaseRow> =
+            $crate::cached::Cached::<$crate::purchases::InsertPurchase, $crate::purchases::PurchaseSql>::new(vec![
+                $crate::cached::Bind::I64(chain.get()),
+                $crate::cached::Bind::I64(new.cafe_id.get()),
+                $crate::cached::Bind::Text(&new.source),
+                $crate::cached::Bind::Text(&new.external_id),
+                $crate::cached::Bind::OptI64(new.guest_id.map(GuestId::get)),
+                $crate::cached::Bind::I64(new.total.minor),
+                $crate::cached::Bind::Text(new.total.currency.as_str()),
+                $crate::cached::Bind::Text(&items),
+                $crate::cached::Bind::I64(to_millis(new.occurred_at)),
+                $crate::cached::Bind::I64(now_millis()),
+            ])
+            .get_result(c)
+            .await
+            .optional()?;
         if let Some(row) = &row {
-            append_event!(
-                c,
-                chain,
-                "purchase.recorded",
-                format!("purchase:{}", row.id),
-                json!({ "source": new.source, "receipt": new.external_id, "total_minor": new.total.minor, "guest": new.guest_id })
-            );
+            $crate::events::insert_event!(c, $crate::purchases::recorded_event(chain, row.id, new));
         }
         row
     }};
