@@ -58,6 +58,7 @@ mod history_cache;
 mod identity;
 mod ledger;
 mod outbox;
+mod pg_statistics;
 mod pos;
 mod pos_batch;
 mod postgres;

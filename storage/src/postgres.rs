@@ -24,6 +24,7 @@ use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
+use crate::pg_statistics;
 use crate::pos::IngestInTx as _;
 use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, by_chain};
 use crate::store::Caches;
@@ -39,6 +40,8 @@ pub(crate) struct PgDb {
     pool: Pool<PgConn>,
     /// To the batchers; dropped with the store, which stops them.
     sales: mpsc::Sender<PurchaseJob>,
+    /// Dropped with the store, which stops the statistics task (see [`crate::pg_statistics`]).
+    _statistics: oneshot::Sender<()>,
 }
 
 impl PgDb {
@@ -73,7 +76,9 @@ impl PgDb {
         for _ in 0..BATCHERS {
             tokio::spawn(run_batcher(pool.clone(), queue.clone(), caches.clone()));
         }
-        Ok(Self { pool, sales })
+        let (statistics, stop_statistics) = oneshot::channel();
+        pg_statistics::keep_if_autovacuum_off(pool.clone(), stop_statistics).await;
+        Ok(Self { pool, sales, _statistics: statistics })
     }
 
     pub(crate) async fn conn(&self) -> Result<Object<PgConn>, DbError> {

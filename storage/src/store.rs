@@ -147,6 +147,26 @@ impl Store for DbStore {
     }
 }
 
+impl DbStore {
+    /// PostgreSQL: analyzes each table changed past autovacuum's default threshold since its
+    /// last analysis and returns their names, sorted. The store does this by itself every minute
+    /// when the server's autovacuum is off (it warns at open); without statistics the
+    /// planner chose the wrong indexes (DECISIONS.md, "Planner statistics"). SQLite: nothing to
+    /// do, its queries here are written not to need statistics; returns none.
+    ///
+    /// # Errors
+    /// [`regulars_core::Error::Unavailable`] when the database cannot be reached.
+    pub async fn analyze_stale_tables(&self) -> Result<Vec<String>> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(Vec::new()),
+            Backend::Postgres(db) => {
+                let mut conn = db.conn().await?;
+                Ok(crate::pg_statistics::analyze_stale(&mut conn).await?)
+            }
+        }
+    }
+}
+
 #[derive(diesel::QueryableByName)]
 struct ColumnRow {
     #[diesel(sql_type = diesel::sql_types::Text)]

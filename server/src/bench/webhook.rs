@@ -71,12 +71,17 @@ pub struct WebhookBench {
 #[expect(clippy::print_stdout, reason = "the figures are the command's output")]
 pub async fn webhook(args: WebhookBench) -> anyhow::Result<()> {
     let (store, url, _dir) = open_bench_db(args.store, args.url.as_deref(), 32).await?;
-    let store: Arc<dyn Store> = Arc::new(store.with_pos_batches(args.pos_batches));
+    let db = Arc::new(store.with_pos_batches(args.pos_batches));
+    let store: Arc<dyn Store> = db.clone();
     eprintln!("preparing the demo chain and {} guests on {}...", args.guests, store.backend_name());
     demo::seed(store.clone()).await?;
     let route = demo_route(&*store).await?.context("the demo chain was just seeded")?;
     let chain = route.chain;
     let guests = create_guests(&*store, chain, args.guests).await?;
+    // A database in use has planner statistics (from autovacuum, or from the store itself when
+    // autovacuum is off); one just filled has none until the next check, and PostgreSQL's
+    // guesses pick the wrong indexes (DECISIONS.md, "Planner statistics").
+    db.analyze_stale_tables().await?;
     let mut routes = PosRoutes::default();
     routes.insert(route);
     let state = AppState::with_parts(store.clone(), IdentitySettings::generate().build()?, routes)?;
