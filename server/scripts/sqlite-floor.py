@@ -18,7 +18,7 @@ for up in sorted(glob.glob(os.path.join(MIGRATIONS, "*", "up.sql"))):
     db.executescript(open(up).read())
 db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                  "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;")
-ck = sqlite3.connect(os.path.join(d, "floor.db"), isolation_level=None, check_same_thread=False)
+ck = sqlite3.connect(os.path.join(d, "floor.db"), isolation_level=None)
 ck.executescript("PRAGMA synchronous=FULL;")
 db.execute("INSERT INTO chains (slug, name, default_language, created_at) VALUES ('c','c','en',0)")
 db.execute("INSERT INTO cafes (chain_id,name,address,lat,lon,timezone,currency,opening_hours,created_at) VALUES (1,'a','b',0,0,'Europe/Belgrade','RSD','{}',0)")

@@ -22,12 +22,12 @@ use diesel_async::pooled_connection::deadpool::Pool;
 use tokio::sync::oneshot;
 
 use crate::error::DbError;
-use crate::postgres::PgConn;
+use crate::postgres::{PgConn, checkout};
 
 /// How often the tables' changes are checked when autovacuum is off: autovacuum's default
 /// `autovacuum_naptime`. Analyzing is not free (the ledger, 60,000 entries with their rule
 /// snapshots, took 0.76 s); checking every 10 s analyzed it three times in one 20 s benchmark.
-pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(60);
+const CHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// Tables changed by more than this many rows plus [`ANALYZE_SCALE`] of their size since their
 /// last analysis are analyzed again: autovacuum's defaults (`autovacuum_analyze_threshold`,
@@ -50,7 +50,7 @@ struct StaleTable {
 }
 
 /// Whether the server's autovacuum daemon is on.
-pub(crate) async fn autovacuum_on(conn: &mut PgConn) -> Result<bool, DbError> {
+async fn autovacuum_on(conn: &mut PgConn) -> Result<bool, DbError> {
     let setting: Setting = diesel::sql_query("SHOW autovacuum").get_result(conn).await?;
     Ok(setting.autovacuum == "on")
 }
@@ -79,10 +79,7 @@ pub(crate) async fn analyze_stale(conn: &mut PgConn) -> Result<Vec<String>, DbEr
 /// Checks once whether autovacuum is on; when it is off, warns and starts the task that keeps
 /// the statistics, which stops when `stop`'s sender is dropped (with the store).
 pub(crate) async fn keep_if_autovacuum_off(pool: Pool<PgConn>, stop: oneshot::Receiver<()>) {
-    let on = match pool.get().await {
-        Ok(mut conn) => autovacuum_on(&mut conn).await,
-        Err(e) => Err(DbError::unavailable(format!("postgres pool: {e}"))),
-    };
+    let on = async { autovacuum_on(&mut *checkout(&pool).await?).await }.await;
     match on {
         Ok(true) => return,
         Ok(false) => tracing::warn!(
@@ -106,10 +103,7 @@ async fn keep(pool: Pool<PgConn>, mut stop: oneshot::Receiver<()>) {
             _ = &mut stop => break,
             _ = ticks.tick() => {}
         }
-        let analyzed = match pool.get().await {
-            Ok(mut conn) => analyze_stale(&mut conn).await,
-            Err(e) => Err(DbError::unavailable(format!("postgres pool: {e}"))),
-        };
+        let analyzed = async { analyze_stale(&mut *checkout(&pool).await?).await }.await;
         match analyzed {
             Ok(tables) if tables.is_empty() => {}
             Ok(tables) => tracing::debug!(?tables, "analyzed tables for the planner (autovacuum is off)"),

@@ -82,7 +82,7 @@ impl PgDb {
     }
 
     pub(crate) async fn conn(&self) -> Result<Object<PgConn>, DbError> {
-        self.pool.get().await.map_err(|e| DbError::unavailable(format!("postgres pool: {e}")))
+        checkout(&self.pool).await
     }
 
     /// Runs `f` in its own transaction.
@@ -94,6 +94,11 @@ impl PgDb {
         let mut conn = self.conn().await?;
         conn.transaction(async move |c| f(c).await).await
     }
+}
+
+/// A connection from `pool`; a pool that cannot give one makes the store unavailable.
+pub(crate) async fn checkout(pool: &Pool<PgConn>) -> Result<Object<PgConn>, DbError> {
+    pool.get().await.map_err(|e| DbError::unavailable(format!("postgres pool: {e}")))
 }
 
 impl PgDb {
@@ -191,6 +196,6 @@ async fn alone(
     ingest: PurchaseIngest,
     caches: &Caches,
 ) -> Result<IngestOutcome, DbError> {
-    let mut conn = pool.get().await.map_err(|e| DbError::unavailable(format!("postgres pool: {e}")))?;
+    let mut conn = checkout(pool).await?;
     conn.transaction(async |c| c.purchase_in_tx(chain, ingest, caches).await).await
 }
