@@ -47,6 +47,7 @@ pub mod conformance;
 pub mod ingest;
 pub mod payload;
 pub mod signature;
+pub mod workflow;
 
 /// Largest body a source accepts unless it says otherwise: 256 KiB, far above any receipt
 /// (a 200-line receipt is about 40 KiB of JSON) and small enough to buffer without worry.
@@ -363,18 +364,31 @@ impl PosRefund {
         Ok(())
     }
 
-    /// The net amount this refund gives back of `purchase` (as recorded), in minor units.
-    ///
-    /// A stated [`PosRefund::amount`] wins. Otherwise all lines give back the whole net
-    /// total, and some lines give back their share of it: their value at list price over the
-    /// value of every line, times the net total, rounded down (so discounts are shared out
-    /// in proportion). Naming every unit of every line counts as all lines, so a refund
-    /// assembled line by line still reverses exactly what the purchase earned.
+    /// The net amount this refund gives back of `purchase` (as recorded), in minor units, as
+    /// the first refund of the purchase: [`PosRefund::amount_left`] with no earlier refunds.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `amount` (currency differs, more than the purchase) or
-    /// `lines[i]` (an article not on the receipt, more units than were sold).
+    /// As [`PosRefund::amount_left`].
     pub fn amount_minor(&self, purchase: &NewPurchase) -> Result<i64> {
+        self.amount_left(purchase, &[])
+    }
+
+    /// The net amount this refund gives back of `purchase` (as recorded), in minor units,
+    /// after the `earlier` refunds of the same purchase.
+    ///
+    /// A stated [`PosRefund::amount`] wins, up to what is left. Otherwise all lines give back
+    /// whatever is left of the net total (0 once everything was refunded), and some lines
+    /// give back their share of it: their value at list price over the value of every line,
+    /// times the net total, rounded down (so discounts are shared out in proportion). Naming
+    /// the last units of every line, counting those refunded before, gives back the rest, so
+    /// a refund assembled line by line reverses exactly what the purchase earned.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `amount` (currency differs, more than is left) or
+    /// `lines[i]` (an article not on the receipt, more units than are left of it).
+    pub fn amount_left(&self, purchase: &NewPurchase, earlier: &[RecordedRefund]) -> Result<i64> {
+        let refunded_before: i64 = earlier.iter().map(|r| r.amount_minor).sum();
+        let left = (purchase.total.minor - refunded_before).max(0);
         if let Some(amount) = self.amount {
             if amount.currency != purchase.total.currency {
                 return Err(Error::invalid(
@@ -382,61 +396,77 @@ impl PosRefund {
                     format!("the refund is in {}, the purchase in {}", amount.currency, purchase.total.currency),
                 ));
             }
-            if amount.minor > purchase.total.minor {
-                return Err(Error::invalid("amount", format!("more than the purchase's {}", purchase.total)));
+            if amount.minor > left {
+                let total = purchase.total;
+                let left = Money::new(left, total.currency);
+                return Err(Error::invalid("amount", format!("more than is left to refund: {left} of {total}")));
             }
             return Ok(amount.minor);
         }
         let lines = match &self.lines {
-            RefundLines::All => return Ok(purchase.total.minor),
+            RefundLines::All => return Ok(left),
             RefundLines::Some(lines) => lines,
         };
         let sold_units =
             |sku: &str| -> u64 { purchase.items.iter().filter(|i| i.sku == sku).map(|i| u64::from(i.quantity)).sum() };
+        // Units of each article refunded before: every unit after a whole-receipt refund.
+        let units_before = |sku: &str| -> u64 {
+            earlier
+                .iter()
+                .map(|r| match &r.lines {
+                    RefundLines::All => sold_units(sku),
+                    RefundLines::Some(lines) => {
+                        lines.iter().filter(|l| l.sku == sku).map(|l| u64::from(l.quantity)).sum()
+                    }
+                })
+                .sum::<u64>()
+                .min(sold_units(sku))
+        };
         let mut refunded_value: i128 = 0;
-        let mut all_units = true;
-        let mut seen: Vec<(&str, u64)> = Vec::new();
+        // (sku, units refunded before, units asked so far by this refund)
+        let mut seen: Vec<(&str, u64, u64)> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             let sold = sold_units(&line.sku);
             if sold == 0 {
                 return Err(Error::invalid(format!("lines[{i}].sku"), format!("`{}` is not on the receipt", line.sku)));
             }
-            let asked = match seen.iter_mut().find(|(s, _)| *s == line.sku) {
-                Some((_, n)) => {
-                    *n += u64::from(line.quantity);
-                    *n
-                }
+            let at = match seen.iter().position(|(s, ..)| *s == line.sku) {
+                Some(at) => at,
                 None => {
-                    seen.push((&line.sku, u64::from(line.quantity)));
-                    u64::from(line.quantity)
+                    seen.push((&line.sku, units_before(&line.sku), 0));
+                    seen.len() - 1
                 }
             };
-            if asked > sold {
-                return Err(Error::invalid(
-                    format!("lines[{i}].quantity"),
-                    format!("{asked} units of `{}` refunded, {sold} sold", line.sku),
-                ));
+            let (_, before, asked) = &mut seen[at];
+            let before = *before;
+            *asked += u64::from(line.quantity);
+            if before + *asked > sold {
+                let why = match before {
+                    0 => format!("{asked} units of `{}` refunded, {sold} sold", line.sku),
+                    _ => format!("{asked} more units of `{}` refunded, {} of {sold} left", line.sku, sold - before),
+                };
+                return Err(Error::invalid(format!("lines[{i}].quantity"), why));
             }
             // A sku on several lines at different prices: refund the dearest units first, as
             // a cashier would, so the guest never gets back less than the article cost.
-            refunded_value += unit_value(purchase, &line.sku, asked)
-                - unit_value(purchase, &line.sku, asked - u64::from(line.quantity));
+            let through = before + *asked;
+            refunded_value += unit_value(purchase, &line.sku, through)
+                - unit_value(purchase, &line.sku, through - u64::from(line.quantity));
         }
-        for item in &purchase.items {
-            let asked = seen.iter().find(|(s, _)| *s == item.sku).map_or(0, |(_, n)| *n);
-            if asked < sold_units(&item.sku) {
-                all_units = false;
-            }
-        }
-        if all_units {
-            return Ok(purchase.total.minor);
+        let everything_refunded = purchase.items.iter().all(|item| {
+            let asked = seen.iter().find(|(s, ..)| *s == item.sku).map_or(0, |(_, _, n)| *n);
+            units_before(&item.sku) + asked >= sold_units(&item.sku)
+        });
+        if everything_refunded {
+            return Ok(left);
         }
         let list_value: i128 = purchase.items.iter().map(|i| i128::from(i.total_minor())).sum();
         if list_value <= 0 {
             return Ok(0);
         }
         let share = refunded_value * i128::from(purchase.total.minor) / list_value;
-        i64::try_from(share).map_err(|_| Error::invalid("amount", "out of range"))
+        let share = i64::try_from(share).map_err(|_| Error::invalid("amount", "out of range"))?;
+        Ok(share.min(left))
     }
 
     /// The rules engine's refund request for `purchase` (as recorded).
@@ -446,6 +476,20 @@ impl PosRefund {
     pub fn to_refund_request(&self, purchase: &NewPurchase) -> Result<RefundRequest> {
         Ok(RefundRequest { refund_id: self.refund_id.clone(), amount_minor: self.amount_minor(purchase)? })
     }
+}
+
+/// A refund as recorded against its purchase: what later refunds of the same receipt are
+/// measured against (see [`PosRefund::amount_left`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRefund {
+    /// The POS's id of the refund, unique per purchase.
+    pub refund_id: String,
+    /// The net amount given back, in minor units.
+    pub amount_minor: i64,
+    /// What was given back.
+    pub lines: RefundLines,
+    /// Who reported it (the POS source).
+    pub source: String,
 }
 
 /// Value at list price of the `units` dearest units of `sku` on the receipt.

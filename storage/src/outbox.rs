@@ -92,7 +92,7 @@ macro_rules! enqueue_in_tx {
             $crate::cached::Cached::<$crate::outbox::InsertOutbox>::new(row.binds().to_vec()),
             $c,
         )
-        .await?;
+        .await?
     }};
 }
 pub(crate) use enqueue_in_tx;

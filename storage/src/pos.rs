@@ -13,22 +13,22 @@ use async_trait::async_trait;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use regulars_core::chain::Cafe;
+use regulars_core::identity::totp::TimeStep;
 use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId, WalletId};
-use regulars_core::ledger::{Actor, LedgerEntry};
-use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
-use regulars_core::notification::{NewNotification, Notification, ProgramProgress};
-use regulars_core::pos::ingest::{
-    CodeOutcome, GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, RefundSummary, Unmatched,
-};
+use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry};
+use regulars_core::notification::NewNotification;
+use regulars_core::pos::RecordedRefund;
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest};
+use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase, apply_refund};
 use regulars_core::program::Program;
 use regulars_core::purchase::{NewPurchase, Purchase};
 use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
-use regulars_core::rules::preview::EntryContext;
-use regulars_core::rules::refunds::{RefundRequest, plan_refund, refunded_minor};
 use regulars_core::store::PosRepo;
-use regulars_core::wallet::WalletScope;
+use regulars_core::wallet::{Wallet, WalletScope};
 use regulars_core::{Error, Result};
 use serde_json::json;
+use std::sync::Arc;
 
 use crate::cached::{Bind, Cached};
 use crate::cafes::CafeRow;
@@ -38,14 +38,14 @@ use crate::error::DbError;
 use crate::events::append_event;
 use crate::history_cache::HistoryCache;
 use crate::identity::accept_step_in_tx;
-use crate::ledger::{EntryRow, PostInTx, WalletRow, lock_wallet_in_tx, open_wallet_in_tx, set_tier_in_tx};
+use crate::ledger::{EntryRow, PostInTx, Posted, WalletRow, lock_wallet_in_tx, open_wallet_in_tx, set_tier_in_tx};
 use crate::outbox::enqueue_in_tx;
 use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, insert_purchase_in_tx, purchase_by_receipt_in};
-use crate::reward_codes::{
-    RewardCodeRow, issue_code_in_tx, issue_drawn_code_in_tx, issue_new_code_in_tx, status_event, update_code_in_tx,
+use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_new_code_in_tx, status_event, try_update_code_in_tx};
+use crate::schema::{
+    cafes, guests, ledger_entries, pos_deliveries, programs, purchase_refunds, purchases, reward_codes, wallets,
 };
-use crate::schema::{cafes, guests, ledger_entries, pos_deliveries, programs, purchases, reward_codes, wallets};
 use crate::store::{Backend, Caches, DbStore, read, write_tx};
 
 /// The stored outcome of the delivery whose `$key_column` is `$key` (delivery id or event key),
@@ -96,7 +96,7 @@ impl PosRepo for DbStore {
             let (ingest, caches) = (ingest.clone(), self.caches.clone());
             async move {
                 match &self.backend {
-                    _ if !self.pos_batches => write_tx!(self, |c| c.purchase_in_tx(chain, ingest, &caches).await),
+                    _ if !self.pos_batches => write_tx!(self, |c| purchase_alone(c, &caches, chain, &ingest).await),
                     Backend::Sqlite(db) => db.ingest(chain, ingest).await,
                     Backend::Postgres(db) => db.ingest(chain, ingest).await,
                 }
@@ -111,7 +111,12 @@ impl PosRepo for DbStore {
         let (source, delivery_id) = (ingest.source.clone(), ingest.delivery_id.clone());
         self.apply_once(chain, &source, &delivery_id, &event_key, None, || {
             let (ingest, caches) = (ingest.clone(), self.caches.clone());
-            async move { write_tx!(self, |c| c.refund_in_tx(chain, ingest, &caches).await) }
+            async move {
+                write_tx!(self, |c| {
+                    let mut tx = OneTx { c, caches: &caches };
+                    taken_as_race(apply_refund(&mut tx, chain, &ingest, Utc::now()).await?)
+                })
+            }
         })
         .await
     }
@@ -174,45 +179,29 @@ fn bare_duplicate(purchase: &Purchase) -> IngestOutcome {
     }
 }
 
-/// What the guest of a sale is told: the progress in each program, when a sale earned points or
-/// stamps or issued a reward code to a known guest (one sale alone and a batch alike).
-pub(crate) fn earned_notification(
-    source: &str,
-    purchase: &Purchase,
-    progress: &[ProgramProgress],
-) -> Option<NewNotification> {
-    let guest = purchase.details.guest_id?;
-    progress.iter().any(|p| p.change != 0 || !p.codes.is_empty()).then(|| NewNotification {
-        guest_id: guest,
-        dedupe_key: format!("earned:{source}:{}", purchase.details.external_id),
-        notification: Notification::Earned {
-            purchase_id: purchase.id,
-            cafe_id: purchase.details.cafe_id,
-            programs: progress.to_vec(),
-        },
-    })
+/// Applies one sale alone inside the current transaction of `c` (the one-by-one path, and
+/// what a batch falls back to).
+pub(crate) async fn purchase_alone<C>(
+    c: &mut C,
+    caches: &Caches,
+    chain: ChainId,
+    ingest: &PurchaseIngest,
+) -> Result<IngestOutcome, DbError>
+where
+    C: Send,
+    for<'t> OneTx<'t, C>: SaleTx<Error = DbError>,
+{
+    let mut tx = OneTx { c, caches };
+    taken_as_race(apply_purchase(&mut tx, chain, ingest, Utc::now()).await?)
 }
 
-/// The refused reward code, as the outcome reports it.
-fn code_refused(code: &str, reward: Option<String>, reason: impl Into<String>) -> CodeOutcome {
-    CodeOutcome { code: code.to_owned(), applied: false, reward, reason: Some(reason.into()) }
-}
-
-/// The transactional bodies, for whichever connection type the backend uses.
-pub(crate) trait IngestInTx {
-    fn purchase_in_tx(
-        &mut self,
-        chain: ChainId,
-        ingest: PurchaseIngest,
-        caches: &Caches,
-    ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
-
-    fn refund_in_tx(
-        &mut self,
-        chain: ChainId,
-        ingest: RefundIngest,
-        caches: &Caches,
-    ) -> impl Future<Output = Result<IngestOutcome, DbError>> + Send;
+/// A workflow's [`Applied::Taken`] as the signal that rolls its transaction back and sends the
+/// caller to the stored outcome ([`DbStore::apply_once`]).
+fn taken_as_race<T>(applied: Applied<T>) -> Result<T, DbError> {
+    match applied {
+        Applied::Done(done) => Ok(done),
+        Applied::Taken => Err(DbError::KeyRace),
+    }
 }
 
 /// A wallet's ledger, oldest first, inside the current transaction: what `$cache` holds of it
@@ -300,296 +289,211 @@ crate::cached::statements! {
         created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 }
 
-/// Stores the outcome under the delivery id and the event key; a clash rolls back.
-macro_rules! store_outcome_in_tx {
-    ($c:ident, $chain:expr, $source:expr, $delivery_id:expr, $event_key:expr, $outcome:expr) => {{
-        let outcome: &IngestOutcome = &$outcome;
-        let text = to_json(outcome);
-        let stored = Cached::<InsertDelivery>::new(vec![
-            Bind::I64($chain.get()),
-            Bind::Text($source),
-            Bind::Text($delivery_id),
-            Bind::Text(&$event_key),
-            Bind::I64(outcome.purchase_id.get()),
-            Bind::Text(&text),
-            Bind::I64(now_millis()),
-        ])
-        .execute($c)
-        .await?;
-        if stored == 0 {
-            return Err(DbError::KeyRace);
-        }
-    }};
+/// The workflow's primitives over one connection's open transaction: each method is one of
+/// the `*_in_tx!` operations the rest of the store uses too, and holds no business rule.
+pub(crate) struct OneTx<'t, C> {
+    pub(crate) c: &'t mut C,
+    pub(crate) caches: &'t Caches,
 }
 
-/// Posts every entry of a plan; a key already used rolls the whole delivery back.
-macro_rules! post_all_in_tx {
-    ($c:ident, $chain:expr, $entries:expr) => {
-        for entry in $entries {
-            $c.post_in_tx($chain, entry, false).await?;
-        }
-    };
+/// The columns a recorded refund is read with.
+type RefundColumns = (String, String, i64, String);
+
+fn into_refund((source, refund_id, amount_minor, lines): RefundColumns) -> Result<RecordedRefund, DbError> {
+    Ok(RecordedRefund { refund_id, amount_minor, lines: from_json("purchase_refunds.lines", &lines)?, source })
 }
 
-macro_rules! impl_ingest_in_tx {
+/// Implements [`SaleTx`] for [`OneTx`] over a connection type; every body is a call.
+macro_rules! impl_sale_tx {
     ($conn:ty) => {
-        impl IngestInTx for $conn {
-            async fn purchase_in_tx(
-                &mut self,
-                chain: ChainId,
-                ingest: PurchaseIngest,
-                caches: &Caches,
-            ) -> Result<IngestOutcome, DbError> {
-                let c = self;
-                let histories = &caches.histories;
-                let now = Utc::now();
-                let mut purchase: NewPurchase = ingest.purchase.clone();
-                let cafe = cafe_in_tx!(c, chain, purchase.cafe_id, &caches.catalog);
-                if purchase.total.currency != cafe.currency {
-                    return Err(Error::invalid(
-                        "currency",
-                        format!("{} takes {}; the sale is in {}", cafe.name, cafe.currency, purchase.total.currency),
-                    )
-                    .into());
-                }
-                let mut guest_match = ingest.guest.clone();
-                let mut public_id = None;
-                if let Some(guest) = purchase.guest_id {
-                    let found: Option<String> = guests::table
-                        .filter(guests::id.eq(guest.get()))
-                        .filter(guests::chain_id.eq(chain.get()))
-                        .select(guests::public_id)
-                        .first(c)
-                        .await
-                        .optional()?;
-                    public_id = Some(found.ok_or_else(|| Error::not_found(GuestId::ENTITY, guest))?);
-                    // The code is used by this sale only if the sale is written: a rollback
-                    // (a duplicate, an outage) leaves it unused for the retry.
-                    if let Some(step) = ingest.card_step {
-                        let accepted = accept_step_in_tx!(c, chain, guest, step.as_i64());
-                        if !accepted {
-                            purchase.guest_id = None;
-                            guest_match = GuestMatch::unmatched(Unmatched::CodeAlreadyUsed);
-                        }
-                    }
-                }
-                let Some(row) = insert_purchase_in_tx!(c, chain, &purchase) else {
-                    return Err(DbError::KeyRace);
-                };
-                let purchase = row.into_purchase()?;
-                let mut progress = Vec::new();
-                if let Some(guest) = purchase.details.guest_id {
-                    let ctx = PurchaseContext {
-                        actor: ingest.actor(),
-                        shift_id: None,
-                        promotions: ingest.promotions.clone(),
-                    };
-                    for program in programs_in_tx!(c, chain, &caches.catalog).iter() {
-                        if !program.rules.earns_at(cafe.id) {
-                            continue;
-                        }
-                        let wallet =
-                            open_wallet_in_tx!(c, chain, program, wallet_scope(&program, guest, cafe.id)).into_wallet()?;
-                        let history = history_in_tx!(c, wallet.id, histories);
-                        let plan = plan_earn(&EarnSetting {
-                            program: &program,
-                            wallet: &wallet,
-                            history: &history,
-                            purchase: &purchase,
-                            cafe_timezone: cafe.timezone,
-                            ctx: &ctx,
-                        })?;
-                        histories.put(wallet.id, history);
-                        post_all_in_tx!(c, chain, plan.entries);
-                        let calc = &plan.calculation;
-                        let mut shown = ProgramProgress::after(
-                            &program,
-                            (calc.points, calc.stamps),
-                            calc.balances_after,
-                            &calc.tier_after,
-                            calc.tier_changed(),
-                            Some(cafe.id),
-                        );
-                        for to_issue in &plan.codes {
-                            shown.codes.push(issue_drawn_code_in_tx!(c, chain, to_issue, wallet.id, now));
-                        }
-                        let tier_after = calc.tier_after.name().map(str::to_owned);
-                        set_tier_in_tx!(c, chain, wallet.id, guest, wallet.tier.clone(), tier_after);
-                        progress.push(shown);
-                    }
-                }
-                let reward_code = match &ingest.reward_code {
-                    None => None,
-                    Some(typed) => Some(apply_code_in_tx!(c, chain, typed, cafe.id, ingest.actor(), now)),
-                };
-                let notification = earned_notification(&ingest.source, &purchase, &progress);
-                let notified = notification.is_some();
-                if let Some(notification) = notification {
-                    enqueue_in_tx!(c, chain, notification);
-                }
-                if let (GuestMatch::Matched { public_id: shown, .. }, Some(stored)) = (&mut guest_match, public_id) {
-                    *shown = stored;
-                }
-                let outcome = IngestOutcome {
-                    event: "purchase.completed".into(),
-                    receipt_id: purchase.details.external_id.clone(),
-                    purchase_id: purchase.id,
-                    duplicate: false,
-                    guest: guest_match,
-                    programs: progress,
-                    reward_code,
-                    refund: None,
-                    notified,
-                };
-                store_outcome_in_tx!(c, chain, &ingest.source, &ingest.delivery_id, ingest.event_key(), outcome);
-                Ok(outcome)
+        impl SaleTx for OneTx<'_, $conn> {
+            type Error = DbError;
+
+            async fn cafe(&mut self, chain: ChainId, cafe: CafeId) -> Result<Arc<Cafe>, DbError> {
+                let c = &mut *self.c;
+                Ok(cafe_in_tx!(c, chain, cafe, &self.caches.catalog))
             }
 
-            async fn refund_in_tx(
+            async fn programs(&mut self, chain: ChainId) -> Result<Arc<[Program]>, DbError> {
+                let c = &mut *self.c;
+                Ok(programs_in_tx!(c, chain, &self.caches.catalog))
+            }
+
+            async fn guest_public_id(&mut self, chain: ChainId, guest: GuestId) -> Result<Option<String>, DbError> {
+                Ok(guests::table
+                    .filter(guests::id.eq(guest.get()))
+                    .filter(guests::chain_id.eq(chain.get()))
+                    .select(guests::public_id)
+                    .first(self.c)
+                    .await
+                    .optional()?)
+            }
+
+            async fn accept_card_step(&mut self, chain: ChainId, guest: GuestId, step: TimeStep) -> Result<bool, DbError> {
+                let c = &mut *self.c;
+                Ok(accept_step_in_tx!(c, chain, guest, step.as_i64()))
+            }
+
+            async fn insert_purchase(&mut self, chain: ChainId, purchase: &NewPurchase) -> Result<Option<Purchase>, DbError> {
+                let c = &mut *self.c;
+                insert_purchase_in_tx!(c, chain, purchase).map(PurchaseRow::into_purchase).transpose()
+            }
+
+            async fn purchase_by_receipt(
                 &mut self,
                 chain: ChainId,
-                ingest: RefundIngest,
-                caches: &Caches,
-            ) -> Result<IngestOutcome, DbError> {
-                let c = self;
-                let histories = &caches.histories;
-                let now = Utc::now();
-                let receipt = &ingest.refund.receipt_id;
-                let row: Option<PurchaseRow> = purchase_by_receipt_in!(c, chain, &ingest.source, receipt);
-                let purchase = row.ok_or_else(|| Error::not_found(PurchaseId::ENTITY, receipt))?.into_purchase()?;
-                if purchase.details.cafe_id != ingest.cafe_id {
-                    return Err(Error::invalid("cafe", format!("receipt {receipt} was sold at another cafe")).into());
+                source: &str,
+                receipt: &str,
+            ) -> Result<Option<Purchase>, DbError> {
+                let c = &mut *self.c;
+                let row: Option<PurchaseRow> = purchase_by_receipt_in!(c, chain, source, receipt);
+                row.map(PurchaseRow::into_purchase).transpose()
+            }
+
+            async fn open_wallet(&mut self, chain: ChainId, program: &Program, scope: WalletScope) -> Result<Wallet, DbError> {
+                let c = &mut *self.c;
+                open_wallet_in_tx!(c, chain, program, scope).into_wallet()
+            }
+
+            async fn lock_wallet(&mut self, _chain: ChainId, scope: WalletScope) -> Result<Option<Wallet>, DbError> {
+                let c = &mut *self.c;
+                let row: Option<WalletRow> = lock_wallet_in_tx!(c, scope);
+                row.map(WalletRow::into_wallet).transpose()
+            }
+
+            async fn history(&mut self, wallet: WalletId) -> Result<Vec<LedgerEntry>, DbError> {
+                let c = &mut *self.c;
+                Ok(history_in_tx!(c, wallet, &self.caches.histories))
+            }
+
+            fn keep_history(&mut self, wallet: WalletId, history: Vec<LedgerEntry>) {
+                self.caches.histories.put(wallet, history);
+            }
+
+            async fn post_entry(&mut self, chain: ChainId, entry: NewLedgerEntry) -> Result<bool, DbError> {
+                match self.c.post_in_tx(chain, entry, false).await {
+                    Ok(Posted::Applied(_)) => Ok(true),
+                    // Not asked for (no lookup first): a replay is a key taken all the same.
+                    Ok(Posted::Replayed(_)) | Err(DbError::KeyRace) => Ok(false),
+                    Err(e) => Err(e),
                 }
-                let stated = ingest.refund.amount_minor(&purchase.details)?;
-                // The whole receipt, with no amount stated, means whatever is left of it after
-                // earlier partial refunds.
-                let the_rest = ingest.refund.amount.is_none() && stated == purchase.details.total.minor;
-                let mut amount_minor = stated;
-                let mut progress = Vec::new();
-                let mut guest_match = GuestMatch::None;
-                if let Some(guest) = purchase.details.guest_id {
-                    let public_id: String = guests::table
-                        .filter(guests::id.eq(guest.get()))
-                        .select(guests::public_id)
-                        .first(c)
-                        .await?;
-                    guest_match = GuestMatch::Matched { public_id, via: None };
-                    for program in programs_in_tx!(c, chain, &caches.catalog).iter() {
-                        let scope: WalletScope = wallet_scope(&program, guest, purchase.details.cafe_id);
-                        let locked: Option<WalletRow> = lock_wallet_in_tx!(c, scope);
-                        let Some(wallet) = locked else { continue };
-                        let wallet = wallet.into_wallet()?;
-                        let history = history_in_tx!(c, wallet.id, histories);
-                        if the_rest {
-                            amount_minor = (stated - refunded_minor(&program, &purchase.details, &history)).max(0);
-                        }
-                        let request = RefundRequest { refund_id: ingest.refund.refund_id.clone(), amount_minor };
-                        let plan = plan_refund(&program, &purchase.details, &request, &history, now)?;
-                        histories.put(wallet.id, history);
-                        let Some(entry) = &plan.entry else { continue };
-                        let ctx = EntryContext {
-                            wallet_id: wallet.id,
-                            actor: ingest.actor(),
-                            cafe_id: Some(purchase.details.cafe_id),
-                            shift_id: None,
-                            purchase_id: Some(purchase.id),
-                        };
-                        post_all_in_tx!(c, chain, [entry.to_new_entry(&ctx)]);
-                        let tier_after = plan.tier_after.name().map(str::to_owned);
-                        let tier_changed = wallet.tier != tier_after;
-                        set_tier_in_tx!(c, chain, wallet.id, guest, wallet.tier.clone(), tier_after);
-                        progress.push(ProgramProgress::after(
-                            &program,
-                            (-plan.reversed_points, -plan.reversed_stamps),
-                            plan.balances_after,
-                            &plan.tier_after,
-                            tier_changed,
-                            Some(purchase.details.cafe_id),
-                        ));
-                    }
+            }
+
+            async fn set_tier(&mut self, chain: ChainId, wallet: &Wallet, tier: Option<String>) -> Result<(), DbError> {
+                let c = &mut *self.c;
+                set_tier_in_tx!(c, chain, wallet.id, wallet.scope.guest_id, wallet.tier.clone(), tier);
+                Ok(())
+            }
+
+            async fn issue_code(&mut self, chain: ChainId, code: RewardCode) -> Result<Option<RewardCode>, DbError> {
+                let c = &mut *self.c;
+                let issued: Option<RewardCodeRow> = issue_code_in_tx!(c, chain, code);
+                issued.map(RewardCodeRow::into_code).transpose()
+            }
+
+            async fn lock_reward_code(&mut self, chain: ChainId, code: &str) -> Result<Option<RewardCode>, DbError> {
+                let key = reward_codes::table
+                    .filter(reward_codes::chain_id.eq(chain.get()))
+                    .filter(reward_codes::code.eq(code));
+                // An UPDATE that changes nothing takes the row lock on PostgreSQL (a concurrent
+                // sale with the same code waits here, then reads it used); SQLite has a single
+                // writer anyway.
+                diesel::update(key).set(reward_codes::status.eq(reward_codes::status)).execute(self.c).await?;
+                let row: Option<RewardCodeRow> =
+                    key.select(RewardCodeRow::as_select()).first(self.c).await.optional()?;
+                row.map(RewardCodeRow::into_code).transpose()
+            }
+
+            async fn update_reward_code(
+                &mut self,
+                chain: ChainId,
+                expected: RewardCodeStatus,
+                next: &RewardCode,
+            ) -> Result<bool, DbError> {
+                let c = &mut *self.c;
+                Ok(try_update_code_in_tx!(c, chain, expected, next).is_some())
+            }
+
+            async fn refunds_of(&mut self, chain: ChainId, purchase: PurchaseId) -> Result<Vec<RecordedRefund>, DbError> {
+                let rows: Vec<RefundColumns> = purchase_refunds::table
+                    .filter(purchase_refunds::purchase_id.eq(purchase.get()))
+                    .filter(purchase_refunds::chain_id.eq(chain.get()))
+                    .order(purchase_refunds::id.asc())
+                    .select((
+                        purchase_refunds::source,
+                        purchase_refunds::refund_id,
+                        purchase_refunds::amount_minor,
+                        purchase_refunds::lines,
+                    ))
+                    .load(self.c)
+                    .await?;
+                rows.into_iter().map(into_refund).collect()
+            }
+
+            async fn record_refund(
+                &mut self,
+                chain: ChainId,
+                purchase: &Purchase,
+                refund: &RecordedRefund,
+            ) -> Result<bool, DbError> {
+                let c = &mut *self.c;
+                let recorded = diesel::insert_into(purchase_refunds::table)
+                    .values((
+                        purchase_refunds::chain_id.eq(chain.get()),
+                        purchase_refunds::purchase_id.eq(purchase.id.get()),
+                        purchase_refunds::source.eq(&refund.source),
+                        purchase_refunds::refund_id.eq(&refund.refund_id),
+                        purchase_refunds::amount_minor.eq(refund.amount_minor),
+                        purchase_refunds::lines.eq(to_json(&refund.lines)),
+                        purchase_refunds::created_at.eq(now_millis()),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+                if recorded == 0 {
+                    return Ok(false);
                 }
-                let notified = match purchase.details.guest_id {
-                    Some(guest) if progress.iter().any(|p| p.change != 0) => {
-                        enqueue_in_tx!(
-                            c,
-                            chain,
-                            NewNotification {
-                                guest_id: guest,
-                                dedupe_key: format!("refunded:{}:{}", ingest.source, ingest.refund.refund_id),
-                                notification: Notification::Refunded {
-                                    purchase_id: purchase.id,
-                                    cafe_id: purchase.details.cafe_id,
-                                    programs: progress.clone(),
-                                },
-                            }
-                        );
-                        true
-                    }
-                    _ => false,
-                };
                 append_event!(
                     c,
                     chain,
                     "purchase.refunded",
                     format!("purchase:{}", purchase.id),
-                    json!({ "source": ingest.source, "refund": ingest.refund.refund_id, "amount_minor": amount_minor })
+                    json!({ "source": refund.source, "refund": refund.refund_id, "amount_minor": refund.amount_minor })
                 );
-                let outcome = IngestOutcome {
-                    event: "purchase.refunded".into(),
-                    receipt_id: receipt.clone(),
-                    purchase_id: purchase.id,
-                    duplicate: false,
-                    guest: guest_match,
-                    programs: progress,
-                    reward_code: None,
-                    refund: Some(RefundSummary { refund_id: ingest.refund.refund_id.clone(), amount_minor }),
-                    notified,
-                };
-                store_outcome_in_tx!(c, chain, &ingest.source, &ingest.delivery_id, ingest.event_key(), outcome);
-                Ok(outcome)
+                Ok(true)
+            }
+
+            async fn enqueue(&mut self, chain: ChainId, notification: NewNotification) -> Result<bool, DbError> {
+                let c = &mut *self.c;
+                Ok(enqueue_in_tx!(c, chain, notification) == 1)
+            }
+
+            async fn store_outcome(
+                &mut self,
+                chain: ChainId,
+                delivery: Delivery<'_>,
+                outcome: &IngestOutcome,
+            ) -> Result<bool, DbError> {
+                let text = to_json(outcome);
+                let stored = Cached::<InsertDelivery>::new(vec![
+                    Bind::I64(chain.get()),
+                    Bind::Text(delivery.source),
+                    Bind::Text(delivery.delivery_id),
+                    Bind::Text(delivery.event_key),
+                    Bind::I64(outcome.purchase_id.get()),
+                    Bind::Text(&text),
+                    Bind::I64(now_millis()),
+                ])
+                .execute(self.c)
+                .await?;
+                Ok(stored == 1)
             }
         }
     };
 }
 
-/// Marks a reward code redeemed with a sale as used at `cafe`, inside the transaction.
-/// Evaluates to the [`CodeOutcome`]; a code that cannot be used is reported, not an error.
-macro_rules! apply_code_in_tx {
-    ($c:ident, $chain:expr, $typed:expr, $cafe:expr, $actor:expr, $now:expr) => {{
-        let (typed, cafe, now): (&String, CafeId, chrono::DateTime<Utc>) = ($typed, $cafe, $now);
-        let normalised = RewardCode::normalise(typed);
-        let row: Option<RewardCodeRow> = reward_codes::table
-            .filter(reward_codes::chain_id.eq($chain.get()))
-            .filter(reward_codes::code.eq(&normalised))
-            .select(RewardCodeRow::as_select())
-            .first($c)
-            .await
-            .optional()?;
-        match row {
-            None => code_refused(typed, None, "unknown reward code"),
-            Some(row) => {
-                let code = row.into_code()?;
-                let reward = Some(code.reward_name.clone());
-                if code.status == RewardCodeStatus::Issued && code.is_past_validity(now) {
-                    let expired = code.expire(now)?;
-                    update_code_in_tx!($c, $chain, RewardCodeStatus::Issued, expired);
-                    code_refused(typed, reward, format!("reward code {} has expired", code.code))
-                } else {
-                    match code.apply(cafe, $actor, now) {
-                        Ok(used) => {
-                            update_code_in_tx!($c, $chain, RewardCodeStatus::Issued, used);
-                            CodeOutcome { code: code.code, applied: true, reward, reason: None }
-                        }
-                        Err(refusal) => code_refused(typed, reward, refusal.to_string()),
-                    }
-                }
-            }
-        }
-    }};
-}
-
-impl_ingest_in_tx!(crate::sqlite::SqliteWriteConn);
-impl_ingest_in_tx!(crate::postgres::PgConn);
+impl_sale_tx!(crate::sqlite::SqliteWriteConn);
+impl_sale_tx!(crate::postgres::PgConn);
 
 #[cfg(test)]
 mod tests {

@@ -53,12 +53,13 @@ use crate::events::{NewEventRow, append_event};
 use crate::ledger::tier_changed_event;
 use crate::ledger::{EntryRow, EntrySql, WalletRow, WalletSql};
 use crate::outbox::NewOutboxRow;
-use crate::pos::{cafe_in_tx, earned_notification, programs_in_tx};
+use crate::pos::{cafe_in_tx, programs_in_tx};
 use crate::programs::ProgramRow;
 use crate::purchases::{PurchaseRow, PurchaseSql, recorded_event};
 use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_drawn_code_in_tx, issue_new_code_in_tx};
 use crate::schema::{cafes, programs, reward_codes, wallets};
 use crate::store::Caches;
+use regulars_core::pos::workflow::earned_notification;
 
 /// Most sales in one batch: bounds the time a batch holds its wallets and the memory it plans
 /// in (statements are cut into chunks of at most 64 rows either way, see [`Rows`]).

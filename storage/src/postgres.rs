@@ -25,7 +25,6 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
 use crate::pg_statistics;
-use crate::pos::IngestInTx as _;
 use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, by_chain};
 use crate::store::Caches;
 
@@ -197,5 +196,5 @@ async fn alone(
     caches: &Caches,
 ) -> Result<IngestOutcome, DbError> {
     let mut conn = checkout(pool).await?;
-    conn.transaction(async |c| c.purchase_in_tx(chain, ingest, caches).await).await
+    conn.transaction(async |c| crate::pos::purchase_alone(&mut **c, caches, chain, &ingest).await).await
 }

@@ -181,10 +181,10 @@ macro_rules! issue_drawn_code_in_tx {
 }
 pub(crate) use issue_drawn_code_in_tx;
 
-/// Moves a reward code from `expected` to `next.status` inside the current transaction (see
-/// [`LedgerRepo::update_reward_code`](regulars_core::store::LedgerRepo::update_reward_code));
-/// evaluates to the stored [`RewardCodeRow`].
-macro_rules! update_code_in_tx {
+/// Moves a code from status `$expected` to `$next`'s, with the status's event, inside the
+/// current transaction. Evaluates to `Option<RewardCodeRow>`: the row as it is now, `None` when
+/// its status was no longer `$expected` (nothing written); an unknown code is `NotFound`.
+macro_rules! try_update_code_in_tx {
     ($c:ident, $chain:expr, $expected:expr, $next:expr) => {{
         let c = &mut *$c;
         let chain: ChainId = $chain;
@@ -209,24 +209,39 @@ macro_rules! update_code_in_tx {
             return Err(Error::not_found("reward code", &next.code).into());
         };
         if changed == 0 {
-            return Err(Error::Conflict(format!(
-                "reward code is {}, not {}: it was already handled",
-                row.status,
-                expected.as_str()
-            ))
-            .into());
+            None
+        } else {
+            append_event!(
+                c,
+                chain,
+                status_event(next.status),
+                format!("wallet:{}", row.wallet_id),
+                json!({ "reward": row.reward_key, "cafe": next.used_at_cafe })
+            );
+            Some(row)
         }
-        append_event!(
-            c,
-            chain,
-            status_event(next.status),
-            format!("wallet:{}", row.wallet_id),
-            json!({ "reward": row.reward_key, "cafe": next.used_at_cafe })
-        );
-        row
     }};
 }
-pub(crate) use update_code_in_tx;
+pub(crate) use try_update_code_in_tx;
+
+/// As [`try_update_code_in_tx`], with a code whose status moved on as a conflict. Evaluates to
+/// the [`RewardCodeRow`].
+macro_rules! update_code_in_tx {
+    ($c:ident, $chain:expr, $expected:expr, $next:expr) => {{
+        let (expected, next): (RewardCodeStatus, &RewardCode) = ($expected, &$next);
+        match try_update_code_in_tx!($c, $chain, expected, next) {
+            Some(row) => row,
+            None => {
+                return Err(Error::Conflict(format!(
+                    "reward code {} is no longer {}: it was already handled",
+                    next.code,
+                    expected.as_str()
+                ))
+                .into());
+            }
+        }
+    }};
+}
 
 impl DbStore {
     pub(crate) async fn issue_reward_code_impl(&self, chain: ChainId, code: RewardCode) -> Result<RewardCode> {

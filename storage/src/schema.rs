@@ -126,6 +126,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    purchase_refunds (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        purchase_id -> BigInt,
+        source -> Text,
+        refund_id -> Text,
+        amount_minor -> BigInt,
+        lines -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     staff (id) {
         id -> BigInt,
         chain_id -> BigInt,

@@ -38,7 +38,6 @@ use regulars_core::ids::ChainId;
 use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
 
 use crate::error::{DbError, OpenError};
-use crate::pos::IngestInTx as _;
 use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, Replier, by_chain};
 use crate::store::Caches;
 
@@ -228,7 +227,7 @@ enum Queued {
 
 /// The one-by-one write of a sale a batch left (or failed), answering `reply`.
 fn sale_alone(chain: ChainId, ingest: PurchaseIngest, reply: Replier, caches: Arc<Caches>) -> Box<dyn WriteJob> {
-    job(move |c| Box::pin(async move { c.purchase_in_tx(chain, ingest, &caches).await }), reply)
+    job(move |c| Box::pin(async move { crate::pos::purchase_alone(c, &caches, chain, &ingest).await }), reply)
 }
 
 /// A queued write of `body`, answering `reply`.

@@ -150,6 +150,7 @@ impl TestChain {
                     card_step: None,
                     reward_code: None,
                     promotions: Vec::new(),
+                    staff: None,
                 },
             )
             .await

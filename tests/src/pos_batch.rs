@@ -62,6 +62,7 @@ fn delivery(chain: &TestChain, guest: Option<&Guest>, receipt: &str, total_minor
         card_step: None,
         reward_code: None,
         promotions: Vec::new(),
+        staff: None,
     }
 }
 

@@ -31,8 +31,10 @@ use crate::identity::double_tap::{ClaimOutcome, TillAction};
 use crate::identity::till::{TillActor, TillOutcome, TillRefusal};
 use crate::ids::{CafeId, StaffId};
 use crate::ledger::Actor;
-use crate::loyalty::{Loyalty, PurchaseContext, RedeemRequest};
+use crate::loyalty::{Loyalty, RedeemRequest};
 use crate::money::Money;
+use crate::notification::ProgramProgress;
+use crate::pos::ingest::{GuestMatch, PurchaseIngest, StaffSale};
 use crate::program::ProgramKind;
 use crate::purchase::NewPurchase;
 use crate::rules::stamps::card_progress;
@@ -260,7 +262,12 @@ impl Turn<'_> {
                 self.after_lookup(outcome).await
             }
             _ => {
-                let Some(code) = code else { return Ok(false) };
+                // In staff mode any other text is a mistyped code, never the start of the
+                // barista's own onboarding as a guest.
+                let Some(code) = code else {
+                    self.line(Phrase::msg("staff-code-prompt"));
+                    return Ok(true);
+                };
                 let Some(shift) = self.require_shift(&staff).await? else { return Ok(true) };
                 let actor = self.actor(staff.id, shift.cafe_id);
                 let outcome = self.svc.till.resolve_typed_code(&actor, &code, None, self.now).await?;
@@ -554,20 +561,27 @@ impl Turn<'_> {
             items: Vec::new(),
             occurred_at: self.now,
         };
-        let ctx = PurchaseContext { actor: Actor::Staff(staff.id), shift_id: Some(shift.id), promotions: Vec::new() };
-        let receipt = Loyalty::new(self.store()).record_purchase(self.chain(), purchase, &ctx).await?;
-        let kinds: Vec<(ProgramKind, &crate::loyalty::ProgramEarn)> = receipt
-            .earned
+        // The same workflow as a POS sale: one transaction that earns, honours the daily cap
+        // and queues the guest's notification; a repeated confirmation answers the first.
+        let ingest = PurchaseIngest {
+            source: STAFF_SOURCE.to_owned(),
+            delivery_id: key.to_owned(),
+            purchase,
+            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
+            card_step: None,
+            reward_code: None,
+            promotions: Vec::new(),
+            staff: Some(StaffSale { staff_id: staff.id, shift_id: shift.id }),
+        };
+        let outcome = self.store().ingest_purchase(self.chain(), ingest).await?;
+        let kinds: Vec<(ProgramKind, &ProgramProgress)> = outcome
+            .programs
             .iter()
-            .filter_map(|e| Some((self.catalog.programs.iter().find(|p| p.id == e.program_id)?.kind, e)))
+            .filter_map(|p| Some((self.catalog.programs.iter().find(|c| c.id == p.program_id)?.kind, p)))
             .collect();
         if amount_minor > 0 {
-            let points: i64 =
-                kinds.iter().filter(|(k, _)| *k == ProgramKind::Points).map(|(_, e)| e.calculation.points).sum();
-            let balance = kinds
-                .iter()
-                .find(|(k, _)| *k == ProgramKind::Points)
-                .map_or(0, |(_, e)| e.calculation.balances_after.points);
+            let points: i64 = kinds.iter().filter(|(k, _)| *k == ProgramKind::Points).map(|(_, p)| p.change).sum();
+            let balance = kinds.iter().find(|(k, _)| *k == ProgramKind::Points).map_or(0, |(_, p)| p.balance);
             self.line(Phrase::with(
                 "staff-earn-done",
                 vec![
@@ -579,11 +593,11 @@ impl Turn<'_> {
             ));
         }
         // The stamp card is news after a visit, or after a purchase that stamped it.
-        let stamped = kinds
-            .iter()
-            .find(|(k, e)| matches!(k, ProgramKind::Stamps { .. }) && (amount_minor == 0 || e.calculation.stamps > 0));
-        if let Some((kind, earn)) = stamped {
-            if let Some(card) = card_progress(*kind, earn.calculation.balances_after) {
+        let stamped =
+            kinds.iter().find(|(k, p)| matches!(k, ProgramKind::Stamps { .. }) && (amount_minor == 0 || p.change > 0));
+        if let Some((kind, progress)) = stamped {
+            let stamps = crate::wallet::Balances { stamps: progress.balance, ..Default::default() };
+            if let Some(card) = card_progress(*kind, stamps) {
                 self.line(Phrase::with(
                     "staff-visit-done",
                     vec![

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{GuestRefKind, PosRefund};
 use crate::identity::totp::TimeStep;
-use crate::ids::{CafeId, PurchaseId};
+use crate::ids::{CafeId, PurchaseId, ShiftId, StaffId};
 use crate::ledger::Actor;
 use crate::notification::ProgramProgress;
 use crate::purchase::NewPurchase;
@@ -36,13 +36,34 @@ pub struct PurchaseIngest {
     pub reward_code: Option<String>,
     /// Promotions the guest takes part in.
     pub promotions: Vec<Promotion>,
+    /// The staff member who recorded the sale at the till (the bot's staff mode, the web
+    /// till), when it is not the POS itself.
+    pub staff: Option<StaffSale>,
+}
+
+/// A sale recorded by a staff member, in their shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffSale {
+    /// Who recorded it.
+    pub staff_id: StaffId,
+    /// The shift it belongs to.
+    pub shift_id: ShiftId,
 }
 
 impl PurchaseIngest {
-    /// Who the ledger records as the actor.
+    /// Who the ledger records as the actor: the staff member, or else the POS source.
     #[must_use]
     pub fn actor(&self) -> Actor {
-        Actor::Pos(self.source.clone())
+        match self.staff {
+            Some(staff) => Actor::Staff(staff.staff_id),
+            None => Actor::Pos(self.source.clone()),
+        }
+    }
+
+    /// The shift the sale belongs to, when staff recorded it.
+    #[must_use]
+    pub fn shift_id(&self) -> Option<ShiftId> {
+        self.staff.map(|s| s.shift_id)
     }
 
     /// The key the outcome is stored under besides the delivery id (see

@@ -247,6 +247,7 @@ async fn sale(store: &dyn Store, chain: ChainId, cafe: CafeId, run: &str, i: usi
                 card_step: None,
                 reward_code: None,
                 promotions: Vec::new(),
+                staff: None,
             },
         )
         .await?;

@@ -179,6 +179,7 @@ async fn record_purchase(
         card_step: matched.step,
         reward_code: purchase.reward_code.clone(),
         promotions: Vec::new(),
+        staff: None,
     };
     Ok(state.store.ingest_purchase(route.chain, ingest).await?)
 }
