@@ -349,6 +349,16 @@ async fn staff_open_a_guest_by_link_and_earn_inside_a_shift_once() {
     assert_eq!(wallets.iter().map(|w| w.balances.points).sum::<i64>(), 45);
     let shift = bot.store.open_shift_of(bot.chain, staff.id).await.unwrap().unwrap();
     assert_eq!(shift.cafe_id, bot.cafes[0]);
+    // The same workflow as a POS sale: the guest is told, once, and the ledger names the
+    // barista and the shift.
+    let told = bot.store.outbox_of_guest(bot.chain, guest.id).await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(matches!(told[0].notification, regulars_core::notification::Notification::Earned { .. }));
+    let wallet = wallets.iter().find(|w| w.balances.points == 45).unwrap();
+    let entries = bot.store.ledger_entries(bot.chain, wallet.id, regulars_core::page::PageRequest::first(10)).await;
+    let earned = &entries.unwrap().items[0];
+    assert_eq!(earned.actor, regulars_core::ledger::Actor::Staff(staff.id));
+    assert_eq!(earned.shift_id, Some(shift.id));
 
     // A cancelled confirmation does nothing when pressed later.
     bot.press(&barista, "v1:st:amt").await;
@@ -358,6 +368,14 @@ async fn staff_open_a_guest_by_link_and_earn_inside_a_shift_once() {
     assert!(!bot.press(&barista, &ok).await.has("staff-earn-done"));
     let wallets = bot.store.wallets_of_guest(bot.chain, guest.id).await.unwrap();
     assert_eq!(wallets.iter().map(|w| w.balances.points).sum::<i64>(), 45);
+
+    // Text that is not a card code, in staff mode with no guest open, asks for the code; the
+    // barista is not taken into a guest's onboarding.
+    bot.press(&barista, "v1:st:exit").await;
+    let staff_panel = bot.say(&barista, "/staff").await;
+    let typo = bot.say(&barista, "hello").await;
+    assert!(typo.has("staff-code-prompt"), "{} then {}", staff_panel.text(), typo.text());
+    assert!(!typo.has("bot-welcome") && !typo.has("bot-choose-language"), "{}", typo.text());
 }
 
 #[tokio::test]

@@ -40,7 +40,8 @@ macro_rules! storage_conformance {
             wallet_tier_is_cached, outbox_claims_once, outbox_lease_expiry_reclaims, outbox_concurrent_claimers_never_share,
             outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity,
             conversations_save_compare_and_set, guest_profiles_update_and_referrals_count,
-            outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, guests_merge_into_one);
+            outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, guests_merge_into_one,
+            refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -1078,4 +1079,136 @@ pub async fn guests_merge_into_one(store: Arc<dyn Store>) {
     assert_eq!(again.guest.id, kept.id);
     let events = store.events(chain.id(), PageRequest::first(200)).await.unwrap().items;
     assert_eq!(events.iter().filter(|e| e.kind == "guest.merged").count(), 1);
+}
+
+/// A refund through the POS path, as the source `test-pos` reports it.
+fn refund_of(
+    chain: &TestChain,
+    receipt: &str,
+    refund_id: &str,
+    amount: Option<i64>,
+) -> regulars_core::pos::ingest::RefundIngest {
+    use regulars_core::money::{Currency, Money};
+    use regulars_core::pos::{PosRefund, RefundLines};
+    regulars_core::pos::ingest::RefundIngest {
+        source: "test-pos".into(),
+        delivery_id: format!("delivery-{refund_id}"),
+        cafe_id: chain.cafe.id,
+        refund: PosRefund {
+            receipt_id: receipt.into(),
+            refund_id: refund_id.into(),
+            cafe_ref: "cafe".into(),
+            lines: RefundLines::All,
+            amount: amount.map(|minor| Money::new(minor, Currency::new("RSD").expect("currency"))),
+            occurred_at: Utc::now(),
+        },
+    }
+}
+
+/// What is left to refund comes from the receipt: a second full refund gives back 0 (with or
+/// without a guest), and stated amounts never add up past the sale.
+pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
+    use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+    let chain = TestChain::create(&*store, "refunds").await;
+    let guest = chain.guest(&*store, "1").await;
+    let sold = chain.sale(&*store, &guest, "R-1", 60_000).await;
+    assert!(sold.programs.iter().any(|p| p.change > 0), "the sale earned: {sold:?}");
+
+    let first = store.ingest_refund(chain.id(), refund_of(&chain, "R-1", "f1", None)).await.unwrap();
+    assert_eq!(first.refund.as_ref().map(|r| r.amount_minor), Some(60_000));
+    let second = store.ingest_refund(chain.id(), refund_of(&chain, "R-1", "f2", None)).await.unwrap();
+    assert_eq!(second.refund.as_ref().map(|r| r.amount_minor), Some(0), "nothing is left: {second:?}");
+    assert!(second.programs.iter().all(|p| p.change == 0), "{second:?}");
+    let wallets = store.wallets_of_guest(chain.id(), guest.id).await.unwrap();
+    assert!(wallets.iter().all(|w| w.balances.points == 0 && w.balances.stamps == 0), "{wallets:?}");
+    let retried = store.ingest_refund(chain.id(), refund_of(&chain, "R-1", "f1", None)).await.unwrap();
+    assert!(retried.duplicate && retried.refund.map(|r| r.amount_minor) == Some(60_000));
+
+    // No guest: the sale earned nothing, and it still cannot be refunded twice.
+    let anonymous = PurchaseIngest {
+        source: "test-pos".into(),
+        delivery_id: "delivery-R-2".into(),
+        purchase: chain.purchase(None, "R-2", 40_000),
+        guest: GuestMatch::None,
+        card_step: None,
+        reward_code: None,
+        promotions: Vec::new(),
+        staff: None,
+    };
+    store.ingest_purchase(chain.id(), anonymous).await.unwrap();
+    let all = store.ingest_refund(chain.id(), refund_of(&chain, "R-2", "a1", None)).await.unwrap();
+    assert_eq!(all.refund.map(|r| r.amount_minor), Some(40_000));
+    let again = store.ingest_refund(chain.id(), refund_of(&chain, "R-2", "a2", None)).await.unwrap();
+    assert_eq!(again.refund.map(|r| r.amount_minor), Some(0));
+
+    // A partial refund that reverses no points still counts toward what is left.
+    chain.sale(&*store, &guest, "R-3", 5_000).await;
+    let part = store.ingest_refund(chain.id(), refund_of(&chain, "R-3", "p1", Some(3_000))).await.unwrap();
+    assert_eq!(part.refund.map(|r| r.amount_minor), Some(3_000));
+    let over = store.ingest_refund(chain.id(), refund_of(&chain, "R-3", "p2", Some(3_000))).await.unwrap_err();
+    assert!(
+        matches!(&over, regulars_core::Error::InvalidInput { field, .. } if field == "amount"),
+        "more than is left: {over:?}"
+    );
+    let rest = store.ingest_refund(chain.id(), refund_of(&chain, "R-3", "p3", None)).await.unwrap();
+    assert_eq!(rest.refund.map(|r| r.amount_minor), Some(2_000));
+
+    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    let mut refunded: Vec<i64> = events
+        .iter()
+        .filter(|e| e.kind == "purchase.refunded")
+        .map(|e| e.payload["amount_minor"].as_i64().unwrap_or(-1))
+        .collect();
+    refunded.sort_unstable();
+    assert_eq!(refunded, vec![0, 0, 2_000, 3_000, 40_000, 60_000], "one event per refund, with what it gave back");
+}
+
+/// Many sales racing on one reward code: every sale is recorded, the code is used by one.
+pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
+    use regulars_core::ledger::IdempotencyKey;
+    use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+    use regulars_core::rules::Reward;
+    use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
+    let chain = TestChain::create(&*store, "code-race").await;
+    let guest = chain.guest(&*store, "1").await;
+    let wallet = chain.points_wallet(&*store, &guest).await;
+    let reward: Reward =
+        serde_json::from_value(serde_json::json!({ "key": "free-coffee", "name": "Free coffee", "cost": 100 }))
+            .unwrap();
+    let code = RewardCode::issue(
+        "RACE0001".into(),
+        wallet.id,
+        &reward,
+        (100, 0),
+        IdempotencyKey::new("redeem-race").unwrap(),
+        None,
+        Utc::now(),
+    );
+    store.issue_reward_code(chain.id(), code).await.unwrap();
+    const SALES: usize = 50;
+    let outcomes = futures::future::join_all((0..SALES).map(|i| {
+        let (store, chain) = (store.clone(), &chain);
+        async move {
+            let ingest = PurchaseIngest {
+                source: "test-pos".into(),
+                delivery_id: format!("delivery-race-{i}"),
+                purchase: chain.purchase(None, &format!("race-{i}"), 30_000),
+                guest: GuestMatch::None,
+                card_step: None,
+                reward_code: Some("race0001".into()),
+                promotions: Vec::new(),
+                staff: None,
+            };
+            store.ingest_purchase(chain.id(), ingest).await
+        }
+    }))
+    .await;
+    let recorded: Vec<_> = outcomes.into_iter().collect::<Result<_, _>>().expect("every sale is recorded");
+    let applied = recorded.iter().filter(|o| o.reward_code.as_ref().is_some_and(|c| c.applied)).count();
+    assert_eq!(applied, 1, "the code is used once");
+    assert!(
+        recorded.iter().filter_map(|o| o.reward_code.as_ref()).filter(|c| !c.applied).all(|c| c.reason.is_some()),
+        "every other sale says why the code was refused"
+    );
+    assert_eq!(store.reward_code(chain.id(), "RACE0001").await.unwrap().status, RewardCodeStatus::Used);
 }
