@@ -61,6 +61,7 @@ mod outbox;
 mod pg_statistics;
 mod pos;
 mod pos_batch;
+mod pos_batch_sql;
 mod postgres;
 mod programs;
 mod purchases;

@@ -281,8 +281,6 @@ macro_rules! cafe_in_tx {
     }};
 }
 
-pub(crate) use {cafe_in_tx, programs_in_tx};
-
 crate::cached::statements! {
     /// Stores a delivery's outcome unless its delivery id or event key is taken.
     InsertDelivery => "INSERT INTO pos_deliveries (chain_id, source, delivery_id, event_key, purchase_id, outcome, \

@@ -1,85 +1,64 @@
-//! Many POS purchases applied together, with one statement per table instead of one per row.
+//! Many POS sales applied together: the same workflow ([`apply_purchase`]) for each sale, over
+//! primitives that gather what the sales ask of the database and answer them all with one
+//! multi-row statement per table ([`crate::pos_batch_sql`]).
 //!
-//! One sale on its own ([`pos`](crate::pos)) costs about fifteen statements. On PostgreSQL each
-//! statement costs some 100 µs of server CPU whatever it carries, so concurrent sales are
-//! gathered (the SQLite writer's group, a PostgreSQL batcher's queue) and a batch reads every
-//! wallet and history it needs in one statement each, plans each sale with the same pure
-//! functions ([`plan_earn`]), and writes every purchase, entry, wallet, outbox row, event and
-//! stored outcome with one multi-row statement per table.
+//! One sale alone costs about fifteen statements, and on PostgreSQL each statement costs some
+//! 100 µs of server CPU whatever it carries. So the sales waiting together (the SQLite writer's
+//! group, a PostgreSQL batcher's queue) each run the workflow over a [`InBatch`]. A primitive
+//! that needs the database (a guest's public id, inserting the purchase, locking a wallet and
+//! reading its new ledger entries) records its question and waits; once every sale waits, the
+//! batch answers all the questions of a kind with one statement and lets the sales go on. What
+//! the sales write (ledger entries, balances and tiers, outbox rows, stored answers, events) is
+//! kept and written at the end, one statement per table. The rare operations (a card code, a
+//! reward code, a first purchase that opens a wallet) are answered one by one, through the
+//! same primitives a sale alone uses ([`OneTx`]).
 //!
-//! On by default ([`DbStore::with_pos_batches`](crate::DbStore::with_pos_batches) turns it
-//! off); DECISIONS.md ("POS batches") has the figures.
-//!
-//! The batch takes only plain sales: a matched guest (or none), no card code to mark as used,
-//! no reward code to redeem, wallets that already exist, a delivery and a receipt seen for the
-//! first time. Every other sale is *left* ([`None`] in the result) and the caller applies it on
-//! its own, after the batch, through the one-by-one path, which knows every case. A problem
-//! found once writing has started (an error from the rules, a key already taken, a forbidden
-//! overdraft) fails the whole batch: the caller rolls it back and applies each sale on its own.
-//! Either way each sale ends exactly as it would have alone: the two paths share the planning,
-//! and a test (`tests/src/pos_batch.rs`) holds a batching store to a one-by-one store's answers,
+//! Sales that share a wallet take it in delivery order: a sale holds each wallet it locked
+//! until its workflow ends, and the next sale asking for it waits, then plans over the ledger
+//! the first one left. Any error, a key taken, or a batch that cannot go on fails the whole
+//! batch: the caller rolls it back and applies every sale on its own. A test
+//! (`tests/src/pos_batch.rs`) holds a batching store to a one-by-one store's answers,
 //! balances, tiers and ledgers on both backends.
 //!
-//! Order: sales that share a wallet are planned in delivery order, in *rounds*: a sale's round
-//! is one after the last round that touched any of its wallets, so a round never has two sales
-//! of one wallet, and each round's entries are written (and their ids known) before the next
-//! round plans over them.
+//! On by default ([`DbStore::with_pos_batches`](crate::DbStore::with_pos_batches) turns it
+//! off); PERFORMANCE.md has the figures.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
-use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use chrono::{DateTime, Utc};
 use regulars_core::chain::Cafe;
-use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, WalletId};
-use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry};
-use regulars_core::loyalty::{EarnSetting, PurchaseContext, plan_earn, wallet_scope};
-use regulars_core::notification::ProgramProgress;
-use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest};
+use regulars_core::identity::totp::TimeStep;
+use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, PurchaseId, WalletId};
+use regulars_core::ledger::{LedgerEntry, NewLedgerEntry};
+use regulars_core::notification::NewNotification;
+use regulars_core::pos::RecordedRefund;
+use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
+use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase};
 use regulars_core::program::Program;
-use regulars_core::purchase::Purchase;
-use regulars_core::rules::codes::RewardCode;
-use regulars_core::wallet::{Balances, Wallet, WalletScope};
-use regulars_core::{Error, Result};
-use serde_json::json;
+use regulars_core::purchase::{NewPurchase, Purchase};
+use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
+use regulars_core::wallet::{Wallet, WalletScope};
 
-use crate::cached::{Bind, Rows, execute_chunks, load_chunks};
-use crate::cafes::CafeRow;
-use crate::catalog_cache::CatalogCache;
 use crate::columns::{from_millis, to_json, to_millis};
 use crate::error::DbError;
-use crate::events::{NewEventRow, append_event};
+use crate::events::NewEventRow;
 use crate::ledger::tier_changed_event;
-use crate::ledger::{EntryRow, EntrySql, WalletRow, WalletSql};
 use crate::outbox::NewOutboxRow;
-use crate::pos::{cafe_in_tx, programs_in_tx};
-use crate::programs::ProgramRow;
-use crate::purchases::{PurchaseRow, PurchaseSql, recorded_event};
-use crate::reward_codes::{RewardCodeRow, issue_code_in_tx, issue_drawn_code_in_tx, issue_new_code_in_tx};
-use crate::schema::{cafes, programs, reward_codes, wallets};
+use crate::pos::OneTx;
+use crate::pos_batch_sql::{BatchStatements, DeliveryInsert, EntryInsert, WalletKey, wallet_key};
+use crate::purchases::recorded_event;
 use crate::store::Caches;
-use regulars_core::pos::workflow::earned_notification;
 
 /// Most sales in one batch: bounds the time a batch holds its wallets and the memory it plans
-/// in (statements are cut into chunks of at most 64 rows either way, see [`Rows`]).
+/// in (statements are cut into chunks of at most 64 rows either way).
 pub(crate) const MAX_BATCH: usize = 256;
 
 /// What a batch did with each sale, in the order given: its outcome, or `None` for a sale left
 /// to the one-by-one path.
 pub(crate) type BatchOutcomes = Vec<Option<IngestOutcome>>;
-
-/// The batch body, for whichever connection type the backend uses.
-pub(crate) trait BatchInTx {
-    /// Applies the plain sales of `sales` inside the current transaction (see the module docs);
-    /// an `Err` means the caller must roll the batch back and apply every sale on its own.
-    fn purchases_in_tx(
-        &mut self,
-        chain: ChainId,
-        sales: &[PurchaseIngest],
-        caches: &Caches,
-    ) -> impl Future<Output = Result<BatchOutcomes, DbError>> + Send;
-}
 
 /// A sale waiting for a batch, and who to answer.
 pub(crate) struct PurchaseJob {
@@ -87,6 +66,9 @@ pub(crate) struct PurchaseJob {
     pub(crate) ingest: PurchaseIngest,
     pub(crate) reply: Replier,
 }
+
+/// Answers one sale's caller.
+pub(crate) type Replier = tokio::sync::oneshot::Sender<Result<IngestOutcome, DbError>>;
 
 /// `jobs` grouped by chain (a batch is one chain's), each group in arrival order, as the
 /// chain, its sales and their repliers.
@@ -106,594 +88,614 @@ pub(crate) fn by_chain(jobs: Vec<PurchaseJob>) -> Vec<(ChainId, Vec<PurchaseInge
     groups
 }
 
-/// Answers one sale's caller.
-pub(crate) type Replier = tokio::sync::oneshot::Sender<Result<IngestOutcome, DbError>>;
-
-/// A wallet as `(guest, program, scope key)`: the unique key it is found by.
-type WalletKey = (i64, i64, i64);
-
-fn wallet_key(scope: &WalletScope) -> WalletKey {
-    (scope.guest_id.get(), scope.program_id.get(), scope.cafe_id.map_or(0, |c| c.get()))
+/// A question a sale asks of the database, answered when every sale waits.
+enum Ask {
+    Cafe(CafeId),
+    Programs,
+    PublicId(GuestId),
+    CardStep(GuestId, TimeStep),
+    InsertPurchase(Box<NewPurchase>),
+    PurchaseByReceipt(String, String),
+    /// A wallet to lock (and open when `program` is given), with its history.
+    Wallet(WalletScope, Option<Box<Program>>),
+    IssueCode(Box<RewardCode>),
+    LockCode(String),
+    UpdateCode(RewardCodeStatus, Box<RewardCode>),
+    RefundsOf(PurchaseId),
+    RecordRefund(Box<Purchase>, RecordedRefund),
 }
 
-/// One sale on its way through the batch.
-struct Sale<'s> {
-    ingest: &'s PurchaseIngest,
-    cafe: Arc<Cafe>,
-    /// The guest's public id, once found in the chain.
-    public_id: Option<String>,
-    /// The programs it earns in (indexes into the chain's programs) and their wallets.
-    wallets: Vec<(usize, WalletKey)>,
-    purchase: Option<Purchase>,
-    round: usize,
-    progress: Vec<ProgramProgress>,
+/// The answer to an [`Ask`].
+enum Answer {
+    Cafe(Arc<Cafe>),
+    Programs(Arc<[Program]>),
+    PublicId(Option<String>),
+    Yes(bool),
+    Purchase(Option<Purchase>),
+    Wallet(Option<Wallet>),
+    Code(Option<RewardCode>),
+    Refunds(Vec<RecordedRefund>),
 }
 
-/// A wallet the batch holds: its state as the batch leaves it, and its history.
-struct HeldWallet {
+/// A wallet the batch has locked: its state as the batch leaves it, and its history.
+struct Held {
     wallet: Wallet,
-    /// Oldest first: the cached part, the entries read since, then the batch's own.
+    /// Oldest first: what the cache had, the entries read since, then the batch's own.
     history: Vec<LedgerEntry>,
     /// How many entries of `history` were read from the database (what goes back to the cache).
     read: usize,
+    /// The sale holding it, until its workflow ends.
+    owner: Option<usize>,
     changed: bool,
 }
 
-/// A ledger row to insert, owned until the statement runs.
-struct EntryInsert {
-    entry: NewLedgerEntry,
-    after: Balances,
-    actor: (&'static str, String),
-    snapshot: String,
+/// What the sales of one batch share.
+#[derive(Default)]
+struct Shared {
+    asks: Vec<(usize, u64, Ask)>,
+    answers: HashMap<u64, Answer>,
+    next_ticket: u64,
+    wallets: HashMap<WalletKey, Held>,
+    by_id: HashMap<WalletId, WalletKey>,
+    /// Written at the end, one statement per table.
+    entries: Vec<EntryInsert>,
+    outbox: Vec<NewOutboxRow>,
+    deliveries: Vec<DeliveryInsert>,
+    events: Vec<NewEventRow>,
 }
 
-impl EntryInsert {
-    fn binds(&self, chain: ChainId, now: i64) -> [Bind<'_>; 17] {
-        let e = &self.entry;
-        [
-            Bind::I64(chain.get()),
-            Bind::I64(e.wallet_id.get()),
-            Bind::Text(e.kind.as_str()),
-            Bind::I64(e.points),
-            Bind::I64(e.stamps),
-            Bind::I64(self.after.points),
-            Bind::I64(self.after.stamps),
-            Bind::I64(self.after.lifetime_points),
-            Bind::Text(e.idempotency_key.as_str()),
-            Bind::Text(self.actor.0),
-            Bind::Text(&self.actor.1),
-            Bind::OptI64(e.cafe_id.map(|c| c.get())),
-            Bind::OptI64(e.shift_id.map(|s| s.get())),
-            Bind::OptI64(e.purchase_id.map(|p| p.get())),
-            Bind::OptText(e.reason.as_deref()),
-            Bind::Text(&self.snapshot),
-            Bind::I64(now),
-        ]
-    }
-}
-
-/// Gives each sale its round: one after the last round that touched any of its wallets.
-fn assign_rounds(sales: &mut [Sale<'_>]) -> usize {
-    let mut last: HashMap<WalletKey, usize> = HashMap::new();
-    let mut rounds = 0;
-    for sale in sales.iter_mut() {
-        let round = sale.wallets.iter().filter_map(|(_, key)| last.get(key)).max().map_or(0, |r| r + 1);
-        for (_, key) in &sale.wallets {
-            last.insert(*key, round);
+impl Shared {
+    /// The held wallet `id`, which `sale` must hold.
+    fn held(&mut self, sale: usize, id: WalletId) -> Result<&mut Held, DbError> {
+        let key = self.by_id.get(&id).ok_or(DbError::KeyRace)?;
+        let held = self.wallets.get_mut(key).ok_or(DbError::KeyRace)?;
+        if held.owner != Some(sale) {
+            // The workflow locks a wallet before it touches it; anything else is a bug here.
+            return Err(DbError::Domain(regulars_core::Error::Internal(format!(
+                "wallet {id} is not held by the sale"
+            ))));
         }
-        sale.round = round;
-        rounds = rounds.max(round + 1);
-    }
-    rounds
-}
-
-/// The answer to one applied sale, as the one-by-one path builds it.
-fn outcome_of(sale: &Sale<'_>, purchase: &Purchase, notified: bool) -> IngestOutcome {
-    let mut guest = sale.ingest.guest.clone();
-    if let (GuestMatch::Matched { public_id, .. }, Some(stored)) = (&mut guest, &sale.public_id) {
-        public_id.clone_from(stored);
-    }
-    IngestOutcome {
-        event: "purchase.completed".into(),
-        receipt_id: purchase.details.external_id.clone(),
-        purchase_id: purchase.id,
-        duplicate: false,
-        guest,
-        programs: sale.progress.clone(),
-        reward_code: None,
-        refund: None,
-        notified,
+        Ok(held)
     }
 }
 
-/// `(?, ?, ...)` with `n` placeholders.
-fn placeholders(n: usize) -> String {
-    format!("({})", vec!["?"; n].join(", "))
+/// The sales' shared state, behind a lock that is never held across an `.await`.
+struct Batch<'b> {
+    chain: ChainId,
+    caches: &'b Caches,
+    shared: Mutex<Shared>,
+    now_ms: i64,
+    /// As the entries are read back: to the millisecond.
+    created_at: DateTime<Utc>,
 }
 
-/// The `(source, key)` pairs of `$table` in the chain whose `$column` is one of the sales'
-/// `$key`s. Evaluates to a `HashSet<(String, String)>`.
-macro_rules! keys_stored {
-    ($c:ident, $chain:expr, $sales:expr, $table:literal, $column:literal, |$s:ident| $key:expr) => {{
-        let binds = $sales
-            .iter()
-            .flat_map(|(_, $s)| [Bind::Text(&$s.ingest.source), Bind::Text(&$key)])
-            .chain(std::iter::once(Bind::I64($chain.get())))
-            .collect();
-        let found: Vec<(String, String)> = load_chunks!(
-            $c,
-            Rows::<(diesel::sql_types::Text, diesel::sql_types::Text)>::new(
-                "WITH v(s, k) AS (VALUES ",
-                "(?, ?)",
-                $sales.len(),
-                concat!(
-                    ") SELECT t.source, t.",
-                    $column,
-                    " FROM v CROSS JOIN ",
-                    $table,
-                    " t WHERE t.source = v.s AND t.",
-                    $column,
-                    " = v.k AND t.chain_id = ?"
-                ),
-                binds,
-            )
-        );
-        found.into_iter().collect::<HashSet<(String, String)>>()
-    }};
+impl Batch<'_> {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // A poisoned lock means a sale panicked while planning; the batch is rolled back then.
+        self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
-/// The chain's wallets with the sorted `$keys`, in key order, with `$clause` after the query (a
-/// lock clause, or nothing). Evaluates to a `Vec<WalletRow>`.
-macro_rules! wallet_rows {
-    ($c:ident, $chain:expr, $keys:expr, $clause:expr) => {{
-        let keys: &[WalletKey] = $keys;
-        let binds = keys.iter().flat_map(|k| [Bind::I64(k.0), Bind::I64(k.1), Bind::I64(k.2)]);
-        let binds = binds.chain(std::iter::once(Bind::I64($chain.get()))).collect();
-        let rows: Vec<WalletRow> = load_chunks!(
-            $c,
-            Rows::<WalletSql>::new(
-                "WITH v(g, p, k) AS (VALUES ",
-                "(?, ?, ?)",
-                keys.len(),
-                concat!(
-                    ") SELECT w.id, w.chain_id, w.guest_id, w.program_id, w.cafe_id, w.points, w.stamps, \
-                 w.lifetime_points, w.tier, w.updated_at FROM v CROSS JOIN wallets w WHERE w.guest_id = v.g \
-                 AND w.program_id = v.p AND w.scope_key = v.k AND w.chain_id = ? \
-                 ORDER BY w.guest_id, w.program_id, w.scope_key",
-                    $clause
-                ),
-                binds,
-            )
-        );
-        rows
-    }};
+/// One sale's primitives inside a batch.
+struct InBatch<'b> {
+    batch: &'b Batch<'b>,
+    sale: usize,
 }
 
-macro_rules! impl_batch_in_tx {
-    ($conn:ty, $lock_clause:expr) => {
-        impl BatchInTx for $conn {
-            async fn purchases_in_tx(
-                &mut self,
-                chain: ChainId,
-                ingests: &[PurchaseIngest],
-                caches: &Caches,
-            ) -> Result<BatchOutcomes, DbError> {
-                let c = self;
-                let now = Utc::now();
-                let now_ms = to_millis(now);
-                // As the entries are read back: to the millisecond.
-                let created_at = from_millis("ledger_entries.created_at", now_ms)?;
-                let mut outcomes: BatchOutcomes = vec![None; ingests.len()];
+/// A question on its way: registered on the first poll, ready once the batch answered it.
+struct Asking<'b> {
+    batch: &'b Batch<'b>,
+    sale: usize,
+    ask: Option<Ask>,
+    ticket: u64,
+}
 
-                // Which sales the batch takes: plain ones, the first of each delivery and receipt.
-                let mut seen = HashSet::new();
-                let mut sales: Vec<(usize, Sale<'_>)> = Vec::new();
-                for (i, ingest) in ingests.iter().enumerate() {
-                    let fresh = seen.insert(("delivery", &ingest.source, &ingest.delivery_id))
-                        & seen.insert(("receipt", &ingest.source, &ingest.purchase.external_id));
-                    if !fresh || ingest.card_step.is_some() || ingest.reward_code.is_some() {
-                        continue;
-                    }
-                    let cafe = cafe_in_tx!(c, chain, ingest.purchase.cafe_id, &caches.catalog);
-                    if ingest.purchase.total.currency != cafe.currency {
-                        continue;
-                    }
-                    let sale = Sale {
-                        ingest,
-                        cafe,
-                        public_id: None,
-                        wallets: Vec::new(),
-                        purchase: None,
-                        round: 0,
-                        progress: Vec::new(),
-                    };
-                    sales.push((i, sale));
-                }
+impl Future for Asking<'_> {
+    type Output = Answer;
 
-                // Deliveries and receipts stored before: the one-by-one path answers them from
-                // storage (a receipt taken at insert time would fail the whole batch).
-                if !sales.is_empty() {
-                    let delivered = keys_stored!(c, chain, &sales, "pos_deliveries", "delivery_id", |s| s.ingest.delivery_id);
-                    let recorded = keys_stored!(c, chain, &sales, "purchases", "external_id", |s| s.ingest.purchase.external_id);
-                    sales.retain(|(_, s)| {
-                        let source = s.ingest.source.clone();
-                        !delivered.contains(&(source.clone(), s.ingest.delivery_id.clone()))
-                            && !recorded.contains(&(source, s.ingest.purchase.external_id.clone()))
-                    });
-                }
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Answer> {
+        let mut shared = self.batch.lock();
+        if let Some(ask) = self.ask.take() {
+            let ticket = shared.next_ticket;
+            shared.next_ticket += 1;
+            shared.asks.push((self.sale, ticket, ask));
+            drop(shared);
+            self.ticket = ticket;
+            return Poll::Pending;
+        }
+        match shared.answers.remove(&self.ticket) {
+            Some(answer) => Poll::Ready(answer),
+            None => Poll::Pending,
+        }
+    }
+}
 
-                // Guests of the chain, with their public ids.
-                let guest_ids: Vec<i64> = {
-                    let ids: HashSet<i64> = sales.iter().filter_map(|(_, s)| s.ingest.purchase.guest_id).map(|g| g.get()).collect();
-                    ids.into_iter().collect()
-                };
-                if !guest_ids.is_empty() {
-                    let binds = guest_ids.iter().map(|g| Bind::I64(*g)).collect();
-                    // By primary key, the chain checked here: with `chain_id = ?` in the query,
-                    // SQLite walked the chain's guests index instead.
-                    let found: Vec<(i64, i64, String)> = load_chunks!(c, Rows::<(
-                        diesel::sql_types::BigInt,
-                        diesel::sql_types::BigInt,
-                        diesel::sql_types::Text,
-                    )>::new(
-                        "SELECT id, chain_id, public_id FROM guests WHERE id IN (",
-                        "?",
-                        guest_ids.len(),
-                        ")",
-                        binds,
-                    ));
-                    let found: HashMap<i64, String> = found
-                        .into_iter()
-                        .filter(|(_, of_chain, _)| *of_chain == chain.get())
-                        .map(|(id, _, public_id)| (id, public_id))
-                        .collect();
-                    sales.retain_mut(|(_, s)| match s.ingest.purchase.guest_id {
-                        None => true,
-                        Some(g) => match found.get(&g.get()) {
-                            Some(public_id) => {
-                                s.public_id = Some(public_id.clone());
-                                true
-                            }
-                            None => false,
-                        },
-                    });
-                }
+/// The answer's kind did not match the question: a bug in the batch.
+fn mismatch() -> DbError {
+    DbError::Domain(regulars_core::Error::Internal("a POS batch answered the wrong question".into()))
+}
 
-                // The wallets each sale earns in.
-                let programs = programs_in_tx!(c, chain, &caches.catalog);
-                let mut keys: Vec<WalletKey> = Vec::new();
-                for (_, sale) in &mut sales {
-                    let Some(guest) = sale.ingest.purchase.guest_id else { continue };
-                    for (p, program) in programs.iter().enumerate() {
-                        if program.rules.earns_at(sale.cafe.id) {
-                            let key = wallet_key(&wallet_scope(program, guest, sale.cafe.id));
-                            sale.wallets.push((p, key));
-                            keys.push(key);
-                        }
-                    }
-                }
-                keys.sort_unstable();
-                keys.dedup();
-                // Read first without locks: a missing wallet leaves its sale to the one-by-one path
-                // before anything is written (a wallet is never deleted, so one found stays).
-                let mut held: HashMap<WalletKey, HeldWallet> = HashMap::new();
-                if !keys.is_empty() {
-                    for row in wallet_rows!(c, chain, &keys, "") {
-                        let wallet = row.into_wallet()?;
-                        let held_wallet = HeldWallet { wallet, history: Vec::new(), read: 0, changed: false };
-                        held.insert(wallet_key(&held_wallet.wallet.scope), held_wallet);
-                    }
-                }
-                sales.retain(|(_, s)| s.wallets.iter().all(|(_, key)| held.contains_key(key)));
-                if sales.is_empty() {
-                    return Ok(outcomes);
-                }
-                let used: HashSet<WalletKey> = sales.iter().flat_map(|(_, s)| s.wallets.iter().map(|(_, k)| *k)).collect();
-                held.retain(|key, _| used.contains(key));
+impl<'b> InBatch<'b> {
+    fn ask(&self, ask: Ask) -> Asking<'b> {
+        Asking { batch: self.batch, sale: self.sale, ask: Some(ask), ticket: 0 }
+    }
+}
 
-                // The purchases; a receipt recorded before is left to the one-by-one path.
-                // In (source, receipt) order, the same in every batch: a receipt being inserted by
-                // another transaction makes this one wait, and waits in one order never circle.
-                sales.sort_by(|(_, a), (_, b)| {
-                    let (a, b) = (&a.ingest.purchase, &b.ingest.purchase);
-                    (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id))
-                });
-                let purchase_rows: Vec<(usize, String)> =
-                    sales.iter().enumerate().map(|(n, (_, s))| (n, to_json(&s.ingest.purchase.items))).collect();
-                let binds = purchase_rows
-                    .iter()
-                    .flat_map(|(n, items)| {
-                        let p = &sales[*n].1.ingest.purchase;
-                        [
-                            Bind::I64(chain.get()),
-                            Bind::I64(p.cafe_id.get()),
-                            Bind::Text(&p.source),
-                            Bind::Text(&p.external_id),
-                            Bind::OptI64(p.guest_id.map(GuestId::get)),
-                            Bind::I64(p.total.minor),
-                            Bind::Text(p.total.currency.as_str()),
-                            Bind::Text(items),
-                            Bind::I64(to_millis(p.occurred_at)),
-                            Bind::I64(now_ms),
-                        ]
-                    })
-                    .collect();
-                let inserted: Vec<PurchaseRow> = load_chunks!(c, Rows::<PurchaseSql>::new(
-                    "INSERT INTO purchases (chain_id, cafe_id, source, external_id, guest_id, total_minor, currency, \
-                     items, occurred_at, recorded_at) VALUES ",
-                    &placeholders(10),
-                    purchase_rows.len(),
-                    " ON CONFLICT DO NOTHING RETURNING id, chain_id, cafe_id, source, external_id, guest_id, \
-                     total_minor, currency, items, occurred_at, recorded_at",
-                    binds,
-                ));
-                let mut recorded: HashMap<(String, String), Purchase> = HashMap::new();
-                for row in inserted {
-                    let purchase = row.into_purchase()?;
-                    recorded.insert((purchase.details.source.clone(), purchase.details.external_id.clone()), purchase);
-                }
-                if recorded.len() != sales.len() {
-                    // A receipt taken: the one-by-one path must find the batch's purchases gone.
-                    return Err(DbError::KeyRace);
-                }
-                let mut events: Vec<NewEventRow> = Vec::new();
-                for (_, sale) in &mut sales {
-                    let p = &sale.ingest.purchase;
-                    let purchase = recorded.remove(&(p.source.clone(), p.external_id.clone())).ok_or(DbError::KeyRace)?;
-                    events.push(recorded_event(chain, purchase.id.get(), p));
-                    sale.purchase = Some(purchase);
-                }
+impl SaleTx for InBatch<'_> {
+    type Error = DbError;
 
-                // Now the locks, in (guest, program) order as one sale alone takes them, and after
-                // the receipts as one sale alone takes them: with both in one order, batches and
-                // single sales never wait on each other in a circle. The balances are read again
-                // under the lock (another transaction may have changed them since).
-                if !$lock_clause.is_empty() && !held.is_empty() {
-                    let mut keys: Vec<WalletKey> = held.keys().copied().collect();
-                    keys.sort_unstable();
-                    for row in wallet_rows!(c, chain, &keys, $lock_clause) {
-                        let wallet = row.into_wallet()?;
-                        if let Some(h) = held.get_mut(&wallet_key(&wallet.scope)) {
-                            h.wallet = wallet;
-                        }
-                    }
-                }
-                for h in held.values_mut() {
-                    h.history = caches.histories.take(h.wallet.id);
-                    h.read = h.history.len();
-                }
+    async fn cafe(&mut self, chain: ChainId, cafe: CafeId) -> Result<Arc<Cafe>, DbError> {
+        if let Some(found) = self.batch.caches.catalog.cafe(chain, cafe) {
+            return Ok(found);
+        }
+        match self.ask(Ask::Cafe(cafe)).await {
+            Answer::Cafe(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
 
-                // Only the entries written since the cached part of each history.
-                let in_use: Vec<(i64, i64)> = held
-                    .values()
-                    .map(|h| (h.wallet.id.get(), h.history.last().map_or(0, |e: &LedgerEntry| e.id.get())))
-                    .collect();
-                let binds = in_use.iter().flat_map(|(w, s)| [Bind::I64(*w), Bind::I64(*s)]).collect();
-                let rows: Vec<EntryRow> = load_chunks!(c, Rows::<EntrySql>::new(
-                    "WITH v(w, s) AS (VALUES ",
-                    "(?, ?)",
-                    in_use.len(),
-                    ") SELECT e.id, e.chain_id, e.wallet_id, e.kind, e.points, e.stamps, e.points_after, \
-                     e.stamps_after, e.lifetime_after, e.idempotency_key, e.actor_kind, e.actor_ref, e.cafe_id, \
-                     e.shift_id, e.purchase_id, e.reason, e.rule_snapshot, e.created_at FROM v \
-                     CROSS JOIN ledger_entries e WHERE e.wallet_id = v.w AND e.id > v.s ORDER BY e.id",
-                    binds,
-                ));
-                let by_id: HashMap<WalletId, WalletKey> = held.iter().map(|(k, h)| (h.wallet.id, *k)).collect();
-                for row in rows {
-                    let entry = row.into_entry()?;
-                    if let Some(h) = by_id.get(&entry.wallet_id).and_then(|k| held.get_mut(k)) {
-                        h.history.push(entry);
-                        h.read += 1;
-                    }
-                }
+    async fn programs(&mut self, chain: ChainId) -> Result<Arc<[Program]>, DbError> {
+        if let Some(found) = self.batch.caches.catalog.programs(chain) {
+            return Ok(found);
+        }
+        match self.ask(Ask::Programs).await {
+            Answer::Programs(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
 
-                // Plan and write, round by round, in delivery order.
-                sales.sort_by_key(|(i, _)| *i);
-                let mut batch: Vec<Sale<'_>> = Vec::with_capacity(sales.len());
-                let mut positions = Vec::with_capacity(sales.len());
-                for (i, sale) in sales {
-                    positions.push(i);
-                    batch.push(sale);
-                }
-                let rounds = assign_rounds(&mut batch);
-                for round in 0..rounds {
-                    let mut inserts: Vec<EntryInsert> = Vec::new();
-                    let mut codes = Vec::new();
-                    for (n, sale) in batch.iter_mut().enumerate().filter(|(_, s)| s.round == round) {
-                        let (Some(purchase), Some(guest)) = (&sale.purchase, sale.ingest.purchase.guest_id) else {
-                            continue;
-                        };
-                        let ctx = PurchaseContext {
-                            actor: sale.ingest.actor(),
-                            shift_id: None,
-                            promotions: sale.ingest.promotions.clone(),
-                        };
-                        for (p, key) in &sale.wallets {
-                            let program: &Program = &programs[*p];
-                            let h = held.get_mut(key).ok_or(DbError::KeyRace)?;
-                            let plan = plan_earn(&EarnSetting {
-                                program,
-                                wallet: &h.wallet,
-                                history: &h.history,
-                                purchase,
-                                cafe_timezone: sale.cafe.timezone,
-                                ctx: &ctx,
-                            })?;
-                            for entry in plan.entries {
-                                // A forbidden overdraft fails the batch; alone, the sale says why.
-                                let after = entry.apply_to(h.wallet.balances)?;
-                                h.wallet.balances = after;
-                                let (actor_kind, actor_ref) = entry.actor.to_parts();
-                                let snapshot = to_json(&entry.rule_snapshot);
-                                inserts.push(EntryInsert { entry, after, actor: (actor_kind, actor_ref), snapshot });
-                            }
-                            h.changed = true;
-                            let calc = &plan.calculation;
-                            sale.progress.push(ProgramProgress::after(
-                                program,
-                                (calc.points, calc.stamps),
-                                calc.balances_after,
-                                &calc.tier_after,
-                                calc.tier_changed(),
-                                Some(sale.cafe.id),
-                            ));
-                            for to_issue in plan.codes {
-                                codes.push((n, sale.progress.len() - 1, h.wallet.id, to_issue));
-                            }
-                            let tier_after = calc.tier_after.name().map(str::to_owned);
-                            if h.wallet.tier != tier_after {
-                                events.push(tier_changed_event(chain, h.wallet.id, guest, &h.wallet.tier, &tier_after));
-                                h.wallet.tier = tier_after;
-                            }
-                        }
-                    }
-                    if !inserts.is_empty() {
-                        let binds = inserts.iter().flat_map(|e| e.binds(chain, now_ms)).collect();
-                        // Only the ids: the rest of each entry is what was just planned.
-                        let ids: Vec<(i64, String)> = load_chunks!(c, Rows::<(diesel::sql_types::BigInt, diesel::sql_types::Text)>::new(
-                            "INSERT INTO ledger_entries (chain_id, wallet_id, kind, points, stamps, points_after, \
-                             stamps_after, lifetime_after, idempotency_key, actor_kind, actor_ref, cafe_id, shift_id, \
-                             purchase_id, reason, rule_snapshot, created_at) VALUES ",
-                            &placeholders(17),
-                            inserts.len(),
-                            " ON CONFLICT DO NOTHING RETURNING id, idempotency_key",
-                            binds,
-                        ));
-                        if ids.len() != inserts.len() {
-                            // A key used before: the one-by-one path answers it.
-                            return Err(DbError::KeyRace);
-                        }
-                        let ids: HashMap<String, i64> = ids.into_iter().map(|(id, key)| (key, id)).collect();
-                        let mut entries = Vec::with_capacity(inserts.len());
-                        for insert in inserts {
-                            let id = *ids.get(insert.entry.idempotency_key.as_str()).ok_or(DbError::KeyRace)?;
-                            entries.push(insert.entry.into_entry(LedgerEntryId(id), chain, insert.after, created_at));
-                        }
-                        entries.sort_by_key(|e| e.id);
-                        for entry in entries {
-                            let h = by_id.get(&entry.wallet_id).and_then(|k| held.get_mut(k)).ok_or(DbError::KeyRace)?;
-                            h.history.push(entry);
-                        }
-                    }
-                    // Reward codes are rare (one sale in several): one by one, as alone.
-                    for (n, shown, wallet, to_issue) in codes {
-                        batch[n].progress[shown].codes.push(issue_drawn_code_in_tx!(c, chain, to_issue, wallet, now));
-                    }
-                }
+    async fn guest_public_id(&mut self, _chain: ChainId, guest: GuestId) -> Result<Option<String>, DbError> {
+        match self.ask(Ask::PublicId(guest)).await {
+            Answer::PublicId(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
 
-                // Balances and tiers, as the batch leaves each wallet.
-                let changed: Vec<&HeldWallet> = held.values().filter(|h| h.changed).collect();
-                if !changed.is_empty() {
-                    let binds = changed
-                        .iter()
-                        .flat_map(|h| {
-                            let b = &h.wallet.balances;
-                            [
-                                Bind::I64(h.wallet.id.get()),
-                                Bind::I64(b.points),
-                                Bind::I64(b.stamps),
-                                Bind::I64(b.lifetime_points),
-                                Bind::OptText(h.wallet.tier.as_deref()),
-                            ]
-                        })
-                        .chain([Bind::I64(now_ms), Bind::I64(chain.get())])
-                        .collect();
-                    execute_chunks!(c, Rows::<()>::new(
-                        "WITH v(id, p, s, l, t) AS (VALUES ",
-                        "(?, ?, ?, ?, ?)",
-                        changed.len(),
-                        ") UPDATE wallets SET points = v.p, stamps = v.s, lifetime_points = v.l, tier = v.t, \
-                         updated_at = ? FROM v WHERE wallets.id = v.id AND wallets.chain_id = ?",
-                        binds,
-                    ));
-                }
+    async fn accept_card_step(&mut self, _chain: ChainId, guest: GuestId, step: TimeStep) -> Result<bool, DbError> {
+        match self.ask(Ask::CardStep(guest, step)).await {
+            Answer::Yes(accepted) => Ok(accepted),
+            _ => Err(mismatch()),
+        }
+    }
 
-                // Notifications, stored outcomes and events.
-                let mut notes: Vec<NewOutboxRow> = Vec::new();
-                let mut stored: Vec<(usize, String, String)> = Vec::new();
-                for (n, sale) in batch.iter().enumerate() {
-                    let purchase = sale.purchase.as_ref().ok_or(DbError::KeyRace)?;
-                    let notification = earned_notification(&sale.ingest.source, purchase, &sale.progress);
-                    let notified = notification.is_some();
-                    notes.extend(notification.map(|n| NewOutboxRow::new(chain, n)));
-                    let outcome = outcome_of(sale, purchase, notified);
-                    stored.push((n, sale.ingest.event_key(), to_json(&outcome)));
-                    outcomes[positions[n]] = Some(outcome);
-                }
-                if !notes.is_empty() {
-                    let binds = notes.iter().flat_map(NewOutboxRow::binds).collect();
-                    let queued = execute_chunks!(c, Rows::<()>::new(
-                        "INSERT INTO outbox (chain_id, guest_id, dedupe_key, kind, payload, status, attempts, \
-                         available_at, created_at) VALUES ",
-                        "(?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                        notes.len(),
-                        " ON CONFLICT DO NOTHING",
-                        binds,
-                    ));
-                    if queued != notes.len() {
-                        // A notification queued before for one of these receipts: let each
-                        // sale alone decide what that means.
-                        return Err(DbError::KeyRace);
-                    }
-                }
-                let binds = stored
-                    .iter()
-                    .flat_map(|(n, event_key, outcome)| {
-                        let sale = &batch[*n];
-                        [
-                            Bind::I64(chain.get()),
-                            Bind::Text(&sale.ingest.source),
-                            Bind::Text(&sale.ingest.delivery_id),
-                            Bind::Text(event_key),
-                            Bind::I64(sale.purchase.as_ref().map_or(0, |p| p.id.get())),
-                            Bind::Text(outcome),
-                            Bind::I64(now_ms),
-                        ]
-                    })
-                    .collect();
-                let kept = execute_chunks!(c, Rows::<()>::new(
-                    "INSERT INTO pos_deliveries (chain_id, source, delivery_id, event_key, purchase_id, outcome, \
-                     created_at) VALUES ",
-                    &placeholders(7),
-                    stored.len(),
-                    " ON CONFLICT DO NOTHING",
-                    binds,
-                ));
-                if kept != stored.len() {
-                    return Err(DbError::KeyRace);
-                }
-                let binds = events.iter().flat_map(NewEventRow::binds).collect();
-                execute_chunks!(c, Rows::<()>::new(
-                    "INSERT INTO events (chain_id, kind, subject, payload, created_at) VALUES ",
-                    &placeholders(5),
-                    events.len(),
-                    "",
-                    binds,
-                ));
+    async fn insert_purchase(&mut self, _chain: ChainId, purchase: &NewPurchase) -> Result<Option<Purchase>, DbError> {
+        match self.ask(Ask::InsertPurchase(Box::new(purchase.clone()))).await {
+            Answer::Purchase(inserted) => Ok(inserted),
+            _ => Err(mismatch()),
+        }
+    }
 
-                // Back to the cache: only what was read, as the one-by-one path keeps it (the
-                // batch's own entries are read back by the next sale, so a rollback cannot
-                // leave them cached).
-                for mut h in held.into_values() {
-                    h.history.truncate(h.read);
-                    caches.histories.put(h.wallet.id, h.history);
-                }
-                Ok(outcomes)
+    async fn purchase_by_receipt(
+        &mut self,
+        _chain: ChainId,
+        source: &str,
+        receipt: &str,
+    ) -> Result<Option<Purchase>, DbError> {
+        match self.ask(Ask::PurchaseByReceipt(source.to_owned(), receipt.to_owned())).await {
+            Answer::Purchase(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn open_wallet(&mut self, _chain: ChainId, program: &Program, scope: WalletScope) -> Result<Wallet, DbError> {
+        match self.ask(Ask::Wallet(scope, Some(Box::new(program.clone())))).await {
+            Answer::Wallet(Some(wallet)) => Ok(wallet),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn lock_wallet(&mut self, _chain: ChainId, scope: WalletScope) -> Result<Option<Wallet>, DbError> {
+        match self.ask(Ask::Wallet(scope, None)).await {
+            Answer::Wallet(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn history(&mut self, wallet: WalletId) -> Result<Vec<LedgerEntry>, DbError> {
+        let mut shared = self.batch.lock();
+        Ok(std::mem::take(&mut shared.held(self.sale, wallet)?.history))
+    }
+
+    fn keep_history(&mut self, wallet: WalletId, history: Vec<LedgerEntry>) {
+        let mut shared = self.batch.lock();
+        if let Ok(held) = shared.held(self.sale, wallet) {
+            held.history = history;
+        }
+    }
+
+    async fn post_entry(&mut self, chain: ChainId, entry: NewLedgerEntry) -> Result<bool, DbError> {
+        let mut shared = self.batch.lock();
+        let held = shared.held(self.sale, entry.wallet_id)?;
+        // A forbidden overdraft fails the batch; alone, the sale says why.
+        let after = entry.apply_to(held.wallet.balances)?;
+        held.wallet.balances = after;
+        held.changed = true;
+        // The batch's own entries are only read by the batch's later sales, which never look at
+        // ids; they are cut off before the history goes back to the cache.
+        held.history.push(entry.clone().into_entry(LedgerEntryId(0), chain, after, self.batch.created_at));
+        shared.entries.push(EntryInsert { entry, after });
+        Ok(true)
+    }
+
+    async fn set_tier(&mut self, chain: ChainId, wallet: &Wallet, tier: Option<String>) -> Result<(), DbError> {
+        let mut shared = self.batch.lock();
+        let held = shared.held(self.sale, wallet.id)?;
+        if held.wallet.tier != tier {
+            let event = tier_changed_event(chain, wallet.id, wallet.scope.guest_id, &held.wallet.tier, &tier);
+            held.wallet.tier = tier;
+            held.changed = true;
+            shared.events.push(event);
+        }
+        Ok(())
+    }
+
+    async fn issue_code(&mut self, _chain: ChainId, code: RewardCode) -> Result<Option<RewardCode>, DbError> {
+        match self.ask(Ask::IssueCode(Box::new(code))).await {
+            Answer::Code(issued) => Ok(issued),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn lock_reward_code(&mut self, _chain: ChainId, code: &str) -> Result<Option<RewardCode>, DbError> {
+        match self.ask(Ask::LockCode(code.to_owned())).await {
+            Answer::Code(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn update_reward_code(
+        &mut self,
+        _chain: ChainId,
+        expected: RewardCodeStatus,
+        next: &RewardCode,
+    ) -> Result<bool, DbError> {
+        match self.ask(Ask::UpdateCode(expected, Box::new(next.clone()))).await {
+            Answer::Yes(updated) => Ok(updated),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn refunds_of(&mut self, _chain: ChainId, purchase: PurchaseId) -> Result<Vec<RecordedRefund>, DbError> {
+        match self.ask(Ask::RefundsOf(purchase)).await {
+            Answer::Refunds(found) => Ok(found),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn record_refund(
+        &mut self,
+        _chain: ChainId,
+        purchase: &Purchase,
+        refund: &RecordedRefund,
+    ) -> Result<bool, DbError> {
+        match self.ask(Ask::RecordRefund(Box::new(purchase.clone()), refund.clone())).await {
+            Answer::Yes(recorded) => Ok(recorded),
+            _ => Err(mismatch()),
+        }
+    }
+
+    async fn enqueue(&mut self, chain: ChainId, notification: NewNotification) -> Result<bool, DbError> {
+        // A dedupe key taken before shows as a short count at the end, which fails the batch.
+        self.batch.lock().outbox.push(NewOutboxRow::new(chain, notification));
+        Ok(true)
+    }
+
+    async fn store_outcome(
+        &mut self,
+        _chain: ChainId,
+        delivery: Delivery<'_>,
+        outcome: &IngestOutcome,
+    ) -> Result<bool, DbError> {
+        self.batch.lock().deliveries.push(DeliveryInsert {
+            source: delivery.source.to_owned(),
+            delivery_id: delivery.delivery_id.to_owned(),
+            event_key: delivery.event_key.to_owned(),
+            purchase_id: outcome.purchase_id.get(),
+            outcome: to_json(outcome),
+        });
+        Ok(true)
+    }
+}
+
+/// A sale's workflow in the batch.
+type Running<'b> = Pin<Box<dyn Future<Output = Result<Applied<IngestOutcome>, DbError>> + Send + 'b>>;
+
+/// Applies `ingests` inside the current transaction of `c` (see the module docs). An `Err`
+/// means the caller must roll the batch back and apply every sale on its own.
+pub(crate) async fn apply_batch<C>(
+    c: &mut C,
+    chain: ChainId,
+    ingests: &[PurchaseIngest],
+    caches: &Caches,
+) -> Result<BatchOutcomes, DbError>
+where
+    C: BatchStatements,
+    for<'t> OneTx<'t, C>: SaleTx<Error = DbError>,
+{
+    let now = Utc::now();
+    let now_ms = to_millis(now);
+    let mut outcomes: BatchOutcomes = vec![None; ingests.len()];
+
+    // The first of each delivery and receipt, neither seen before: a repeat is answered from
+    // what is stored, by the one-by-one path (a receipt taken at insert time fails the batch).
+    let mut seen = HashSet::new();
+    let mut taken: Vec<usize> = (0..ingests.len())
+        .filter(|&i| {
+            let s = &ingests[i];
+            seen.insert(("delivery", &s.source, &s.delivery_id))
+                & seen.insert(("receipt", &s.source, &s.purchase.external_id))
+        })
+        .collect();
+    if taken.is_empty() {
+        return Ok(outcomes);
+    }
+    let deliveries: Vec<(&str, &str)> =
+        taken.iter().map(|&i| (ingests[i].source.as_str(), ingests[i].delivery_id.as_str())).collect();
+    let receipts: Vec<(&str, &str)> =
+        taken.iter().map(|&i| (ingests[i].source.as_str(), ingests[i].purchase.external_id.as_str())).collect();
+    let delivered = c.known_deliveries(chain, &deliveries).await?;
+    let recorded = c.known_receipts(chain, &receipts).await?;
+    taken.retain(|&i| {
+        let s = &ingests[i];
+        !delivered.contains(&(s.source.clone(), s.delivery_id.clone()))
+            && !recorded.contains(&(s.source.clone(), s.purchase.external_id.clone()))
+    });
+    let batch = Batch {
+        chain,
+        caches,
+        shared: Mutex::new(Shared::default()),
+        now_ms,
+        created_at: from_millis("ledger_entries.created_at", now_ms)?,
+    };
+    let mut running: Vec<Option<Running<'_>>> = taken
+        .iter()
+        .enumerate()
+        .map(|(sale, &i)| {
+            let (batch, ingest) = (&batch, &ingests[i]);
+            let future: Running<'_> = Box::pin(async move {
+                let mut tx = InBatch { batch, sale };
+                apply_purchase(&mut tx, chain, ingest, now).await
+            });
+            Some(future)
+        })
+        .collect();
+
+    let mut waiting_wallets: Vec<(usize, u64, WalletScope, Option<Box<Program>>)> = Vec::new();
+    loop {
+        let progressed = poll_sales(&mut running, &taken, &mut outcomes, &batch)?;
+        if running.iter().all(Option::is_none) {
+            break;
+        }
+        let asks = std::mem::take(&mut batch.lock().asks);
+        if asks.is_empty() && waiting_wallets.is_empty() && !progressed {
+            return Err(DbError::Domain(regulars_core::Error::Internal("a POS batch stopped making progress".into())));
+        }
+        let answered = answer(c, &batch, asks, &mut waiting_wallets).await?;
+        if !answered && !progressed {
+            // Every sale waits for a wallet another one holds, in a circle: go one by one.
+            return Err(DbError::Domain(regulars_core::Error::Internal("POS batch sales wait on each other".into())));
+        }
+    }
+
+    finish(c, &batch).await?;
+    Ok(outcomes)
+}
+
+/// Polls every running sale once; whether one of them finished. A finished sale hands its
+/// wallets on, and its outcome goes into `outcomes` (at its place among all the sales given).
+fn poll_sales(
+    running: &mut [Option<Running<'_>>],
+    taken: &[usize],
+    outcomes: &mut BatchOutcomes,
+    batch: &Batch<'_>,
+) -> Result<bool, DbError> {
+    // The sales only wait for the batch loop's answers, so nothing needs waking: each round
+    // polls every sale again.
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut progressed = false;
+    for (sale, slot) in running.iter_mut().enumerate() {
+        let Some(future) = slot else { continue };
+        if let Poll::Ready(done) = future.as_mut().poll(&mut cx) {
+            *slot = None;
+            progressed = true;
+            match done? {
+                Applied::Done(outcome) => outcomes[taken[sale]] = Some(outcome),
+                Applied::Taken => return Err(DbError::KeyRace),
+            }
+            for held in batch.lock().wallets.values_mut().filter(|h| h.owner == Some(sale)) {
+                held.owner = None;
             }
         }
-    };
+    }
+    Ok(progressed)
 }
 
-impl_batch_in_tx!(crate::sqlite::SqliteWriteConn, "");
-impl_batch_in_tx!(crate::postgres::PgConn, " FOR UPDATE OF w");
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_one_row() {
-        assert_eq!(placeholders(3), "(?, ?, ?)");
+/// Answers the questions asked since the last round; wallets held by another sale wait in
+/// `waiting`. Whether anything was answered.
+async fn answer<C>(
+    c: &mut C,
+    batch: &Batch<'_>,
+    asks: Vec<(usize, u64, Ask)>,
+    waiting: &mut Vec<(usize, u64, WalletScope, Option<Box<Program>>)>,
+) -> Result<bool, DbError>
+where
+    C: BatchStatements,
+    for<'t> OneTx<'t, C>: SaleTx<Error = DbError>,
+{
+    let chain = batch.chain;
+    let mut answers: Vec<(u64, Answer)> = Vec::new();
+    let mut public_ids: Vec<(u64, GuestId)> = Vec::new();
+    let mut purchases: Vec<(u64, Box<NewPurchase>)> = Vec::new();
+    for (sale, ticket, ask) in asks {
+        let mut one = OneTx { c: &mut *c, caches: batch.caches };
+        let answer = match ask {
+            Ask::PublicId(guest) => {
+                public_ids.push((ticket, guest));
+                continue;
+            }
+            Ask::InsertPurchase(purchase) => {
+                purchases.push((ticket, purchase));
+                continue;
+            }
+            Ask::Wallet(scope, program) => {
+                waiting.push((sale, ticket, scope, program));
+                continue;
+            }
+            Ask::Cafe(cafe) => Answer::Cafe(one.cafe(chain, cafe).await?),
+            Ask::Programs => Answer::Programs(one.programs(chain).await?),
+            Ask::CardStep(guest, step) => Answer::Yes(one.accept_card_step(chain, guest, step).await?),
+            Ask::PurchaseByReceipt(source, receipt) => {
+                Answer::Purchase(one.purchase_by_receipt(chain, &source, &receipt).await?)
+            }
+            Ask::IssueCode(code) => Answer::Code(one.issue_code(chain, *code).await?),
+            Ask::LockCode(code) => Answer::Code(one.lock_reward_code(chain, &code).await?),
+            Ask::UpdateCode(expected, next) => Answer::Yes(one.update_reward_code(chain, expected, &next).await?),
+            Ask::RefundsOf(purchase) => Answer::Refunds(one.refunds_of(chain, purchase).await?),
+            Ask::RecordRefund(purchase, refund) => Answer::Yes(one.record_refund(chain, &purchase, &refund).await?),
+        };
+        answers.push((ticket, answer));
     }
+
+    if !public_ids.is_empty() {
+        let mut ids: Vec<i64> = public_ids.iter().map(|(_, g)| g.get()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let found = c.public_ids(chain, &ids).await?;
+        answers.extend(public_ids.into_iter().map(|(t, g)| (t, Answer::PublicId(found.get(&g.get()).cloned()))));
+    }
+
+    if !purchases.is_empty() {
+        // In (source, receipt) order, the same in every batch: a receipt being inserted by
+        // another transaction makes this one wait, and waits in one order never circle.
+        purchases.sort_by(|(_, a), (_, b)| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
+        let rows: Vec<&NewPurchase> = purchases.iter().map(|(_, p)| &**p).collect();
+        let inserted = c.insert_purchases(chain, &rows, batch.now_ms).await?;
+        let mut by_receipt: HashMap<(String, String), Purchase> =
+            inserted.into_iter().map(|p| ((p.details.source.clone(), p.details.external_id.clone()), p)).collect();
+        let mut shared = batch.lock();
+        for (ticket, new) in purchases {
+            let inserted = by_receipt.remove(&(new.source.clone(), new.external_id.clone()));
+            if let Some(p) = &inserted {
+                shared.events.push(recorded_event(chain, p.id.get(), &new));
+            }
+            answers.push((ticket, Answer::Purchase(inserted)));
+        }
+    }
+
+    answer_wallets(c, batch, waiting, &mut answers).await?;
+    let answered = !answers.is_empty();
+    batch.lock().answers.extend(answers);
+    Ok(answered)
+}
+
+/// Grants each waiting sale its wallet once no other sale holds it, locking (and reading the
+/// new ledger entries of) the wallets the batch does not hold yet with one statement each.
+async fn answer_wallets<C>(
+    c: &mut C,
+    batch: &Batch<'_>,
+    waiting: &mut Vec<(usize, u64, WalletScope, Option<Box<Program>>)>,
+    answers: &mut Vec<(u64, Answer)>,
+) -> Result<(), DbError>
+where
+    C: BatchStatements,
+    for<'t> OneTx<'t, C>: SaleTx<Error = DbError>,
+{
+    let chain = batch.chain;
+    let mut missing: Vec<WalletKey> = {
+        let shared = batch.lock();
+        waiting.iter().map(|(_, _, scope, _)| wallet_key(scope)).filter(|k| !shared.wallets.contains_key(k)).collect()
+    };
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let mut found: HashMap<WalletKey, Wallet> =
+            c.lock_wallets(chain, &missing).await?.into_iter().map(|w| (wallet_key(&w.scope), w)).collect();
+        // A first purchase opens its wallet (rare: one by one, with its event).
+        for (_, _, scope, program) in waiting.iter() {
+            let key = wallet_key(scope);
+            if let (true, false, Some(program)) =
+                (missing.binary_search(&key).is_ok(), found.contains_key(&key), program)
+            {
+                let mut one = OneTx { c: &mut *c, caches: batch.caches };
+                found.insert(key, one.open_wallet(chain, program, *scope).await?);
+            }
+        }
+        let mut held: Vec<Held> = found
+            .into_values()
+            .map(|wallet| {
+                let history = batch.caches.histories.take(wallet.id);
+                Held { read: history.len(), history, wallet, owner: None, changed: false }
+            })
+            .collect();
+        let seen: Vec<(i64, i64)> =
+            held.iter().map(|h| (h.wallet.id.get(), h.history.last().map_or(0, |e| e.id.get()))).collect();
+        if !seen.is_empty() {
+            let at: HashMap<WalletId, usize> = held.iter().enumerate().map(|(n, h)| (h.wallet.id, n)).collect();
+            for entry in c.entries_after(&seen).await? {
+                if let Some(&n) = at.get(&entry.wallet_id) {
+                    held[n].history.push(entry);
+                    held[n].read += 1;
+                }
+            }
+        }
+        let mut shared = batch.lock();
+        for h in held {
+            let key = wallet_key(&h.wallet.scope);
+            shared.by_id.insert(h.wallet.id, key);
+            shared.wallets.insert(key, h);
+        }
+    }
+    // Lowest sale first: sales that share a wallet go in delivery order.
+    waiting.sort_by_key(|(sale, ..)| *sale);
+    let mut shared = batch.lock();
+    waiting.retain(|(sale, ticket, scope, _)| match shared.wallets.get_mut(&wallet_key(scope)) {
+        None => {
+            // Not in the database (a refund's lock of a wallet never opened).
+            answers.push((*ticket, Answer::Wallet(None)));
+            false
+        }
+        Some(held) if held.owner.is_none() || held.owner == Some(*sale) => {
+            held.owner = Some(*sale);
+            answers.push((*ticket, Answer::Wallet(Some(held.wallet.clone()))));
+            false
+        }
+        Some(_) => true,
+    });
+    Ok(())
+}
+
+/// Writes what the sales kept for the end, one statement per table, and hands the histories
+/// back to the cache.
+async fn finish<C: BatchStatements>(c: &mut C, batch: &Batch<'_>) -> Result<(), DbError> {
+    let chain = batch.chain;
+    let shared = std::mem::take(&mut *batch.lock());
+    if !shared.entries.is_empty()
+        && c.insert_entries(chain, &shared.entries, batch.now_ms).await? != shared.entries.len()
+    {
+        // A key used before: the one-by-one path answers it.
+        return Err(DbError::KeyRace);
+    }
+    let changed: Vec<&Wallet> = shared.wallets.values().filter(|h| h.changed).map(|h| &h.wallet).collect();
+    if !changed.is_empty() {
+        c.update_wallets(chain, &changed, batch.now_ms).await?;
+    }
+    if !shared.outbox.is_empty() && c.insert_outbox(&shared.outbox).await? != shared.outbox.len() {
+        // A notification queued before for one of these receipts: let each sale alone decide.
+        return Err(DbError::KeyRace);
+    }
+    if !shared.deliveries.is_empty()
+        && c.insert_deliveries(chain, &shared.deliveries, batch.now_ms).await? != shared.deliveries.len()
+    {
+        return Err(DbError::KeyRace);
+    }
+    if !shared.events.is_empty() {
+        c.insert_events(&shared.events).await?;
+    }
+    // Back to the cache: only what was read, as the one-by-one path keeps it (the batch's own
+    // entries are read back by the next sale, so a rollback cannot leave them cached).
+    for mut held in shared.wallets.into_values() {
+        held.history.truncate(held.read);
+        batch.caches.histories.put(held.wallet.id, held.history);
+    }
+    Ok(())
 }

@@ -25,7 +25,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
 use crate::pg_statistics;
-use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, by_chain};
+use crate::pos_batch::{MAX_BATCH, PurchaseJob, apply_batch, by_chain};
 use crate::store::Caches;
 
 /// Batcher tasks applying POS sales (see the module docs).
@@ -165,7 +165,7 @@ async fn batch(
              SET LOCAL enable_mergejoin = off",
         )
         .await?;
-        c.purchases_in_tx(chain, sales, caches).await
+        apply_batch(&mut **c, chain, sales, caches).await
     }))
     .catch_unwind()
     .await;

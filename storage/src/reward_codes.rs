@@ -157,30 +157,6 @@ macro_rules! issue_new_code_in_tx {
 }
 pub(crate) use {issue_code_in_tx, issue_new_code_in_tx};
 
-/// How many fresh random texts an automatically issued reward code tries before giving up.
-pub(crate) const CODE_DRAWS: usize = 5;
-
-/// Issues a [`CodeToIssue`](regulars_core::loyalty::CodeToIssue) for `$wallet` inside the
-/// current transaction, drawing a fresh random text (up to [`CODE_DRAWS`] times) while the one
-/// drawn is taken. Evaluates to the issued code as
-/// [`IssuedCode`](regulars_core::notification::IssuedCode).
-macro_rules! issue_drawn_code_in_tx {
-    ($c:ident, $chain:expr, $to_issue:expr, $wallet:expr, $now:expr) => {{
-        let mut issued: Option<$crate::reward_codes::RewardCodeRow> = None;
-        for _ in 0..$crate::reward_codes::CODE_DRAWS {
-            issued = issue_code_in_tx!($c, $chain, $to_issue.draw($wallet, $now));
-            if issued.is_some() {
-                break;
-            }
-        }
-        let code = issued
-            .ok_or_else(|| Error::Internal("no free reward code text after several draws".into()))?
-            .into_code()?;
-        regulars_core::notification::IssuedCode { reward: code.reward_name, code: code.code }
-    }};
-}
-pub(crate) use issue_drawn_code_in_tx;
-
 /// Moves a code from status `$expected` to `$next`'s, with the status's event, inside the
 /// current transaction. Evaluates to `Option<RewardCodeRow>`: the row as it is now, `None` when
 /// its status was no longer `$expected` (nothing written); an unknown code is `NotFound`.

@@ -38,7 +38,7 @@ use regulars_core::ids::ChainId;
 use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
 
 use crate::error::{DbError, OpenError};
-use crate::pos_batch::{BatchInTx as _, MAX_BATCH, PurchaseJob, Replier, by_chain};
+use crate::pos_batch::{MAX_BATCH, PurchaseJob, Replier, apply_batch, by_chain};
 use crate::store::Caches;
 
 /// The async SQLite connection readers use: statements run inline, on the task that awaits
@@ -427,7 +427,7 @@ async fn batch(
         return none();
     }
     let started = std::time::Instant::now();
-    let done = AssertUnwindSafe(conn.purchases_in_tx(chain, sales, caches)).catch_unwind().await;
+    let done = AssertUnwindSafe(apply_batch(conn, chain, sales, caches)).catch_unwind().await;
     let (close, applied) = match done {
         Ok(Ok(applied)) => {
             let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
