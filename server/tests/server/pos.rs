@@ -5,14 +5,10 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};
 use futures::future::join_all;
-use http_body_util::BodyExt as _;
 use regulars_core::guest::{Consent, Guest, GuestPublicId, NewGuest};
-use regulars_core::identity::config::IdentitySettings;
 use regulars_core::ids::ChainId;
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use regulars_core::money::{Currency, Money};
@@ -22,34 +18,23 @@ use regulars_core::pos::signature::{HeaderNames, WebhookSecret, signed_headers};
 use regulars_core::pos::{GuestRef, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines};
 use regulars_core::purchase::LineItem;
 use regulars_core::store::Store;
-use regulars_server::app::{AppState, router};
 use regulars_server::demo;
-use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
+use regulars_server::pos::sources::PosRoutes;
 use serde_json::Value;
-use tower::ServiceExt as _;
+
+use crate::test_app::{Answer, TestApp, signed};
 
 /// The demo chain with its POS source, and one new guest.
 struct PosApp {
-    router: Router,
-    state: AppState,
+    app: TestApp,
     store: Arc<dyn Store>,
     chain: ChainId,
     guest: Guest,
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
 async fn pos_app(store: Arc<dyn Store>) -> PosApp {
-    demo::seed(store.clone()).await.unwrap();
-    let mut routes = PosRoutes::default();
-    routes.insert(demo_route(&*store).await.unwrap().expect("demo chain seeded"));
-    let identity = IdentitySettings::generate().build().unwrap();
-    let state = AppState::with_parts(store.clone(), identity, routes).unwrap();
-    let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
+    let app = TestApp::demo().on(store.clone()).build().await;
+    let chain = app.chain();
     let guest = store
         .create_guest(
             chain,
@@ -66,7 +51,7 @@ async fn pos_app(store: Arc<dyn Store>) -> PosApp {
         )
         .await
         .unwrap();
-    PosApp { router: router(state.clone()), state, store, chain, guest }
+    PosApp { app, store, chain, guest }
 }
 
 fn rsd(minor: i64) -> Money {
@@ -109,29 +94,16 @@ impl PosApp {
     }
 
     async fn call(&self, path: &str, headers: &[(String, String)], body: Vec<u8>) -> Answer {
-        let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/json");
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let response = self.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        self.app.post(path, headers, body).await
     }
 
     /// Posts `payload` to `/pos/demo/{route}` as delivery `id`, signed with the demo secret.
     async fn deliver_to(&self, route: &str, id: &str, payload: &PosPayload) -> Answer {
-        let body = regulars_pos_webhook::to_body(payload);
-        let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
-        let signed = signed_headers(&[&secret], &HeaderNames::STANDARD, id, Utc::now(), &body);
-        let headers: Vec<(String, String)> = signed.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
-        self.call(&format!("/pos/demo/{route}"), &headers, body).await
+        self.app.deliver_to(route, id, payload).await
     }
 
     async fn deliver(&self, id: &str, payload: &PosPayload) -> Answer {
-        self.deliver_to("webhook", id, payload).await
+        self.app.deliver(id, payload).await
     }
 
     async fn buy(&self, id: &str, purchase: PosPurchase) -> Answer {
@@ -326,7 +298,7 @@ async fn preview_agrees_with_the_earn(store: Arc<dyn Store>) {
 
 async fn a_scanned_card_code_is_used_once(store: Arc<dyn Store>) {
     let app = pos_app(store).await;
-    let card = app.state.till.present_card(app.chain, &app.guest, Utc::now()).await.unwrap();
+    let card = app.app.state.till.present_card(app.chain, &app.guest, Utc::now()).await.unwrap();
     let qr = GuestRef::QrPayload(card.payload.to_string());
     let first = app.buy("msg_q1", sale("R-q1", qr.clone())).await;
     assert_eq!(first.body["guest"]["status"], "matched", "{}", first.body);
@@ -372,13 +344,6 @@ async fn parallel_deliveries_earn_once_per_receipt(store: Arc<dyn Store>) {
 async fn bad_input_gets_the_documented_answer(store: Arc<dyn Store>) {
     let app = pos_app(store).await;
     let body = regulars_pos_webhook::to_body(&PosPayload::PurchaseCompleted(sale("R-1", app.public_ref())));
-    let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
-    let signed = |id: &str, at, body: &[u8]| -> Vec<(String, String)> {
-        signed_headers(&[&secret], &HeaderNames::STANDARD, id, at, body)
-            .iter()
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .collect()
-    };
     let other = WebhookSecret::generate();
     let forged: Vec<(String, String)> = signed_headers(&[&other], &HeaderNames::STANDARD, "m1", Utc::now(), &body)
         .iter()
