@@ -393,6 +393,38 @@ async fn bad_input_gets_the_documented_answer(store: Arc<dyn Store>) {
     assert!(app.store.purchase_by_receipt(app.chain, "demo", "R-3").await.is_err(), "nothing recorded");
 }
 
+/// `regulars pos send` against the real server: a free item is a discount as large as its
+/// line, and the sale is recorded with a total of 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pos_send_posts_a_free_item_with_a_discount() {
+    use clap::Parser as _;
+    use regulars_server::pos_send::{PosSend, send};
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        send: PosSend,
+    }
+
+    let app = TestApp::demo().serve().await;
+    let guest = app.store.create_guest(app.chain(), NewGuest::default()).await.unwrap();
+    let args = |extra: &[&str]| {
+        let public_id = format!("--guest=public_id:{}", guest.public_id.as_str());
+        let base = ["send", "--url", app.base(), &public_id, "--receipt=R-free"];
+        Cli::try_parse_from(base.iter().chain(extra)).unwrap().send
+    };
+    let err = send(&args(&["--total=0"]), &mut Vec::new()).await.unwrap_err().to_string();
+    assert!(err.contains("--discount NAME:29000"), "names the missing discount, not the lines: {err}");
+    assert!(app.store.purchase_by_receipt(app.chain(), "demo", "R-free").await.is_err(), "nothing was sent");
+
+    let sent = send(&args(&["--discount=Reward free-coffee:29000"]), &mut Vec::new()).await.unwrap();
+    assert_eq!(sent.status, 200, "{}", sent.response);
+    let answer: Value = serde_json::from_str(&sent.response).unwrap();
+    assert_eq!(answer["guest"]["status"], "matched", "{answer}");
+    let recorded = app.store.purchase_by_receipt(app.chain(), "demo", "R-free").await.unwrap();
+    assert_eq!((recorded.details.total.minor, recorded.details.guest_id), (0, Some(guest.id)));
+}
+
 /// `[[pos.sources]]` against a real store: chains and cafes must exist, and a configured source
 /// serves with its own secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
