@@ -280,6 +280,8 @@ mod telegram {
         let sale = app.sale("E2E-TG-1", &guest).await;
         let points = app.points(&guest).await;
         assert_eq!(points, 123, "1 234 RSD earns one point per 10 RSD: {sale}");
+        assert_eq!(sale["messengers"], serde_json::json!(["telegram"]), "where the notification goes: {sale}");
+        assert!(sale.get("undeliverable").is_none(), "{sale}");
 
         let before = fake.sent_to(ivan.id).len();
         let outbox = app.outbox();

@@ -393,6 +393,34 @@ async fn bad_input_gets_the_documented_answer(store: Arc<dyn Store>) {
     assert!(app.store.purchase_by_receipt(app.chain, "demo", "R-3").await.is_err(), "nothing recorded");
 }
 
+/// `"notified": true` means queued; the answer also says on which of the chain's messengers
+/// the guest can be reached, and when none can take the notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_says_when_no_messenger_can_take_the_notification() {
+    let (store, _dir) = regulars_testkit::sqlite_store().await;
+    let app = pos_app(store).await;
+    let sold = app.buy("msg_1", sale("R-1", app.public_ref())).await;
+    assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
+    assert_eq!(sold.body["notified"], true, "a notification was queued: {}", sold.body);
+    assert_eq!(sold.body["messengers"], serde_json::json!([]), "the demo chain has no bot: {}", sold.body);
+    assert_eq!(sold.body["undeliverable"]["reason"], "no_reachable_messenger", "{}", sold.body);
+    assert!(sold.body["undeliverable"]["message"].as_str().unwrap().contains("no identity on a messenger"));
+    let retry = app.buy("msg_1", sale("R-1", app.public_ref())).await;
+    assert_eq!(
+        (&retry.body["duplicate"], &retry.body["undeliverable"]),
+        (&Value::from(true), &sold.body["undeliverable"])
+    );
+
+    let anonymous = app.buy("msg_2", sale("R-2", GuestRef::None)).await;
+    assert_eq!(anonymous.body["notified"], false);
+    let fields = anonymous.body.as_object().unwrap();
+    assert!(!fields.contains_key("messengers") && !fields.contains_key("undeliverable"), "{}", anonymous.body);
+
+    let refund = app.deliver("msg_r", &refund("R-1", "RF-1", RefundLines::All)).await;
+    assert_eq!(refund.status, StatusCode::OK, "{}", refund.body);
+    assert_eq!(refund.body["undeliverable"]["reason"], "no_reachable_messenger", "refunds too: {}", refund.body);
+}
+
 /// `regulars pos send` against the real server: a free item is a discount as large as its
 /// line, and the sale is recorded with a total of 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
