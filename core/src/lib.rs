@@ -2,8 +2,12 @@
 //!
 //! The domain of regulars, messenger-first loyalty for cafes and chains: chains and cafes,
 //! programs (points or stamps), guests with several messenger identities, wallets and the
-//! append-only ledger, purchases, staff and shifts, and the event log. It also defines the
-//! plugin points (the [`store`] repository traits today; channels and POS sources next).
+//! append-only ledger, purchases, staff and shifts, and the event log; the rules engine
+//! ([`rules`], [`loyalty`]), identity at the till ([`identity`]), the outbox's notifications
+//! ([`notification`]) and the bot conversation ([`conversation`]). It also defines the plugin
+//! points, each with a behaviour contract per method: the [`store`] repository traits (storage
+//! backends), [`channel::Channel`] (messengers: Telegram, WhatsApp and Viber in `channels/`) and
+//! [`pos::PosSource`] (POS drivers: the generic signed webhook and Octopos in `channels/`).
 //!
 //! No HTTP and no SQL live here: storage, channels and the server depend on this crate, never
 //! the other way round.

@@ -281,6 +281,34 @@ pub struct OutboxMessage {
 /// [`OutboxMessage::last_error`].
 pub const UNREACHABLE: &str = "unreachable";
 
+/// Why a notification was given up on when its guest has no identity on any messenger its
+/// chain is served on, as stored in [`OutboxMessage::last_error`] (see
+/// [`OutboxRepo::expire_undeliverable`](crate::store::OutboxRepo::expire_undeliverable)).
+pub const NO_MESSENGER: &str = "no messenger: the guest has no identity on a channel the chain is served on";
+
+/// Why a notification was given up on when it was not delivered in time, as stored in
+/// [`OutboxMessage::last_error`] (see
+/// [`OutboxRepo::expire_undeliverable`](crate::store::OutboxRepo::expire_undeliverable)).
+pub const EXPIRED: &str = "expired: not delivered within the outbox's age limit";
+
+/// What one [`OutboxRepo::expire_undeliverable`](crate::store::OutboxRepo::expire_undeliverable)
+/// gave up on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expired {
+    /// Notifications failed with [`NO_MESSENGER`].
+    pub no_messenger: u64,
+    /// Notifications failed with [`EXPIRED`].
+    pub too_old: u64,
+}
+
+impl Expired {
+    /// Whether nothing was given up on.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.no_messenger == 0 && self.too_old == 0
+    }
+}
+
 /// A notification claimed for delivery (see
 /// [`OutboxRepo::claim_due`](crate::store::OutboxRepo::claim_due)), with what the sender needs
 /// to render and address it.

@@ -26,7 +26,7 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
-use crate::notification::{ClaimScope, ClaimedMessage, NewNotification, OutboxMessage};
+use crate::notification::{ClaimScope, ClaimedMessage, Expired, NewNotification, OutboxMessage};
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::program::{NewProgram, Program};
@@ -677,6 +677,27 @@ pub trait OutboxRepo: Send + Sync {
     /// - Messages queued afterwards are claimable again; messages already `failed` stay failed.
     /// - A guest not in the chain gives [`Error::NotFound`].
     async fn mark_reachable(&self, chain: ChainId, guest: GuestId, channel: &str) -> Result<()>;
+
+    /// Gives up on the chain's notifications that cannot be delivered, so none waits forever.
+    ///
+    /// # Behaviour
+    /// - Looks only at messages no sender holds: `pending` ones (due or not) and `sending`
+    ///   ones whose lease ran out by `now`; `sent`, `failed` and leased messages are left as
+    ///   they are.
+    /// - A message of a guest with no identity on any of `channels` (the messengers the chain
+    ///   is served on; none at all when `channels` is empty) becomes `failed` with
+    ///   `last_error` [`NO_MESSENGER`](crate::notification::NO_MESSENGER) and no lease.
+    /// - Any other such message created before `created_before` (when given) becomes `failed`
+    ///   with `last_error` [`EXPIRED`](crate::notification::EXPIRED) and no lease.
+    /// - `attempts` is kept. Returns how many of each; only the chain's own messages change
+    ///   (an unknown chain has none).
+    async fn expire_undeliverable(
+        &self,
+        chain: ChainId,
+        channels: &[&str],
+        created_before: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Expired>;
 }
 
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.

@@ -1,7 +1,7 @@
 -- A floor for PostgreSQL: the rows of 30 POS sales written by one statement in one transaction
 -- (purchases, ledger entries, wallet balances, outbox rows, stored answers, events), with no
 -- HTTP, signatures, rules or application in between. Run it against the webhook bench's
--- database (`regulars bench webhook --store postgres` creates and fills `regulars_bench`):
+-- database (`regulars-bench webhook --store postgres` creates and fills `regulars_bench`):
 --
 --     pgbench -h 127.0.0.1 -U postgres -n -f server/scripts/pg-floor.sql -c 2 -j 2 -T 10 regulars_bench
 --

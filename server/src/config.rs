@@ -24,6 +24,9 @@
 //!   in each channel crate's `config` module); a Telegram bot also has `mode` (`webhook`, the
 //!   default, or `polling`). Webhooks are served at `/channels/<kind>/<chain>/webhook`.
 //! - `log.filter` (`info`): a `tracing` filter; `RUST_LOG` overrides it.
+//! - `outbox.max_age_hours` (24): a guest notification not delivered this long after it was
+//!   queued is given up on (failed as expired, logged); 0 keeps it until it is sent or fails
+//!   otherwise. See [`crate::outbox::expiry`].
 //! - `identity.*`: keys and tunables of identity at the till, listed in
 //!   [`regulars_core::identity::config`]. Without them an SQLite server generates a key file
 //!   beside its database ([`crate::identity_keys`]); a PostgreSQL server refuses to start.
@@ -57,6 +60,32 @@ pub struct Config {
     pub identity: IdentitySettings,
     /// `[channels]`: the messenger bots.
     pub channels: ChannelsConfig,
+    /// `[outbox]`.
+    pub outbox: OutboxConfig,
+}
+
+/// `[outbox]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// `outbox.max_age_hours`: 0 for no limit.
+    pub max_age_hours: u64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self { max_age_hours: crate::outbox::DEFAULT_MAX_AGE.as_secs() / 3600 }
+    }
+}
+
+impl OutboxConfig {
+    /// The sender's settings with this age limit.
+    #[must_use]
+    pub fn settings(&self) -> crate::outbox::OutboxSettings {
+        let max_age =
+            (self.max_age_hours > 0).then(|| std::time::Duration::from_secs(self.max_age_hours.saturating_mul(3600)));
+        crate::outbox::OutboxSettings { max_age, ..crate::outbox::OutboxSettings::default() }
+    }
 }
 
 /// `[channels]`: one table per bot, each serving one chain (a chain may run any subset of the
@@ -217,7 +246,7 @@ impl Default for LogConfig {
 
 /// The sections environment variables may set; anything else under `REGULARS_` (such as
 /// `REGULARS_CONFIG` or test settings) is not configuration.
-const SECTIONS: [&str; 7] = ["server_", "database_", "demo_", "log_", "identity_", "pos_", "channels_"];
+const SECTIONS: [&str; 8] = ["server_", "database_", "demo_", "log_", "identity_", "pos_", "channels_", "outbox_"];
 
 impl Config {
     /// Loads the configuration from `file` (if any) and the process environment.
@@ -429,6 +458,17 @@ uri = "regularsdemo"
         assert!(!text.contains("nope"), "a refused token is not quoted: {text}");
         let unknown = load_file("[channels.signal]\n").unwrap_err();
         assert!(format!("{unknown:#}").contains("signal"), "{unknown:#}");
+    }
+
+    #[test]
+    fn the_outbox_age_limit_is_in_hours_and_0_turns_it_off() {
+        let day = Some(std::time::Duration::from_secs(24 * 3600));
+        assert_eq!(load_file("").unwrap().outbox.settings().max_age, day, "a day by default");
+        let week = load_file("[outbox]\nmax_age_hours = 168\n").unwrap().outbox.settings();
+        assert_eq!(week.max_age, Some(std::time::Duration::from_secs(168 * 3600)));
+        assert_eq!(load_file("[outbox]\nmax_age_hours = 0\n").unwrap().outbox.settings().max_age, None);
+        let err = load_file("[outbox]\nmax_age = 1\n").unwrap_err();
+        assert!(format!("{err:#}").contains("max_age"), "{err:#}");
     }
 
     #[test]

@@ -18,14 +18,12 @@
 //! ```
 
 pub mod app;
-pub mod bench;
 pub mod bots;
 pub mod config;
 pub mod conversation_render;
 pub mod demo;
 pub mod error;
 pub mod identity_keys;
-pub mod loadgen;
 pub mod media;
 pub mod outbox;
 pub mod pos;

@@ -1,14 +1,11 @@
-//! The `regulars` command: serve, migrate, seed the demo, benchmark, send a test POS delivery.
+//! The `regulars` command: serve, migrate, seed the demo, check translations, send a test POS
+//! delivery. The benchmarks are the `regulars-bench` command (`server/bench`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use regulars_server::bench::conversation::ConversationBench;
-use regulars_server::bench::outbox::OutboxBench;
-use regulars_server::bench::webhook::WebhookBench;
-use regulars_server::bench::{self, LedgerBench};
 use regulars_server::config::Config;
 use regulars_server::pos_send::PosSend;
 use regulars_server::{demo, pos_send, serve};
@@ -16,13 +13,19 @@ use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of the system allocator: the bot and webhook paths allocate many small,
 /// short-lived objects across threads, where glibc's malloc was a quarter of the profile
-/// (`regulars bench conversation`, DECISIONS.md).
+/// (`regulars-bench conversation`, DECISIONS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Messenger-first loyalty for cafes and chains.
+/// Messenger-first loyalty for cafes and chains: the reference server.
+///
+/// `regulars serve` answers POS webhooks (`/pos/<source>/webhook`, `/preview`) and messenger
+/// bots (`/channels/<kind>/<chain>/webhook`, or long polling), sends guest notifications
+/// through the outbox, runs points expiry, and shows a status page with health and
+/// readiness. The owner portal, the admin API, the staff web till and the Mini App are not
+/// built yet. Benchmarks are the separate `regulars-bench` command.
 #[derive(Debug, Parser)]
-#[command(name = "regulars", version, about)]
+#[command(name = "regulars", version)]
 struct Cli {
     /// TOML configuration file (also `REGULARS_CONFIG`); without one, defaults and
     /// `REGULARS_*` environment variables apply.
@@ -41,9 +44,6 @@ enum Command {
     Migrate,
     /// Seed the demo chain (two cafes, programs, 50 guests with history) unless present.
     Demo,
-    /// Measure performance and print the figures.
-    #[command(subcommand)]
-    Bench(BenchCommand),
     /// Translation tools.
     #[command(subcommand)]
     I18n(I18nCommand),
@@ -87,19 +87,6 @@ fn check_translations(dir: Option<&std::path::Path>) -> ExitCode {
     if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// Idempotent earn transactions per second and latency, on SQLite or PostgreSQL.
-    Ledger(LedgerBench),
-    /// End-to-end POS webhook throughput and latency over loopback HTTP, on SQLite or
-    /// PostgreSQL.
-    Webhook(WebhookBench),
-    /// Outbox delivery rate against a messenger enforcing its limits (30/s, 1/s per chat).
-    Outbox(OutboxBench),
-    /// Inbound bot updates per second through the conversation, on SQLite or PostgreSQL.
-    Conversation(ConversationBench),
-}
-
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     if let Some(Command::I18n(I18nCommand::Check { dir })) = &cli.command {
@@ -134,10 +121,6 @@ fn main() -> anyhow::Result<ExitCode> {
                 }
                 Ok(())
             }
-            Command::Bench(BenchCommand::Ledger(args)) => bench::ledger(args).await,
-            Command::Bench(BenchCommand::Webhook(args)) => bench::webhook::webhook(args).await,
-            Command::Bench(BenchCommand::Outbox(args)) => bench::outbox::outbox(args).await,
-            Command::Bench(BenchCommand::Conversation(args)) => bench::conversation::conversation(args).await,
             Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;

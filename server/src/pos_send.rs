@@ -21,7 +21,10 @@
 //!   `qr:RG1....`; without it the sale is anonymous.
 //! - `--item SKU:NAME:CATEGORY:QTY:UNIT_PRICE_MINOR`, repeatable (category may be empty),
 //!   default `CAP:Cappuccino:coffee:1:29000`.
-//! - `--total MINOR`: default the sum of the items.
+//! - `--discount NAME:AMOUNT_MINOR`, repeatable: what the till took off the lines (a happy
+//!   hour, a redeemed reward: `--discount Reward:29000` makes the default cappuccino free).
+//! - `--total MINOR`: the net amount paid, default the sum of the items less the discounts; a
+//!   total that is not that sum is refused before sending, naming the difference.
 //! - `--currency`: default `RSD`.
 //! - `--reward-code CODE`: a reward redeemed with the sale.
 //! - `--webhook-id ID`: the delivery id, default generated; send the same again to see a retry
@@ -41,7 +44,8 @@ use regulars_core::guest::GuestPublicId;
 use regulars_core::money::{Currency, Money};
 use regulars_core::pos::signature::{HeaderNames, WebhookSecret, sign};
 use regulars_core::pos::{
-    GuestRef, MAX_ID_LEN, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines, validate_source_name,
+    GuestRef, MAX_ID_LEN, PosDiscount, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines,
+    validate_source_name,
 };
 use regulars_core::purchase::LineItem;
 
@@ -85,7 +89,10 @@ pub struct PosSend {
     /// A receipt line, repeatable; CATEGORY may be empty (default: `CAP:Cappuccino:coffee:1:29000`).
     #[arg(long = "item", value_name = "SKU:NAME:CATEGORY:QTY:UNIT_PRICE_MINOR", value_parser = parse_item)]
     pub items: Vec<LineItem>,
-    /// Net amount paid in minor units (default: the sum of the items).
+    /// A discount the till applied, repeatable: `NAME:AMOUNT_MINOR` (`Reward:29000`).
+    #[arg(long = "discount", value_name = "NAME:AMOUNT_MINOR", value_parser = parse_discount)]
+    pub discounts: Vec<PosDiscount>,
+    /// Net amount paid in minor units (default: the sum of the items less the discounts).
     #[arg(long, value_name = "MINOR")]
     pub total: Option<i64>,
     /// ISO 4217 currency of the amounts.
@@ -102,7 +109,7 @@ pub struct PosSend {
         long,
         value_name = "RECEIPT_ID",
         value_parser = parse_id,
-        conflicts_with_all = ["receipt", "guest", "items", "total", "reward_code"],
+        conflicts_with_all = ["receipt", "guest", "items", "discounts", "total", "reward_code"],
     )]
     pub refund: Option<String>,
     /// With `--refund`: `all` or `SKU:QTY,SKU:QTY` (default: all).
@@ -175,6 +182,20 @@ fn parse_item(text: &str) -> Result<LineItem, String> {
     })
 }
 
+fn parse_discount(text: &str) -> Result<PosDiscount, String> {
+    let (name, amount) =
+        text.rsplit_once(':').ok_or_else(|| format!("expected NAME:AMOUNT_MINOR (`Reward:29000`), got `{text}`"))?;
+    if name.trim().is_empty() {
+        return Err("NAME must not be empty".to_owned());
+    }
+    let amount_minor: i64 = amount
+        .parse()
+        .ok()
+        .filter(|a| *a >= 0)
+        .ok_or_else(|| format!("AMOUNT_MINOR `{amount}` is not a whole number of minor units (29000 = 290.00)"))?;
+    Ok(PosDiscount { name: name.to_owned(), amount_minor })
+}
+
 fn parse_lines(text: &str) -> Result<RefundLines, String> {
     if text == "all" {
         return Ok(RefundLines::All);
@@ -199,7 +220,8 @@ fn parse_lines(text: &str) -> Result<RefundLines, String> {
 /// The event the flags describe, happening at `now`.
 ///
 /// # Errors
-/// When the items' sum does not fit in 64 bits (naming `--item`).
+/// When the items' or the discounts' sum does not fit in 64 bits, the discounts exceed the
+/// items, or `--total` is not the items less the discounts (each naming the flag to change).
 pub fn build_payload(args: &PosSend, now: DateTime<Utc>) -> anyhow::Result<PosPayload> {
     let ms = now.timestamp_millis();
     // Whole seconds read better in the printed body; the contract accepts either.
@@ -219,12 +241,34 @@ pub fn build_payload(args: &PosSend, now: DateTime<Utc>) -> anyhow::Result<PosPa
     } else {
         args.items.clone()
     };
+    let lines = items
+        .iter()
+        .try_fold(0i64, |sum, i| i64::from(i.quantity).checked_mul(i.unit_price_minor)?.checked_add(sum))
+        .context("--item: the items' sum is too large")?;
+    let discounts = args.discounts.iter().try_fold(0i64, |sum, d| sum.checked_add(d.amount_minor));
+    let net = discounts.and_then(|d| lines.checked_sub(d)).context("--discount: the discounts' sum is too large")?;
+    if net < 0 {
+        bail!("--discount: the discounts ({}) are more than the items ({lines})", lines - net);
+    }
+    // The contract wants lines minus discounts to equal the total. Say which flag is short
+    // here, where the cashier's intent is known, instead of sending what the server can only
+    // call a mismatch of the lines.
     let total = match args.total {
-        Some(total) => total,
-        None => items
-            .iter()
-            .try_fold(0i64, |sum, i| i64::from(i.quantity).checked_mul(i.unit_price_minor)?.checked_add(sum))
-            .context("--item: the items' sum is too large")?,
+        None => net,
+        Some(total) if total == net => total,
+        Some(total) if total < net => bail!(
+            "--total {total} is {} less than the items ({lines}) less the discounts ({}): add what the till took \
+             off as --discount NAME:{}, or leave --total out",
+            net - total,
+            lines - net,
+            net - total,
+        ),
+        Some(total) => bail!(
+            "--total {total} is {} more than the items ({lines}) less the discounts ({}): add the missing --item, \
+             or leave --total out",
+            total - net,
+            lines - net,
+        ),
     };
     Ok(PosPayload::PurchaseCompleted(PosPurchase {
         receipt_id: args.receipt.clone().unwrap_or_else(|| format!("R-{ms}")),
@@ -232,7 +276,7 @@ pub fn build_payload(args: &PosSend, now: DateTime<Utc>) -> anyhow::Result<PosPa
         guest: args.guest.clone().unwrap_or(GuestRef::None),
         total: Money::new(total, args.currency),
         items,
-        discounts: Vec::new(),
+        discounts: args.discounts.clone(),
         occurred_at,
         reward_code: args.reward_code.clone(),
     }))
@@ -428,6 +472,7 @@ mod tests {
             "--guest=phone:+381601234567",
             "--item=ESP:Espresso:coffee:2:25000",
             "--item=CRO:Croissant::1:20000",
+            "--discount=Happy hour:10000",
             "--total=60000",
             "--currency=EUR",
             "--reward-code=K7Q2-9XHM",
@@ -453,6 +498,7 @@ mod tests {
                         { "sku": "ESP", "name": "Espresso", "category": "coffee", "quantity": 2, "unit_price_minor": 25000 },
                         { "sku": "CRO", "name": "Croissant", "quantity": 1, "unit_price_minor": 20000 }
                     ],
+                    "discounts": [{ "name": "Happy hour", "amount_minor": 10000 }],
                     "occurred_at": "2026-11-20T09:29:00Z",
                     "reward_code": "K7Q2-9XHM"
                 }
@@ -461,6 +507,25 @@ mod tests {
         // Without --total, the items' sum.
         let summed = parse(&["--item=ESP:Espresso:coffee:2:25000", "--item=CRO:Croissant::1:20000"]).unwrap();
         assert_eq!(body_json(&summed)["data"]["total_minor"], 70000);
+    }
+
+    #[test]
+    fn a_free_item_is_a_discount_as_large_as_its_line() {
+        let free = parse(&["--guest=phone:+381601234567", "--discount=Reward free-coffee:29000"]).unwrap();
+        let body = body_json(&free);
+        assert_eq!(body["data"]["total_minor"], 0, "{body}");
+        assert_eq!(body["data"]["discounts"], json!([{ "name": "Reward free-coffee", "amount_minor": 29000 }]));
+        let stated = parse(&["--discount=Reward:29000", "--total=0"]).unwrap();
+        assert_eq!(body_json(&stated)["data"]["total_minor"], 0, "a stated total that adds up is kept");
+
+        // A total the lines and discounts do not add up to names the flag that is short.
+        let err = prepare(&parse(&["--total=0"]).unwrap(), now()).unwrap_err().to_string();
+        assert!(err.starts_with("--total 0 is 29000 less than the items (29000)"), "{err}");
+        assert!(err.contains("--discount NAME:29000"), "the way out is named: {err}");
+        let err = prepare(&parse(&["--total=30000"]).unwrap(), now()).unwrap_err().to_string();
+        assert!(err.starts_with("--total 30000 is 1000 more") && err.contains("--item"), "{err}");
+        let err = prepare(&parse(&["--discount=Too much:30000"]).unwrap(), now()).unwrap_err().to_string();
+        assert!(err.starts_with("--discount: the discounts (30000) are more than the items (29000)"), "{err}");
     }
 
     #[test]
@@ -514,6 +579,10 @@ mod tests {
             (&["--lines", "all"], "--refund", ""),
             (&["--refund", "R-1", "--lines", "ESP"], "--lines", "SKU:QTY"),
             (&["--refund", "R-1", "--item", "A:B::1:1"], "--item", "cannot be used with"),
+            (&["--discount", "Reward"], "--discount", "NAME:AMOUNT_MINOR"),
+            (&["--discount", ":100"], "--discount", "NAME must not be empty"),
+            (&["--discount", "Reward:-5"], "--discount", "AMOUNT_MINOR"),
+            (&["--refund", "R-1", "--discount", "A:1"], "--discount", "cannot be used with"),
         ] {
             let err = parse(args).unwrap_err();
             assert!(err.contains(flag) && err.contains(hint), "{args:?}: {err}");

@@ -10,7 +10,7 @@ use crate::app::{AppState, router};
 use crate::bots::Bots;
 use crate::config::Config;
 use crate::demo;
-use crate::outbox::{OutboxSender, OutboxSettings};
+use crate::outbox::OutboxSender;
 
 /// Opens (and migrates) the configured store.
 ///
@@ -53,9 +53,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!(channel = bot.channel.kind(), chain = %bot.slug,
             webhook = %format!("/channels/{}/{}/webhook", bot.channel.kind(), bot.slug), "bot ready");
     }
-    // One sender task per bot; with none, notifications wait in the outbox.
+    // One sender task per bot, and one that gives up on what cannot be delivered.
     let outbox =
-        OutboxSender::for_bots(store.clone(), state.i18n.clone(), state.bots.outbox_bots(), OutboxSettings::default())
+        OutboxSender::for_bots(store.clone(), state.i18n.clone(), state.bots.outbox_bots(), config.outbox.settings())
             .spawn();
     let (stop_polling, polling_stopped) = tokio::sync::watch::channel(false);
     let polling = crate::bots::polling::spawn(&state, &polling_stopped);

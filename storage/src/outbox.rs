@@ -23,7 +23,8 @@ use regulars_core::channel::ReceiptStatus;
 use regulars_core::guest::ChannelKind;
 use regulars_core::ids::{ChainId, GuestId};
 use regulars_core::notification::{
-    ClaimScope, ClaimedMessage, NewNotification, OutboxMessage, OutboxStatus, UNREACHABLE,
+    ClaimScope, ClaimedMessage, EXPIRED, Expired, NO_MESSENGER, NewNotification, OutboxMessage, OutboxStatus,
+    UNREACHABLE,
 };
 use regulars_core::store::OutboxRepo;
 use regulars_core::{Error, Result};
@@ -104,6 +105,13 @@ macro_rules! due {
             .eq(PENDING)
             .and(outbox::available_at.le($now))
             .or(outbox::status.eq(SENDING).and(outbox::lease_until.assume_not_null().le($now)))
+    };
+}
+
+/// Rows no sender holds at `$now` (ms): pending (due or not), or sending with a lapsed lease.
+macro_rules! unheld {
+    ($now:expr) => {
+        outbox::status.eq(PENDING).or(outbox::status.eq(SENDING).and(outbox::lease_until.assume_not_null().le($now)))
     };
 }
 
@@ -561,6 +569,59 @@ impl OutboxRepo for DbStore {
             Ok(())
         })?;
         Ok(())
+    }
+
+    async fn expire_undeliverable(
+        &self,
+        chain: ChainId,
+        channels: &[&str],
+        created_before: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Expired> {
+        let channels: Vec<String> = channels.iter().map(|&c| c.to_owned()).collect();
+        let (chain, now) = (chain.get(), to_millis(now));
+        // Without an age limit nothing is older than the oldest possible time.
+        let before = created_before.map_or(i64::MIN, to_millis);
+        // A sweep runs every minute per chain and nearly always finds nothing: look on a
+        // reader first, so an empty sweep costs no write (on SQLite, no fsync).
+        let work: bool = read!(self, |c| {
+            let candidates = outbox::table
+                .filter(outbox::chain_id.eq(chain))
+                .filter(unheld!(now))
+                .filter(not(identity_on!(&channels)).or(outbox::created_at.lt(before)));
+            Ok(diesel::select(exists(candidates)).get_result(c).await?)
+        })?;
+        if !work {
+            return Ok(Expired::default());
+        }
+        let (no_messenger, too_old) = write_tx!(self, |c| {
+            let no_messenger = diesel::update(
+                outbox::table
+                    .filter(outbox::chain_id.eq(chain))
+                    .filter(unheld!(now))
+                    .filter(not(identity_on!(&channels))),
+            )
+            .set((
+                outbox::status.eq(FAILED),
+                outbox::last_error.eq(Some(NO_MESSENGER)),
+                outbox::lease_until.eq(None::<i64>),
+            ))
+            .execute(c)
+            .await?;
+            // What the first statement failed is no longer unheld, so nothing counts twice.
+            let too_old = diesel::update(
+                outbox::table
+                    .filter(outbox::chain_id.eq(chain))
+                    .filter(unheld!(now))
+                    .filter(outbox::created_at.lt(before)),
+            )
+            .set((outbox::status.eq(FAILED), outbox::last_error.eq(Some(EXPIRED)), outbox::lease_until.eq(None::<i64>)))
+            .execute(c)
+            .await?;
+            Ok((no_messenger, too_old))
+        })?;
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        Ok(Expired { no_messenger: count(no_messenger), too_old: count(too_old) })
     }
 
     async fn record_receipt(&self, chain: ChainId, platform_message_id: &str, receipt: ReceiptStatus) -> Result<bool> {

@@ -82,7 +82,7 @@ impl DbStore {
     /// Whether POS sales are applied in batches with the other sales waiting (the default:
     /// multi-row statements, see DECISIONS.md "POS batches") or each in a transaction of its
     /// own. The results are the same, and a test holds the two to that; one by one is the
-    /// reference, and what `regulars bench webhook --pos-batches false` measures.
+    /// reference, and what `regulars-bench webhook --pos-batches false` measures.
     #[must_use]
     pub fn with_pos_batches(mut self, batches: bool) -> Self {
         self.pos_batches = batches;

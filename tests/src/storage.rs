@@ -14,9 +14,11 @@ use regulars_core::channel::ReceiptStatus;
 use regulars_core::conversation::ConversationState;
 use regulars_core::conversation::state::Step;
 use regulars_core::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
-use regulars_core::ids::{CafeId, GuestId};
+use regulars_core::ids::{CafeId, ChainId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
-use regulars_core::notification::{ClaimScope, Notification, OutboxMessage, OutboxStatus, UNREACHABLE};
+use regulars_core::notification::{
+    ClaimScope, EXPIRED, Expired, NO_MESSENGER, Notification, OutboxMessage, OutboxStatus, UNREACHABLE,
+};
 use regulars_core::page::PageRequest;
 use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
@@ -40,8 +42,8 @@ macro_rules! storage_conformance {
             wallet_tier_is_cached, outbox_claims_once, outbox_lease_expiry_reclaims, outbox_concurrent_claimers_never_share,
             outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity,
             conversations_save_compare_and_set, guest_profiles_update_and_referrals_count,
-            outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, guests_merge_into_one,
-            refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land);
+            outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, outbox_undeliverable_messages_expire,
+            guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -833,6 +835,75 @@ pub async fn outbox_unreachable_guests_are_skipped(store: Arc<dyn Store>) {
     ] {
         assert_eq!(result.unwrap_err().kind(), ErrorKind::NotFound);
     }
+}
+
+/// Messages nobody can deliver are given up on, visibly: a guest with no identity on the
+/// chain's messengers at once, any other message once older than the age limit; messages a
+/// sender holds, settled ones and other chains' are left alone.
+pub async fn outbox_undeliverable_messages_expire(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "expire").await;
+    let other = TestChain::create(&*store, "expire-other").await;
+    let now = Utc::now();
+    let (on_telegram, on_telegram_id) = queued(&*store, &chain, "1").await;
+    let unlinked = store.create_guest(chain.id(), NewGuest::default()).await.unwrap();
+    assert!(chain.sale(&*store, &unlinked, "r-unlinked", 50_000).await.notified);
+    let (elsewhere, _) = queued(&*store, &other, "9").await;
+    let other_unlinked = store.create_guest(other.id(), NewGuest::default()).await.unwrap();
+    assert!(other.sale(&*store, &other_unlinked, "r-other-unlinked", 50_000).await.notified);
+
+    // No age limit: only the guest with no Telegram identity is given up on.
+    let first = store.expire_undeliverable(chain.id(), &["telegram"], None, now).await.unwrap();
+    assert!(!first.is_empty(), "the unlinked guest's message is undeliverable");
+    assert_eq!(first, Expired { no_messenger: 1, too_old: 0 });
+    let m = status_of(&*store, &chain, unlinked.id).await;
+    assert_eq!((m.status, m.last_error.as_deref(), m.attempts), (OutboxStatus::Failed, Some(NO_MESSENGER), 0));
+    assert_eq!(status_of(&*store, &chain, on_telegram.id).await.status, OutboxStatus::Pending, "reachable: kept");
+    let again = store.expire_undeliverable(chain.id(), &["telegram"], None, now).await.unwrap();
+    assert!(again.is_empty(), "a second pass finds nothing: {again:?}");
+
+    // A chain served on no messenger at all: everything of it is undeliverable.
+    let whatsapp_only = store.expire_undeliverable(chain.id(), &["whatsapp"], None, now).await.unwrap();
+    assert_eq!(whatsapp_only, Expired { no_messenger: 1, too_old: 0 }, "a Telegram guest has no WhatsApp identity");
+    let m = status_of(&*store, &chain, on_telegram.id).await;
+    assert_eq!((m.id, m.status, m.last_error.as_deref()), (on_telegram_id, OutboxStatus::Failed, Some(NO_MESSENGER)));
+
+    // Too old: given up on unless a sender holds it; the age counts from when it was queued.
+    let (retried, _) = queued(&*store, &chain, "2").await;
+    let (held, _) = queued(&*store, &chain, "3").await;
+    let queued_by = Utc::now();
+    let scope = ClaimScope { chain: Some(chain.id()), channels: &["telegram"], reachable_on: &["telegram"] };
+    let claim = store.claim_due_in(queued_by, LEASE, 10, &scope).await.unwrap();
+    assert_eq!(claim.len(), 2);
+    let retried_id = claim.iter().find(|c| c.message.guest_id == retried.id).unwrap().message.id;
+    store.retry_later(chain.id(), retried_id, queued_by + chrono::Duration::hours(1), "502").await.unwrap();
+    let young = store
+        .expire_undeliverable(chain.id(), &["telegram"], Some(queued_by - chrono::Duration::hours(1)), queued_by)
+        .await
+        .unwrap();
+    assert!(young.is_empty(), "younger than the limit: {young:?}");
+    let limit = Some(queued_by + chrono::Duration::seconds(1));
+    let while_held = queued_by + LEASE - chrono::Duration::seconds(1);
+    let old = store.expire_undeliverable(chain.id(), &["telegram"], limit, while_held).await.unwrap();
+    assert_eq!(old, Expired { no_messenger: 0, too_old: 1 }, "the pending retry, not the claim in its lease");
+    let m = status_of(&*store, &chain, retried.id).await;
+    assert_eq!((m.status, m.last_error.as_deref(), m.attempts), (OutboxStatus::Failed, Some(EXPIRED), 1));
+    assert_eq!(status_of(&*store, &chain, held.id).await.status, OutboxStatus::Sending, "a sender holds it");
+    let lapsed = store.expire_undeliverable(chain.id(), &["telegram"], limit, queued_by + LEASE).await.unwrap();
+    assert_eq!(lapsed, Expired { no_messenger: 0, too_old: 1 }, "once its sender's lease ran out");
+    assert_eq!(status_of(&*store, &chain, held.id).await.last_error.as_deref(), Some(EXPIRED));
+
+    // Settled messages stay as they are.
+    let (sent, sent_id) = queued(&*store, &chain, "5").await;
+    store.mark_sent(chain.id(), sent_id, Utc::now(), None).await.unwrap();
+    let late = Utc::now() + chrono::Duration::days(30);
+    store.expire_undeliverable(chain.id(), &[], Some(late), late).await.unwrap();
+    assert_eq!(status_of(&*store, &chain, sent.id).await.status, OutboxStatus::Sent);
+
+    // The other chain was never touched.
+    assert_eq!(status_of(&*store, &other, elsewhere.id).await.status, OutboxStatus::Pending);
+    assert_eq!(status_of(&*store, &other, other_unlinked.id).await.status, OutboxStatus::Pending);
+    let unknown = store.expire_undeliverable(ChainId(i64::MAX), &[], Some(late), late).await.unwrap();
+    assert!(unknown.is_empty());
 }
 
 /// The address is the guest's most recently linked reachable identity on the claimer's

@@ -38,6 +38,10 @@
 //! | `Blocked` | `failed`; the guest's identities on the channel are marked unreachable ([`OutboxRepo::mark_unreachable`]), so their later notifications are not attempted there | |
 //! | `PermanentFailure` | `failed` | |
 //!
+//! Beside them one task gives up on what cannot be delivered ([`expiry`]): notifications of
+//! guests with no identity on any messenger their chain is served on, and notifications older
+//! than [`OutboxSettings::max_age`]; the reason is the row's `last_error` and the log's.
+//!
 //! When nothing is due the task polls every [`OutboxSettings::idle_poll`] (a poll with nothing
 //! to do is one indexed read, no write). [`OutboxHandle::shutdown`] lets every task finish the
 //! send it is in, hands the rest of its batch back as due at once (so another server takes it
@@ -71,6 +75,7 @@
 //! [`DeliveryResult`]: regulars_core::channel::DeliveryResult
 
 mod delivery;
+pub mod expiry;
 mod pacing;
 pub mod render;
 
@@ -109,7 +114,17 @@ pub struct OutboxSettings {
     pub backoff_base: Duration,
     /// The longest retry delay.
     pub backoff_cap: Duration,
+    /// Notifications not delivered this long after they were queued are given up on (failed
+    /// with [`EXPIRED`](regulars_core::notification::EXPIRED), see [`expiry`]); `None` keeps
+    /// them until they are sent or fail otherwise. `outbox.max_age_hours` in the configuration.
+    pub max_age: Option<Duration>,
+    /// How often the outbox looks for notifications it cannot deliver ([`expiry`]).
+    pub sweep_every: Duration,
 }
+
+/// [`OutboxSettings::max_age`] by default: a day covers a messenger's outage over a night,
+/// and points earned yesterday are old news by then.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Default for OutboxSettings {
     fn default() -> Self {
@@ -121,6 +136,8 @@ impl Default for OutboxSettings {
             max_attempts: 8,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(5 * 60),
+            max_age: Some(DEFAULT_MAX_AGE),
+            sweep_every: Duration::from_secs(60),
         }
     }
 }
@@ -235,16 +252,23 @@ impl OutboxSender {
         Self { store, i18n, bots, settings }
     }
 
-    /// Starts one task per channel on the current tokio runtime. With no channels, starts
-    /// nothing (notifications wait in the outbox).
+    /// Starts one task per channel on the current tokio runtime, and the [`expiry`] task.
+    /// With no channels, only the latter: every notification is undeliverable.
     #[must_use]
     pub fn spawn(self) -> OutboxHandle {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
         let mut counters: BTreeMap<String, Arc<Counters>> = BTreeMap::new();
         if self.bots.is_empty() {
-            tracing::info!("no messenger channels configured: the outbox sender is idle");
+            tracing::info!(
+                "no messenger channels configured: notifications are not sent, and given up on as undeliverable"
+            );
         }
+        let served = expiry::ServedOn::new(&self.bots);
+        tasks.push(tokio::spawn(
+            expiry::run(self.store.clone(), served, self.settings.max_age, self.settings.sweep_every, stopped.clone())
+                .instrument(tracing::info_span!("outbox_expiry")),
+        ));
         for bot in self.bots {
             let kind = bot.channel.kind().to_owned();
             // Counters per channel kind: a kind's bots add up.

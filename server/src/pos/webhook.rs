@@ -4,6 +4,14 @@
 //! Order matters: the source verifies the signature before the body is read; a delivery
 //! already applied is answered from storage before the guest's card code is looked at (a
 //! retry must not count as a reused code); everything else is one storage transaction.
+//!
+//! The answer is the stored outcome ([`IngestOutcome`]) plus what the server knows of the
+//! notification's way to the guest, which storage does not: `"notified": true` says a message
+//! was queued, `"messengers"` lists the messengers this chain is served on (its configured
+//! bots) on which the guest has an identity, and when a message was queued with none of them,
+//! `"undeliverable"` says so (`reason` and `message`): the outbox will give it up as
+//! [`NO_MESSENGER`](regulars_core::notification::NO_MESSENGER) instead of sending it. An
+//! identity the guest has blocked still counts here; the outbox finds out when it sends.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,8 +22,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use regulars_core::ErrorKind;
 use regulars_core::ids::CafeId;
-use regulars_core::pos::ingest::{PurchaseIngest, RefundIngest, purchase_event_key};
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, purchase_event_key};
 use regulars_core::pos::{PosError, PosPayload, PosPurchase, PosRequest, PosSourceExt as _};
+use serde::Serialize;
 use serde_json::json;
 
 use super::sources::PosRoute;
@@ -146,7 +155,69 @@ pub(crate) async fn webhook(
             }
         }
     };
-    Ok(Json(outcome).into_response())
+    let messengers = messengers_of_guest(&state, route, &outcome).await;
+    Ok(Json(WebhookAnswer::new(outcome, messengers)).into_response())
+}
+
+/// What a POS is answered: the outcome, and where its notification can go.
+#[derive(Debug, Serialize)]
+struct WebhookAnswer {
+    #[serde(flatten)]
+    outcome: IngestOutcome,
+    /// For a known guest: the chain's messengers they have an identity on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    messengers: Option<Vec<String>>,
+    /// A notification was queued that no messenger can take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undeliverable: Option<Undeliverable>,
+}
+
+/// Why a queued notification will not reach the guest.
+#[derive(Debug, Serialize)]
+struct Undeliverable {
+    reason: &'static str,
+    message: &'static str,
+}
+
+impl WebhookAnswer {
+    fn new(outcome: IngestOutcome, messengers: Option<Vec<String>>) -> Self {
+        let undeliverable =
+            (outcome.notified && messengers.as_ref().is_some_and(Vec::is_empty)).then_some(Undeliverable {
+                reason: "no_reachable_messenger",
+                message: "the guest has no identity on a messenger this chain is served on; \
+                          the notification will not be sent",
+            });
+        Self { outcome, messengers, undeliverable }
+    }
+}
+
+/// The messengers of the chain's bots on which the outcome's guest has an identity, sorted;
+/// `None` without a matched guest, or when the guest cannot be read (the sale is recorded
+/// either way, so that is logged, not answered with an error the POS would retry).
+async fn messengers_of_guest(state: &AppState, route: &PosRoute, outcome: &IngestOutcome) -> Option<Vec<String>> {
+    let GuestMatch::Matched { public_id, .. } = &outcome.guest else { return None };
+    let mut served: Vec<&str> =
+        state.bots.iter().filter(|bot| bot.chain == route.chain).map(|bot| bot.channel.kind()).collect();
+    if served.is_empty() {
+        // No bot for the chain: nothing to look up (and most POS traffic of a chain without
+        // bots pays no extra read).
+        return Some(Vec::new());
+    }
+    served.sort_unstable();
+    served.dedup();
+    match state.store.guest_by_public_id(route.chain, public_id).await {
+        Ok(guest) => Some(
+            served
+                .into_iter()
+                .filter(|kind| guest.identities.iter().any(|i| i.channel.as_str() == *kind))
+                .map(str::to_owned)
+                .collect(),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the guest's messengers for the POS answer");
+            None
+        }
+    }
 }
 
 async fn record_purchase(
@@ -156,7 +227,7 @@ async fn record_purchase(
     delivery_id: String,
     purchase: PosPurchase,
     now: chrono::DateTime<Utc>,
-) -> Result<regulars_core::pos::ingest::IngestOutcome, PosAnswer> {
+) -> Result<IngestOutcome, PosAnswer> {
     let cafe_id = cafe_of(route, &purchase.cafe_ref)?;
     // A retry is answered before a card code is checked: the code was used by the first
     // delivery, and checking it again would call the retry a reuse. Without a code nothing

@@ -17,7 +17,8 @@ use regulars_core::store::Store;
 use regulars_i18n::Localizer;
 use regulars_server::app::AppState;
 use regulars_server::conversation_render::render;
-use regulars_server::demo;
+
+use crate::test_app::TestApp;
 
 /// Monday 2026-11-23 10:00 in Belgrade: both demo cafes are open.
 fn morning() -> DateTime<Utc> {
@@ -50,7 +51,7 @@ struct Bot {
     chain: ChainId,
     cafes: Vec<CafeId>,
     caps: Capabilities,
-    _dir: tempfile::TempDir,
+    _app: TestApp,
 }
 
 /// What one event got back: the raw replies and their rendering.
@@ -105,11 +106,9 @@ impl Bot {
     }
 
     async fn with(mut config: ConversationConfig) -> Self {
-        let (store, dir) = regulars_testkit::sqlite_store().await;
-        demo::seed(store.clone()).await.unwrap();
-        let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
+        let app = TestApp::demo().build().await;
+        let (store, state, chain) = (app.store.clone(), app.state.clone(), app.chain());
         let cafes = store.list_cafes(chain).await.unwrap().iter().map(|c| c.id).collect();
-        let state = AppState::new(store.clone()).unwrap();
         config.invite_links.insert("telegram".into(), "https://t.me/demo_bot?start=".into());
         let conversation = Conversation::new(store.clone(), state.till.clone(), config);
         Self {
@@ -120,7 +119,7 @@ impl Bot {
             chain,
             cafes,
             caps: telegram(),
-            _dir: dir,
+            _app: app,
         }
     }
 

@@ -1,4 +1,4 @@
-//! `regulars bench webhook`: end-to-end POS webhook throughput and latency.
+//! `regulars-bench webhook`: end-to-end POS webhook throughput and latency.
 //!
 //! Starts the real server in this process on a loopback port (the real router, the demo
 //! chain's signed POS source, the store), creates `--guests` guests, and drives it with
@@ -28,13 +28,13 @@ use regulars_core::pos::{GuestRef, PosPayload, PosPurchase};
 use regulars_core::purchase::LineItem;
 use regulars_core::store::Store;
 
-use super::{BenchStore, open_bench_db};
-use crate::app::{AppState, router};
-use crate::demo;
 use crate::loadgen::{LoadPlan, Requests, run};
-use crate::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
+use crate::store::{BenchStore, open_bench_db};
+use regulars_server::app::{AppState, router};
+use regulars_server::demo;
+use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
 
-/// Settings of `regulars bench webhook`.
+/// Settings of `regulars-bench webhook`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WebhookBench {
     /// Backend to measure.
@@ -117,7 +117,7 @@ pub async fn webhook(args: WebhookBench) -> anyhow::Result<()> {
     let guests = Arc::new(guests);
 
     println!(
-        "regulars bench webhook: {} ({}), {} guests, sales {}, end to end over loopback HTTP",
+        "regulars-bench webhook: {} ({}), {} guests, sales {}, end to end over loopback HTTP",
         store.backend_name(),
         regulars_storage::DatabaseUrl::new(url),
         args.guests,

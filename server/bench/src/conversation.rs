@@ -1,4 +1,4 @@
-//! `regulars bench conversation`: inbound bot updates per second through the conversation.
+//! `regulars-bench conversation`: inbound bot updates per second through the conversation.
 //!
 //! Seeds the demo chain on a fresh store, then drives [`Conversation::handle`] (state load,
 //! guest lookup, the turn, the compare-and-set save, and rendering with the real locales)
@@ -25,12 +25,12 @@ use regulars_core::conversation::{Conversation, ConversationConfig};
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_i18n::Localizer;
 
-use super::{BenchStore, open_bench_store};
-use crate::app::AppState;
-use crate::conversation_render::render;
-use crate::demo;
+use crate::store::{BenchStore, open_bench_store};
+use regulars_server::app::AppState;
+use regulars_server::conversation_render::render;
+use regulars_server::demo;
 
-/// Settings of `regulars bench conversation`.
+/// Settings of `regulars-bench conversation`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConversationBench {
     /// Backend to measure.

@@ -1,4 +1,4 @@
-//! `regulars bench outbox`: how close the outbox sender gets to a messenger's allowed rate
+//! `regulars-bench outbox`: how close the outbox sender gets to a messenger's allowed rate
 //! without being told "too many requests".
 //!
 //! Queues `--count` notifications (3000) for as many guests through the real store (each one
@@ -36,10 +36,10 @@ use regulars_i18n::Localizer;
 use regulars_telegram::{BotToken, TelegramChannel, TelegramConfig, WebhookSecret};
 use regulars_testkit::fakes::telegram::FakeTelegram;
 
-use super::{BenchStore, open_bench_store};
-use crate::outbox::{DeliveryStats, OutboxSender, OutboxSettings};
+use crate::store::{BenchStore, open_bench_store};
+use regulars_server::outbox::{DeliveryStats, OutboxSender, OutboxSettings};
 
-/// Settings of `regulars bench outbox`.
+/// Settings of `regulars-bench outbox`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutboxBench {
     /// Backend to measure.

@@ -137,3 +137,14 @@ fn i18n_check_passes_on_the_built_in_locales_and_fails_on_broken_ones() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stdout).contains(".ftl:"), "findings name file:line");
 }
+
+#[test]
+fn help_says_what_exists_and_what_does_not_yet() {
+    let help = Command::new(env!("CARGO_BIN_EXE_regulars")).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("POS webhooks") && text.contains("status page"), "{text}");
+    assert!(text.contains("not built yet"), "the portal and the API are not promised as there: {text}");
+    let commands: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next()).collect();
+    assert!(commands.contains(&"serve") && !commands.contains(&"bench"), "benchmarks are regulars-bench: {text}");
+}

@@ -5,14 +5,10 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};
 use futures::future::join_all;
-use http_body_util::BodyExt as _;
 use regulars_core::guest::{Consent, Guest, GuestPublicId, NewGuest};
-use regulars_core::identity::config::IdentitySettings;
 use regulars_core::ids::ChainId;
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use regulars_core::money::{Currency, Money};
@@ -22,34 +18,23 @@ use regulars_core::pos::signature::{HeaderNames, WebhookSecret, signed_headers};
 use regulars_core::pos::{GuestRef, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines};
 use regulars_core::purchase::LineItem;
 use regulars_core::store::Store;
-use regulars_server::app::{AppState, router};
 use regulars_server::demo;
-use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
+use regulars_server::pos::sources::PosRoutes;
 use serde_json::Value;
-use tower::ServiceExt as _;
+
+use crate::test_app::{Answer, TestApp, signed};
 
 /// The demo chain with its POS source, and one new guest.
 struct PosApp {
-    router: Router,
-    state: AppState,
+    app: TestApp,
     store: Arc<dyn Store>,
     chain: ChainId,
     guest: Guest,
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
 async fn pos_app(store: Arc<dyn Store>) -> PosApp {
-    demo::seed(store.clone()).await.unwrap();
-    let mut routes = PosRoutes::default();
-    routes.insert(demo_route(&*store).await.unwrap().expect("demo chain seeded"));
-    let identity = IdentitySettings::generate().build().unwrap();
-    let state = AppState::with_parts(store.clone(), identity, routes).unwrap();
-    let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
+    let app = TestApp::demo().on(store.clone()).build().await;
+    let chain = app.chain();
     let guest = store
         .create_guest(
             chain,
@@ -66,7 +51,7 @@ async fn pos_app(store: Arc<dyn Store>) -> PosApp {
         )
         .await
         .unwrap();
-    PosApp { router: router(state.clone()), state, store, chain, guest }
+    PosApp { app, store, chain, guest }
 }
 
 fn rsd(minor: i64) -> Money {
@@ -109,29 +94,16 @@ impl PosApp {
     }
 
     async fn call(&self, path: &str, headers: &[(String, String)], body: Vec<u8>) -> Answer {
-        let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/json");
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let response = self.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        self.app.post(path, headers, body).await
     }
 
     /// Posts `payload` to `/pos/demo/{route}` as delivery `id`, signed with the demo secret.
     async fn deliver_to(&self, route: &str, id: &str, payload: &PosPayload) -> Answer {
-        let body = regulars_pos_webhook::to_body(payload);
-        let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
-        let signed = signed_headers(&[&secret], &HeaderNames::STANDARD, id, Utc::now(), &body);
-        let headers: Vec<(String, String)> = signed.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
-        self.call(&format!("/pos/demo/{route}"), &headers, body).await
+        self.app.deliver_to(route, id, payload).await
     }
 
     async fn deliver(&self, id: &str, payload: &PosPayload) -> Answer {
-        self.deliver_to("webhook", id, payload).await
+        self.app.deliver(id, payload).await
     }
 
     async fn buy(&self, id: &str, purchase: PosPurchase) -> Answer {
@@ -326,7 +298,7 @@ async fn preview_agrees_with_the_earn(store: Arc<dyn Store>) {
 
 async fn a_scanned_card_code_is_used_once(store: Arc<dyn Store>) {
     let app = pos_app(store).await;
-    let card = app.state.till.present_card(app.chain, &app.guest, Utc::now()).await.unwrap();
+    let card = app.app.state.till.present_card(app.chain, &app.guest, Utc::now()).await.unwrap();
     let qr = GuestRef::QrPayload(card.payload.to_string());
     let first = app.buy("msg_q1", sale("R-q1", qr.clone())).await;
     assert_eq!(first.body["guest"]["status"], "matched", "{}", first.body);
@@ -372,13 +344,6 @@ async fn parallel_deliveries_earn_once_per_receipt(store: Arc<dyn Store>) {
 async fn bad_input_gets_the_documented_answer(store: Arc<dyn Store>) {
     let app = pos_app(store).await;
     let body = regulars_pos_webhook::to_body(&PosPayload::PurchaseCompleted(sale("R-1", app.public_ref())));
-    let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
-    let signed = |id: &str, at, body: &[u8]| -> Vec<(String, String)> {
-        signed_headers(&[&secret], &HeaderNames::STANDARD, id, at, body)
-            .iter()
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .collect()
-    };
     let other = WebhookSecret::generate();
     let forged: Vec<(String, String)> = signed_headers(&[&other], &HeaderNames::STANDARD, "m1", Utc::now(), &body)
         .iter()
@@ -426,6 +391,66 @@ async fn bad_input_gets_the_documented_answer(store: Arc<dyn Store>) {
 
     assert_eq!(app.earns().await, 0, "none of it earned anything");
     assert!(app.store.purchase_by_receipt(app.chain, "demo", "R-3").await.is_err(), "nothing recorded");
+}
+
+/// `"notified": true` means queued; the answer also says on which of the chain's messengers
+/// the guest can be reached, and when none can take the notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_says_when_no_messenger_can_take_the_notification() {
+    let (store, _dir) = regulars_testkit::sqlite_store().await;
+    let app = pos_app(store).await;
+    let sold = app.buy("msg_1", sale("R-1", app.public_ref())).await;
+    assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
+    assert_eq!(sold.body["notified"], true, "a notification was queued: {}", sold.body);
+    assert_eq!(sold.body["messengers"], serde_json::json!([]), "the demo chain has no bot: {}", sold.body);
+    assert_eq!(sold.body["undeliverable"]["reason"], "no_reachable_messenger", "{}", sold.body);
+    assert!(sold.body["undeliverable"]["message"].as_str().unwrap().contains("no identity on a messenger"));
+    let retry = app.buy("msg_1", sale("R-1", app.public_ref())).await;
+    assert_eq!(
+        (&retry.body["duplicate"], &retry.body["undeliverable"]),
+        (&Value::from(true), &sold.body["undeliverable"])
+    );
+
+    let anonymous = app.buy("msg_2", sale("R-2", GuestRef::None)).await;
+    assert_eq!(anonymous.body["notified"], false);
+    let fields = anonymous.body.as_object().unwrap();
+    assert!(!fields.contains_key("messengers") && !fields.contains_key("undeliverable"), "{}", anonymous.body);
+
+    let refund = app.deliver("msg_r", &refund("R-1", "RF-1", RefundLines::All)).await;
+    assert_eq!(refund.status, StatusCode::OK, "{}", refund.body);
+    assert_eq!(refund.body["undeliverable"]["reason"], "no_reachable_messenger", "refunds too: {}", refund.body);
+}
+
+/// `regulars pos send` against the real server: a free item is a discount as large as its
+/// line, and the sale is recorded with a total of 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pos_send_posts_a_free_item_with_a_discount() {
+    use clap::Parser as _;
+    use regulars_server::pos_send::{PosSend, send};
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        send: PosSend,
+    }
+
+    let app = TestApp::demo().serve().await;
+    let guest = app.store.create_guest(app.chain(), NewGuest::default()).await.unwrap();
+    let args = |extra: &[&str]| {
+        let public_id = format!("--guest=public_id:{}", guest.public_id.as_str());
+        let base = ["send", "--url", app.base(), &public_id, "--receipt=R-free"];
+        Cli::try_parse_from(base.iter().chain(extra)).unwrap().send
+    };
+    let err = send(&args(&["--total=0"]), &mut Vec::new()).await.unwrap_err().to_string();
+    assert!(err.contains("--discount NAME:29000"), "names the missing discount, not the lines: {err}");
+    assert!(app.store.purchase_by_receipt(app.chain(), "demo", "R-free").await.is_err(), "nothing was sent");
+
+    let sent = send(&args(&["--discount=Reward free-coffee:29000"]), &mut Vec::new()).await.unwrap();
+    assert_eq!(sent.status, 200, "{}", sent.response);
+    let answer: Value = serde_json::from_str(&sent.response).unwrap();
+    assert_eq!(answer["guest"]["status"], "matched", "{answer}");
+    let recorded = app.store.purchase_by_receipt(app.chain(), "demo", "R-free").await.unwrap();
+    assert_eq!((recorded.details.total.minor, recorded.details.guest_id), (0, Some(guest.id)));
 }
 
 /// `[[pos.sources]]` against a real store: chains and cafes must exist, and a configured source

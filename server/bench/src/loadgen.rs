@@ -1,4 +1,4 @@
-//! A load generator for signed POS webhooks: what `regulars bench webhook` drives.
+//! A load generator for signed POS webhooks: what `regulars-bench webhook` drives.
 //!
 //! A [`LoadPlan`] names the webhook URL, the source's secret, the payloads to send (a list or
 //! a generator), how many connections to use and, optionally, a fixed request rate. [`run`]

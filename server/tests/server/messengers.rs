@@ -13,7 +13,6 @@ use std::time::Duration;
 use chrono::Utc;
 use regulars_core::channel::ButtonAction;
 use regulars_core::guest::{ChannelIdentity, Guest};
-use regulars_core::identity::config::IdentitySettings;
 use regulars_core::ids::ChainId;
 use regulars_core::money::{Currency, Money};
 use regulars_core::notification::{OutboxMessage, OutboxStatus};
@@ -21,14 +20,16 @@ use regulars_core::pos::signature::{HeaderNames, WebhookSecret, signed_headers};
 use regulars_core::pos::{GuestRef, PosPayload, PosPurchase};
 use regulars_core::purchase::LineItem;
 use regulars_core::store::Store;
-use regulars_server::app::{AppState, router};
+use regulars_server::app::AppState;
 use regulars_server::bots::{Bot, Bots};
 use regulars_server::demo;
 use regulars_server::media::PublicMedia;
 use regulars_server::outbox::{OutboxHandle, OutboxSender, OutboxSettings};
-use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes, demo_route};
+use regulars_server::pos::sources::DEMO_POS_SECRET;
 use regulars_testkit::channel::SentMessage;
 use serde_json::Value;
+
+use crate::test_app::TestApp;
 
 /// The server under test.
 struct MessengerApp {
@@ -38,39 +39,22 @@ struct MessengerApp {
     /// `http://127.0.0.1:<port>`.
     base: String,
     http: reqwest::Client,
-    _dir: Option<tempfile::TempDir>,
+    _app: TestApp,
 }
 
 impl MessengerApp {
-    /// The demo chain on a fresh SQLite file, served with `bots` (made for the chain's id).
+    /// The demo chain on a fresh SQLite file, served on a socket with `bots` (made for the
+    /// chain's id).
     async fn start(bots: impl FnOnce(ChainId, &Arc<PublicMedia>) -> Vec<Bot>) -> Self {
-        let (store, dir) = regulars_testkit::sqlite_store().await;
-        Self::start_on(store, Some(dir), bots).await
-    }
-
-    /// The demo chain on `store`, served with `bots`.
-    async fn start_on(
-        store: Arc<dyn Store>,
-        dir: Option<tempfile::TempDir>,
-        bots: impl FnOnce(ChainId, &Arc<PublicMedia>) -> Vec<Bot>,
-    ) -> Self {
-        demo::seed(store.clone()).await.unwrap();
-        let chain = store.chain_by_slug(demo::DEMO_SLUG).await.unwrap().id;
-        let mut routes = PosRoutes::default();
-        routes.insert(demo_route(&*store).await.unwrap().expect("demo chain seeded"));
-        let identity = IdentitySettings::generate().build().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let media = Arc::new(PublicMedia::new(&base));
-        let mut registry = Bots::default();
-        for bot in bots(chain, &media) {
-            registry.add(bot).unwrap();
+        let app = TestApp::demo().with_bots(bots).serve().await;
+        Self {
+            store: app.store.clone(),
+            state: app.state.clone(),
+            chain: app.chain(),
+            base: app.base().to_owned(),
+            http: reqwest::Client::new(),
+            _app: app,
         }
-        let state =
-            AppState::with_parts(store.clone(), identity, routes).unwrap().with_bots(registry).with_media(media);
-        let app = router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { store, state, chain, base, http: reqwest::Client::new(), _dir: dir }
     }
 
     /// Posts `body` with `headers` to the bot webhook of messenger `kind`; the status and body.
@@ -296,6 +280,8 @@ mod telegram {
         let sale = app.sale("E2E-TG-1", &guest).await;
         let points = app.points(&guest).await;
         assert_eq!(points, 123, "1 234 RSD earns one point per 10 RSD: {sale}");
+        assert_eq!(sale["messengers"], serde_json::json!(["telegram"]), "where the notification goes: {sale}");
+        assert!(sale.get("undeliverable").is_none(), "{sale}");
 
         let before = fake.sent_to(ivan.id).len();
         let outbox = app.outbox();

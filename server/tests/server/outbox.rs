@@ -12,10 +12,11 @@ use regulars_core::channel::{
     Address, Capabilities, Channel, ChannelRequest, DeliveryResult, Message, RateLimits, WebhookError, WebhookOutcome,
 };
 use regulars_core::guest::Guest;
-use regulars_core::notification::{OutboxMessage, OutboxStatus, UNREACHABLE};
+use regulars_core::notification::{EXPIRED, NO_MESSENGER, OutboxMessage, OutboxStatus, UNREACHABLE};
 use regulars_core::store::Store;
 use regulars_i18n::Localizer;
-use regulars_server::outbox::{OutboxHandle, OutboxSender, OutboxSettings};
+use regulars_server::outbox::expiry::expire_undeliverable;
+use regulars_server::outbox::{OutboxBot, OutboxHandle, OutboxSender, OutboxSettings};
 use regulars_storage::{DatabaseUrl, DbStore, StoreConfig};
 use regulars_testkit::fixtures::TestChain;
 
@@ -204,8 +205,54 @@ async fn queued_notifications_are_delivered_once_within_the_limits() {
     assert_eq!(first.len(), 2);
     assert!(first[0].contains("+5 points"), "{first:?}");
     assert!(first[1].contains("+12 points") && first[1].contains("balance: 17 points"), "{first:?}");
-    let waiting = store.outbox_of_guest(chain.id(), unlinked.id).await.unwrap();
-    assert_eq!(waiting[0].status, OutboxStatus::Pending, "no messenger linked: waits");
+    let given_up = store.outbox_of_guest(chain.id(), unlinked.id).await.unwrap();
+    assert_eq!(
+        (given_up[0].status, given_up[0].last_error.as_deref(), given_up[0].attempts),
+        (OutboxStatus::Failed, Some(NO_MESSENGER), 0),
+        "no messenger linked: given up on, saying why, never sent"
+    );
+}
+
+/// A server with no bot at all (the demo out of the box): notifications cannot be sent, so
+/// they are given up on with the reason instead of waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_any_bot_notifications_are_given_up_visibly() {
+    let (store, _dir) = regulars_testkit::sqlite_store().await;
+    let chain = TestChain::create(&*store, "no-bots").await;
+    let guests = guests_with_sales(&*store, &chain, "n", 2).await;
+    let sender =
+        OutboxSender::for_bots(store.clone(), Arc::new(Localizer::embedded().unwrap()), Vec::new(), fast_settings())
+            .spawn();
+    // The expiry task sweeps once at start, and shutdown lets that pass finish.
+    assert!(sender.shutdown().await.is_empty(), "no bot, no sender counters");
+    let all = outbox(&*store, &chain, &guests).await;
+    assert_eq!(all.len(), 2);
+    for message in &all {
+        assert_eq!((message.status, message.last_error.as_deref()), (OutboxStatus::Failed, Some(NO_MESSENGER)));
+    }
+}
+
+/// Notifications older than `max_age` are given up on as expired; younger ones, and those of
+/// a chain's guests who can be reached, are left for the sender.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_older_than_the_age_limit_expire() {
+    let (store, _dir) = regulars_testkit::sqlite_store().await;
+    let chain = TestChain::create(&*store, "old").await;
+    let guests = guests_with_sales(&*store, &chain, "o", 2).await;
+    let channel: Arc<dyn Channel> = FakeMessenger::new(5, Duration::from_secs(1));
+    let bots = vec![OutboxBot { channel, chain: Some(chain.id()), reachable_on: vec!["telegram".into()] }];
+    let day = Some(Duration::from_secs(24 * 3600));
+
+    let now = chrono::Utc::now();
+    let today = expire_undeliverable(&*store, &bots, day, now).await.unwrap();
+    assert!(today.is_empty(), "reachable and young: {today:?}");
+    let tomorrow = expire_undeliverable(&*store, &bots, day, now + chrono::Duration::hours(25)).await.unwrap();
+    assert_eq!((tomorrow.no_messenger, tomorrow.too_old), (0, 2));
+    for message in outbox(&*store, &chain, &guests).await {
+        assert_eq!((message.status, message.last_error.as_deref()), (OutboxStatus::Failed, Some(EXPIRED)));
+    }
+    let no_limit = expire_undeliverable(&*store, &bots, None, now + chrono::Duration::days(365)).await.unwrap();
+    assert!(no_limit.is_empty(), "nothing left, and no age limit");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,23 @@
+//! The server's integration tests, in one test binary: each module was a binary of its own,
+//! and linking eight of them (each with the whole server, storage, the channels and the test
+//! kit) cost minutes on two cores (DECISIONS.md, "Tests"). [`test_app::TestApp`] sets up the
+//! server under test in one line.
+//!
+//! - [`conversation`]: the bot conversation over the demo chain, rendered with the real locales.
+//! - [`demo`]: the demo chain on both backends.
+//! - [`http`]: health, readiness and the status page through the router.
+//! - [`messengers`]: the whole server on a socket against each messenger's loopback fake.
+//! - [`outbox`]: the outbox sender on a real store.
+//! - [`pos`]: POS ingestion end to end on both backends.
+//! - [`process`]: the `regulars` binary as a person runs it.
+//! - [`scheduler`]: the points-expiry job.
+
+mod conversation;
+mod demo;
+mod http;
+mod messengers;
+mod outbox;
+mod pos;
+mod process;
+mod scheduler;
+mod test_app;
