@@ -125,6 +125,13 @@ impl Turn<'_> {
         }
         lines.push(Phrase::with("bot-card-code", vec![("code", Arg::Text(presented.code.to_string()))]));
         lines.push(Phrase::msg("bot-card-code-hint"));
+        // Seed 003's flow: a barista in the bot's staff mode taps (or scans from the guest's
+        // screen) this link to open the guest; only staff members can open it. The QR stays
+        // the card payload that POS scanners and the web till read.
+        if let Some(base) = self.start_link_base() {
+            let link = format!("{base}{}", presented.staff_link);
+            lines.push(Phrase::with("bot-card-staff-link", vec![("link", Arg::Text(link))]));
+        }
         let mut buttons = vec![ReplyButton::payload("bot-card-refresh", Payload::Card.encode())];
         buttons.extend(self.menu_buttons(false));
         let buttons = layout(buttons, 2, self.caps);

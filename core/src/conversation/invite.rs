@@ -14,10 +14,7 @@ impl Turn<'_> {
     pub(crate) async fn invite(&mut self) -> Result<()> {
         let Some(guest) = self.guest.clone() else { return Ok(()) };
         let payload = DeepLink::referral_payload(&guest.referral_code);
-        let kind = self.who.channel.as_str();
-        let per_chain = format!("{kind}:{}", self.chain());
-        let base = self.svc.config.invite_links.get(&per_chain).or_else(|| self.svc.config.invite_links.get(kind));
-        let link = match base {
+        let link = match self.start_link_base() {
             Some(base) => format!("{base}{payload}"),
             None => payload,
         };
@@ -34,5 +31,14 @@ impl Turn<'_> {
         ];
         self.say(lines, vec![ReplyButton::payload("bot-back", Payload::Menu.encode())], 1);
         Ok(())
+    }
+
+    /// The link a start payload is appended to on this messenger, for this chain's bot (see
+    /// [`ConversationConfig::invite_links`](super::ConversationConfig::invite_links)).
+    pub(crate) fn start_link_base(&self) -> Option<&str> {
+        let kind = self.who.channel.as_str();
+        let per_chain = format!("{kind}:{}", self.chain());
+        let links = &self.svc.config.invite_links;
+        links.get(&per_chain).or_else(|| links.get(kind)).map(String::as_str)
     }
 }

@@ -68,6 +68,7 @@ bot-card-reward-progress =
 bot-card-reward-ready = { $reward } is waiting for you! Show this card at the till to get it.
 bot-card-code = Show this at the till. Code: { $code }
 bot-card-code-hint = The code changes every 30 seconds. If the barista can't scan it, tap Refresh.
+bot-card-staff-link = For staff: { $link }
 bot-card-refresh = Refresh
 
 ## Main menu

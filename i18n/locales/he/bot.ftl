@@ -66,6 +66,7 @@ bot-card-reward-progress =
 bot-card-reward-ready = { $reward } מחכה לכם! הציגו את הכרטיס בקופה כדי לקבל.
 bot-card-code = הציגו את זה בקופה. קוד: { $code }
 bot-card-code-hint = הקוד מתחלף כל 30 שניות. אם הבריסטה לא מצליח לסרוק, לחצו "רענון".
+bot-card-staff-link = לצוות: { $link }
 bot-card-refresh = רענון
 
 ## תפריט ראשי

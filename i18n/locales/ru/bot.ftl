@@ -65,6 +65,7 @@ bot-card-reward-progress =
 bot-card-reward-ready = Вас ждёт «{ $reward }»! Покажите карту на кассе, чтобы получить.
 bot-card-code = Покажите это на кассе. Код: { $code }
 bot-card-code-hint = Код меняется каждые 30 секунд. Если бариста не может его отсканировать, нажмите «Обновить».
+bot-card-staff-link = Для персонала: { $link }
 bot-card-refresh = Обновить
 
 ## Главное меню

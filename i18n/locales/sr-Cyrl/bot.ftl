@@ -63,6 +63,7 @@ bot-card-reward-progress =
 bot-card-reward-ready = Чека вас „{ $reward }”! Покажите картицу на каси да бисте је преузели.
 bot-card-code = Покажите ово на каси. Ко̂д: { $code }
 bot-card-code-hint = Ко̂д се мења на сваких 30 секунди. Ако бариста не може да га скенира, додирните „Освежи”.
+bot-card-staff-link = За особље: { $link }
 bot-card-refresh = Освежи
 
 ## Главни мени

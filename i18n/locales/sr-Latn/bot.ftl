@@ -62,6 +62,7 @@ bot-card-reward-progress =
 bot-card-reward-ready = Čeka vas „{ $reward }”! Pokažite karticu na kasi da biste je preuzeli.
 bot-card-code = Pokažite ovo na kasi. Kôd: { $code }
 bot-card-code-hint = Kôd se menja na svakih 30 sekundi. Ako barista ne može da ga skenira, dodirnite „Osveži”.
+bot-card-staff-link = Za osoblje: { $link }
 bot-card-refresh = Osveži
 
 ## Glavni meni

@@ -315,7 +315,11 @@ async fn staff_open_a_guest_by_link_and_earn_inside_a_shift_once() {
         )
         .await
         .unwrap();
-    let token = bot.state.till.staff_link(bot.chain, &guest, morning()).unwrap();
+    // The guest's card carries the staff link (seed 003: the barista taps it).
+    let card = bot.press(&guest_person, "v1:card").await;
+    assert!(card.has("bot-card-staff-link"), "{}", card.text());
+    let link = card.text().lines().find_map(|l| l.strip_prefix("For staff: ").map(str::to_owned)).unwrap();
+    let token = link.strip_prefix("https://t.me/demo_bot?start=").expect("the bot's start link").to_owned();
 
     // Not staff: the link opens nothing.
     let stranger = person("7002", "Mallory");
