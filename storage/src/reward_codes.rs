@@ -173,9 +173,8 @@ macro_rules! issue_drawn_code_in_tx {
                 break;
             }
         }
-        let code = issued
-            .ok_or_else(|| Error::Internal("no free reward code text after several draws".into()))?
-            .into_code()?;
+        let code =
+            issued.ok_or_else(|| Error::internal("no free reward code text after several draws"))?.into_code()?;
         regulars_core::notification::IssuedCode { reward: code.reward_name, code: code.code }
     }};
 }
