@@ -22,7 +22,8 @@
 //! - `channels.telegram`, `channels.whatsapp`, `channels.viber`: one `[[channels.<kind>]]`
 //!   table per bot, each with `chain` (the chain's slug) and the messenger's own keys (listed
 //!   in each channel crate's `config` module); a Telegram bot also has `mode` (`webhook`, the
-//!   default, or `polling`). Webhooks are served at `/channels/<kind>/<chain>/webhook`.
+//!   default, or `polling`). Webhooks are served at `/channels/<kind>/<chain>/webhook`. Any
+//!   other key in a bot's table stops start-up, naming the key and the keys the table takes.
 //! - `log.filter` (`info`): a `tracing` filter; `RUST_LOG` overrides it.
 //! - `identity.*`: keys and tunables of identity at the till, listed in
 //!   [`regulars_core::identity::config`]. Without them an SQLite server generates a key file
@@ -76,14 +77,85 @@ pub struct ChannelsConfig {
 }
 
 /// One `[[channels.whatsapp]]` or `[[channels.viber]]` table: `chain` (the chain's slug) and
-/// the messenger's own keys. Secrets never reach `Debug`.
+/// the messenger's own keys; any other key is an error naming it. Secrets never reach `Debug`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawBot<C>", bound = "C: serde::de::DeserializeOwned")]
 pub struct BotSettings<C> {
     /// `chain`.
     pub chain: String,
     /// The bot's settings.
-    #[serde(flatten)]
     pub bot: C,
+}
+
+/// A bot's table as read, before unknown keys are refused. serde cannot refuse them itself
+/// here: `deny_unknown_fields` does not work beside `flatten`, and the messenger's keys are
+/// flattened into the table. But a flattened struct takes only its own keys, so a map
+/// flattened after it collects exactly the keys nobody reads.
+#[derive(Deserialize)]
+struct RawBot<C> {
+    chain: String,
+    #[serde(flatten)]
+    bot: C,
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+impl<C: serde::de::DeserializeOwned> TryFrom<RawBot<C>> for BotSettings<C> {
+    type Error = String;
+
+    fn try_from(raw: RawBot<C>) -> Result<Self, String> {
+        refuse_unknown_keys::<C>(raw.unknown.keys(), &["chain"])?;
+        Ok(Self { chain: raw.chain, bot: raw.bot })
+    }
+}
+
+/// `Err` naming the first of `unknown` and the keys the table takes: `own` (the server's) and
+/// the fields of `C` (the messenger's), read from `C`'s own `Deserialize`, so the list cannot
+/// drift from the struct.
+fn refuse_unknown_keys<'k, C: serde::de::DeserializeOwned>(
+    mut unknown: impl Iterator<Item = &'k String>,
+    own: &[&str],
+) -> Result<(), String> {
+    let Some(key) = unknown.next() else { return Ok(()) };
+    let known: Vec<String> = own.iter().chain(struct_fields::<C>()).map(|k| format!("`{k}`")).collect();
+    Err(format!("unknown key `{key}`; a bot's table takes {}", known.join(", ")))
+}
+
+/// The field names a derived `Deserialize` of a struct passes to `deserialize_struct` (empty
+/// for anything else).
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::value::Error;
+    use serde::de::{Error as _, Visitor};
+
+    struct Fields(std::cell::Cell<&'static [&'static str]>);
+
+    impl<'de> serde::Deserializer<'de> for &Fields {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Error> {
+            self.0.set(fields);
+            Err(Error::custom("only the fields were asked for"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let fields = Fields(std::cell::Cell::new(&[]));
+    // Always an error: the point is what it recorded on the way.
+    let _ = T::deserialize(&fields);
+    fields.0.get()
 }
 
 /// How a Telegram bot gets its updates.
@@ -100,18 +172,38 @@ pub enum TelegramMode {
 
 /// One `[[channels.telegram]]` table: `chain` (the chain's slug), `mode` (`webhook` or
 /// `polling`), and the bot's own keys (see `regulars_telegram::TelegramConfig`: `token`,
-/// `webhook_secret`, `bot_username`, `api_url`, `mini_app_url`, …). Secrets never reach
-/// `Debug`.
+/// `webhook_secret`, `bot_username`, `api_url`, `mini_app_url`, …); any other key is an error
+/// naming it. Secrets never reach `Debug`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawTelegramBot")]
 pub struct TelegramBotSettings {
     /// `chain`.
     pub chain: String,
     /// `mode`.
-    #[serde(default)]
     pub mode: TelegramMode,
     /// The bot's settings.
-    #[serde(flatten)]
     pub bot: regulars_telegram::TelegramConfig,
+}
+
+/// A Telegram bot's table as read (see [`RawBot`] for why).
+#[derive(Deserialize)]
+struct RawTelegramBot {
+    chain: String,
+    #[serde(default)]
+    mode: TelegramMode,
+    #[serde(flatten)]
+    bot: regulars_telegram::TelegramConfig,
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+impl TryFrom<RawTelegramBot> for TelegramBotSettings {
+    type Error = String;
+
+    fn try_from(raw: RawTelegramBot) -> Result<Self, String> {
+        refuse_unknown_keys::<regulars_telegram::TelegramConfig>(raw.unknown.keys(), &["chain", "mode"])?;
+        Ok(Self { chain: raw.chain, mode: raw.mode, bot: raw.bot })
+    }
 }
 
 /// `[server]`.
@@ -436,6 +528,37 @@ uri = "regularsdemo"
         let err =
             Config::from_figment(&Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn a_misspelled_key_in_a_bot_table_stops_start_up() {
+        let telegram = "[[channels.telegram]]\nchain = \"demo\"\ntoken = \"123456789:AAHk3Vq-Tsecret_part_of_the_token\"\n\
+                        webhook_secret = \"s3cr3t_Webhook-token\"\nbot_username = \"regulars_demo_bot\"\n";
+        let whatsapp = "[[channels.whatsapp]]\nchain = \"demo\"\nphone_number_id = \"106540352242922\"\n\
+                        access_token = \"EAAGm0PX4ZCpsBAsecret_access_token\"\napp_secret = \"6f2bd1c0e2d2\"\n\
+                        verify_token = \"regulars-verify-1\"\n";
+        let viber = "[[channels.viber]]\nchain = \"demo\"\nauth_token = \"4b1d0a3e5c7f9a2b-8e6d4c2a0f1e3b5d\"\n\
+                     sender_name = \"Demo\"\nuri = \"regularsdemo\"\n";
+        for table in [telegram, whatsapp, viber] {
+            assert!(load_file(table).is_ok(), "{table}");
+        }
+        for (table, typo, kind, expected) in [
+            (telegram, "request_timout_ms = 900", "telegram", "`request_timeout_ms`"),
+            (telegram, "mod = \"polling\"", "telegram", "`mode`"),
+            (whatsapp, "api_verison = \"v22.0\"", "whatsapp", "`api_version`"),
+            (viber, "sender_avatr = \"https://a.example/a.png\"", "viber", "`sender_avatar`"),
+            (viber, "chian = \"demo\"", "viber", "`chain`"),
+        ] {
+            let err = load_file(&format!("{table}{typo}\n")).unwrap_err();
+            let text = format!("{err:#}");
+            let key = typo.split(' ').next().unwrap();
+            assert!(text.contains(&format!("unknown key `{key}`")), "{typo}: {text}");
+            assert!(text.contains(&format!("channels.{kind}")), "names the table: {text}");
+            assert!(text.contains(expected), "lists the keys the table takes: {text}");
+            for secret in ["secret_part", "secret_access_token", "6f2bd1c0e2d2", "4b1d0a3e5c7f9a2b"] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
     }
 
     #[test]
