@@ -18,7 +18,14 @@
 //! - `pos.sources`: one `[[pos.sources]]` table per POS, served at `/pos/{name}/webhook`:
 //!   `name`, `kind` (`webhook` or `octopos`), `chain` (the chain's slug), `secrets` (active
 //!   `whsec_…` secrets, never logged), `tolerance_secs` (300) and `cafes` (the POS's cafe
-//!   reference → regulars cafe id, e.g. `cafes = { belgrade-center = 1 }`).
+//!   reference → regulars cafe id, e.g. `cafes = { belgrade-center = 1 }`); and what one
+//!   delivery may report, anything beyond it answered 422 naming the field:
+//!   `max_amount` (1000000: the largest sale, refund, line or discount, in major units of its
+//!   currency, so a million dinars, euros or yen), `max_amount_by_currency` (none: the same
+//!   for particular currencies, e.g. `{ EUR = 20000 }`), `max_quantity` (10000: the most
+//!   units of one receipt line) and `max_age_days` (30, at most 3650: how many days before
+//!   its arrival a sale or refund may have happened; one dated more than a day after its
+//!   arrival is always refused).
 //! - `channels.telegram`, `channels.whatsapp`, `channels.viber`: one `[[channels.<kind>]]`
 //!   table per bot, each with `chain` (the chain's slug) and the messenger's own keys (listed
 //!   in each channel crate's `config` module); a Telegram bot also has `mode` (`webhook`, the
@@ -263,6 +270,31 @@ pub struct PosSourceSettings {
     /// `cafes`: the POS's cafe reference → regulars cafe id.
     #[serde(default)]
     pub cafes: std::collections::BTreeMap<String, i64>,
+    /// `max_amount`: the largest sale, refund, line or discount, in major units of its
+    /// currency.
+    #[serde(default = "default_max_amount")]
+    pub max_amount: u64,
+    /// `max_amount_by_currency`: `max_amount` for particular currencies (`{ EUR = 20000 }`).
+    #[serde(default)]
+    pub max_amount_by_currency: std::collections::BTreeMap<regulars_core::money::Currency, u64>,
+    /// `max_quantity`: the most units of one receipt line.
+    #[serde(default = "default_max_quantity")]
+    pub max_quantity: u32,
+    /// `max_age_days`: how many days before its arrival a sale or refund may have happened.
+    #[serde(default = "default_max_age_days")]
+    pub max_age_days: u32,
+}
+
+fn default_max_amount() -> u64 {
+    regulars_core::pos::DEFAULT_MAX_AMOUNT
+}
+
+fn default_max_quantity() -> u32 {
+    regulars_core::pos::DEFAULT_MAX_QUANTITY
+}
+
+fn default_max_age_days() -> u32 {
+    regulars_core::pos::DEFAULT_MAX_AGE_DAYS
 }
 
 fn default_tolerance() -> u32 {
@@ -270,13 +302,19 @@ fn default_tolerance() -> u32 {
 }
 
 impl PosSourceSettings {
-    /// The driver-level settings (name, secrets, tolerance).
+    /// The driver-level settings (name, secrets, tolerance, limits).
     #[must_use]
     pub fn signed(&self) -> regulars_core::pos::signature::SignedSourceConfig {
         regulars_core::pos::signature::SignedSourceConfig {
             name: self.name.clone(),
             secrets: self.secrets.clone(),
             tolerance_secs: self.tolerance_secs,
+            limits: regulars_core::pos::SaleLimits {
+                max_amount: self.max_amount,
+                max_amount_by_currency: self.max_amount_by_currency.clone(),
+                max_quantity: self.max_quantity,
+                max_age_days: self.max_age_days,
+            },
         }
     }
 }
@@ -355,7 +393,9 @@ impl Config {
             if !names.insert(source.name.as_str()) {
                 bail!("invalid configuration: pos.sources[{i}].name: `{}` is used twice", source.name);
             }
-            source.signed().verifier(regulars_core::pos::signature::HeaderNames::STANDARD).map_err(|e| match e {
+            let signed = source.signed();
+            let checked = signed.verifier(regulars_core::pos::signature::HeaderNames::STANDARD).and(signed.limits());
+            checked.map_err(|e| match e {
                 regulars_core::Error::InvalidInput { field, reason } => {
                     anyhow::anyhow!("invalid configuration: pos.sources[{i}].{field}: {reason}")
                 }
@@ -479,6 +519,37 @@ mod tests {
     }
 
     #[test]
+    fn pos_source_limits_have_defaults_and_are_checked() {
+        let source = |extra: &str| {
+            format!(
+                "[[pos.sources]]\nname = \"till\"\nkind = \"octopos\"\nchain = \"demo\"\n\
+                 secrets = [\"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\"]\ncafes = {{ dorcol = 1 }}\n{extra}"
+            )
+        };
+        let defaults = load_file(&source("")).unwrap().pos.sources[0].signed().limits().unwrap();
+        assert_eq!(defaults, regulars_core::pos::SaleLimits::default());
+        assert_eq!((defaults.max_amount, defaults.max_quantity, defaults.max_age_days), (1_000_000, 10_000, 30));
+        let set = load_file(&source(
+            "max_amount = 5000\nmax_age_days = 7\nmax_quantity = 50\nmax_amount_by_currency = { EUR = 100 }",
+        ))
+        .unwrap();
+        let limits = set.pos.sources[0].signed().limits().unwrap();
+        let eur = regulars_core::money::Currency::new("EUR").unwrap();
+        assert_eq!((limits.max_minor(eur), limits.max_age_days, limits.max_quantity), (10_000, 7, 50));
+        for (extra, key) in [
+            ("max_age_days = 0", "pos.sources[0].max_age_days"),
+            ("max_amount = 0", "pos.sources[0].max_amount"),
+            ("max_quantity = 0", "pos.sources[0].max_quantity"),
+            ("max_amount_by_currency = { EUR = 0 }", "pos.sources[0].max_amount_by_currency.EUR"),
+            ("max_amount_by_currency = { eur = 10 }", "max_amount_by_currency"),
+            ("max_amount_per_sale = 10", "max_amount_per_sale"),
+        ] {
+            let err = load_file(&source(extra)).unwrap_err();
+            assert!(format!("{err:#}").contains(key), "{extra}: {err:#}");
+        }
+    }
+
+    #[test]
     fn bots_are_read_per_messenger_and_their_secrets_hidden() {
         let config = load_file(
             r#"
@@ -524,13 +595,6 @@ uri = "regularsdemo"
     }
 
     #[test]
-    fn a_missing_file_is_an_error() {
-        let err =
-            Config::from_figment(&Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
-        assert!(err.is_err());
-    }
-
-    #[test]
     fn a_misspelled_key_in_a_bot_table_stops_start_up() {
         let telegram = "[[channels.telegram]]\nchain = \"demo\"\ntoken = \"123456789:AAHk3Vq-Tsecret_part_of_the_token\"\n\
                         webhook_secret = \"s3cr3t_Webhook-token\"\nbot_username = \"regulars_demo_bot\"\n";
@@ -559,6 +623,13 @@ uri = "regularsdemo"
                 assert!(!text.contains(secret), "{secret} in {text}");
             }
         }
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        let err =
+            Config::from_figment(&Config::figment(Some(Path::new("/nonexistent/regulars.toml")), Env::prefixed("X_")));
+        assert!(err.is_err());
     }
 
     #[test]
