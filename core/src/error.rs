@@ -3,8 +3,15 @@
 //! Callers branch on [`Error::kind`], never on message text: the HTTP layer maps kinds to
 //! status codes, a POS retry loop retries [`ErrorKind::Unavailable`], a bot turns
 //! [`ErrorKind::InsufficientBalance`] into a friendly message.
+//!
+//! [`Error::Unavailable`] and [`Error::Internal`] keep the error that caused them
+//! ([`std::error::Error::source`]), so an operator's log shows the whole chain
+//! ([`Error::report`]) while clients see only the message.
 
 use std::fmt;
+
+/// The cause kept by [`Error::Unavailable`] and [`Error::Internal`].
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong, in a form callers can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,12 +63,25 @@ pub enum Error {
         /// What the debit asked for.
         requested: i64,
     },
-    /// See [`ErrorKind::Unavailable`].
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    /// See [`ErrorKind::Internal`].
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// See [`ErrorKind::Unavailable`]. Built with [`Error::unavailable`] or
+    /// [`Error::unavailable_from`].
+    #[error("unavailable: {message}")]
+    Unavailable {
+        /// What was unavailable, phrased for the client that may retry.
+        message: String,
+        /// The error that caused it (the driver's), for the log.
+        #[source]
+        source: Option<Source>,
+    },
+    /// See [`ErrorKind::Internal`]. Built with [`Error::internal`] or [`Error::internal_from`].
+    #[error("internal error: {message}")]
+    Internal {
+        /// What failed, for the log.
+        message: String,
+        /// The error that caused it, for the log.
+        #[source]
+        source: Option<Source>,
+    },
 }
 
 impl Error {
@@ -73,8 +93,8 @@ impl Error {
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::InvalidInput { .. } => ErrorKind::InvalidInput,
             Self::InsufficientBalance { .. } => ErrorKind::InsufficientBalance,
-            Self::Unavailable(_) => ErrorKind::Unavailable,
-            Self::Internal(_) => ErrorKind::Internal,
+            Self::Unavailable { .. } => ErrorKind::Unavailable,
+            Self::Internal { .. } => ErrorKind::Internal,
         }
     }
 
@@ -88,6 +108,33 @@ impl Error {
         Self::InvalidInput { field: field.into(), reason: reason.into() }
     }
 
+    /// Shorthand for [`Error::Unavailable`] without a cause.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable { message: message.into(), source: None }
+    }
+
+    /// [`Error::Unavailable`] caused by `source`, which [`std::error::Error::source`] returns.
+    pub fn unavailable_from(message: impl Into<String>, source: impl Into<Source>) -> Self {
+        Self::Unavailable { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// Shorthand for [`Error::Internal`] without a cause.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal { message: message.into(), source: None }
+    }
+
+    /// [`Error::Internal`] caused by `source`, which [`std::error::Error::source`] returns.
+    pub fn internal_from(message: impl Into<String>, source: impl Into<Source>) -> Self {
+        Self::Internal { message: message.into(), source: Some(source.into()) }
+    }
+
+    /// The error and every cause after it, for logs: `internal error: database error: no
+    /// such table: guests`.
+    #[must_use]
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+
     /// True when retrying the same request later may succeed.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
@@ -95,5 +142,69 @@ impl Error {
     }
 }
 
+/// Any error followed by its chain of causes, each after `: ` (see [`Error::report`]); the
+/// alternate form (`{:#}`) puts each cause on its own line instead.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            if f.alternate() {
+                write!(f, "\n  caused by: {e}")?;
+            } else {
+                write!(f, ": {e}")?;
+            }
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
 /// Result with the regulars [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("disk full")]
+    struct DiskFull;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("write failed")]
+    struct WriteFailed(#[source] DiskFull);
+
+    #[test]
+    fn the_cause_is_kept_and_reported() {
+        let e = Error::internal_from("saving the guest", WriteFailed(DiskFull));
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert_eq!(e.to_string(), "internal error: saving the guest", "the message alone, for clients");
+        let source = e.source().expect("the cause is kept");
+        assert_eq!(source.to_string(), "write failed");
+        assert!(source.downcast_ref::<WriteFailed>().is_some(), "the cause itself, not a copy of its text");
+        assert_eq!(e.report().to_string(), "internal error: saving the guest: write failed: disk full");
+        assert_eq!(
+            format!("{:#}", e.report()),
+            "internal error: saving the guest\n  caused by: write failed\n  caused by: disk full"
+        );
+
+        let e = Error::unavailable_from("the database is busy", DiskFull);
+        assert!(e.is_retryable());
+        assert_eq!(e.source().map(ToString::to_string).as_deref(), Some("disk full"));
+        assert_eq!(e.report().to_string(), "unavailable: the database is busy: disk full");
+    }
+
+    #[test]
+    fn without_a_cause_there_is_none() {
+        for e in [Error::internal("x"), Error::unavailable("y")] {
+            assert!(e.source().is_none(), "{e}");
+        }
+        assert_eq!(Error::invalid("f", "r").report().to_string(), "invalid f: r");
+    }
+}

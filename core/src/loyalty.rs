@@ -464,7 +464,7 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
             Some(
                 crate::rules::snapshot::RuleSnapshot::Redeem(r) | crate::rules::snapshot::RuleSnapshot::AutoReward(r),
             ) => r.reward,
-            _ => return Err(Error::Internal(format!("entry {key} is not a redemption"))),
+            _ => return Err(Error::internal(format!("entry {key} is not a redemption"))),
         };
         let reward = program
             .rules
@@ -503,7 +503,7 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
                 Err(e) => return Err(e),
             }
         }
-        Err(last.unwrap_or_else(|| Error::Internal("could not issue a reward code".to_owned())))
+        Err(last.unwrap_or_else(|| Error::internal("could not issue a reward code")))
     }
 
     /// Applies a reward code at the till, exactly once.

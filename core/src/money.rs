@@ -11,16 +11,35 @@ use crate::{Error, Result};
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// Parses a three-letter code; lower case is accepted and normalised.
+    /// Parses a code as ISO 4217 writes it: exactly three ASCII capitals. Lower case is
+    /// refused rather than guessed at: a POS that sends `rsd` has a bug worth seeing, and one
+    /// spelling keeps stored codes comparable.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `currency` when it is not three ASCII letters.
+    /// [`Error::InvalidInput`] naming `currency` when it is not three ASCII capitals.
     pub fn new(code: &str) -> Result<Self> {
-        let bytes = code.as_bytes();
-        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
-            return Err(Error::invalid("currency", format!("`{code}` is not a three-letter ISO 4217 code")));
+        match *code.as_bytes() {
+            [a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(Self([a, b, c])),
+            _ => Err(Error::invalid(
+                "currency",
+                format!(
+                    "`{}` is not an ISO 4217 code: use three capital letters, such as RSD or EUR",
+                    code.escape_debug()
+                ),
+            )),
         }
-        Ok(Self([bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase(), bytes[2].to_ascii_uppercase()]))
+    }
+
+    /// Decimal places of the currency's minor unit (ISO 4217's exponent): 2 for most, 0 for
+    /// JPY or KRW, 3 for KWD or BHD. The same table as `regulars_i18n::currency_exponent`,
+    /// which formats amounts (that crate does not depend on this one).
+    #[must_use]
+    pub fn minor_digits(&self) -> u32 {
+        match self.as_str() {
+            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
+            "KWD" | "BHD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
+            _ => 2,
+        }
     }
 
     /// The code as text.
@@ -89,11 +108,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn currency_normalises_and_rejects() {
-        assert_eq!(Currency::new("rsd").unwrap().as_str(), "RSD");
-        assert!(Currency::new("RS").is_err());
-        assert!(Currency::new("R$D").is_err());
-        assert!(Currency::new("EURO").is_err());
+    fn currency_is_three_capitals_exactly() {
+        assert_eq!(Currency::new("RSD").unwrap().as_str(), "RSD");
+        for bad in ["rsd", "Rsd", "RS", "R$D", "EURO", "", "RS\0", " RSD", "ÉUR", "R\u{301}S"] {
+            let Err(Error::InvalidInput { field, .. }) = Currency::new(bad) else { panic!("{bad:?} accepted") };
+            assert_eq!(field, "currency");
+        }
+        assert!(serde_json::from_str::<Currency>("\"eur\"").is_err(), "deserializing is as strict");
+        assert_eq!(serde_json::from_str::<Currency>("\"EUR\"").unwrap().as_str(), "EUR");
+    }
+
+    #[test]
+    fn minor_digits_follow_iso_4217() {
+        let digits = |code: &str| Currency::new(code).unwrap().minor_digits();
+        assert_eq!((digits("RSD"), digits("EUR"), digits("JPY"), digits("KWD")), (2, 2, 0, 3));
     }
 
     #[test]

@@ -28,17 +28,18 @@
 //! `regulars-octopos`. Both build on [`signature`] and [`payload`], and both pass the
 //! [`conformance`] suite (feature `testing`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::guest::{GuestPublicId, validate_e164};
 use crate::identity::card_code::CardPayload;
 use crate::ids::{CafeId, GuestId};
 use crate::ledger::Actor;
-use crate::money::Money;
-use crate::purchase::{LineItem, NewPurchase};
+use crate::money::{Currency, Money};
+use crate::purchase::{LineItem, NewPurchase, control_char, control_char_reason};
 use crate::rules::refunds::RefundRequest;
 use crate::{Error, Result};
 
@@ -157,7 +158,7 @@ impl GuestRef {
                 if text.trim().is_empty() || text.len() > 64 {
                     Err(PosError::invalid(field, "a scanned card code has 1-64 characters"))
                 } else {
-                    Ok(())
+                    check_text(field, text)
                 }
             }
             Self::TypedCode(code) => {
@@ -223,7 +224,8 @@ impl PosPurchase {
     /// The sum of all discounts, in minor units.
     #[must_use]
     pub fn discount_minor(&self) -> i64 {
-        self.discounts.iter().map(|d| d.amount_minor).sum()
+        // Saturating: a hostile sum must not overflow before the checks refuse it.
+        self.discounts.iter().fold(0, |sum, d| sum.saturating_add(d.amount_minor))
     }
 
     /// Checks the invariants every source guarantees (see [`PosSource::parse`]).
@@ -234,15 +236,18 @@ impl PosPurchase {
     pub fn validate(&self, prefix: &str) -> Result<(), PosError> {
         let field = |name: &str| format!("{prefix}{name}");
         check_id(&field("receipt_id"), &self.receipt_id)?;
-        if self.cafe_ref.trim().is_empty() || self.cafe_ref.len() > MAX_ID_LEN {
-            return Err(PosError::invalid(field("cafe"), "must be 1-128 characters"));
-        }
+        check_cafe_ref(&field("cafe"), &self.cafe_ref)?;
         if self.total.minor < 0 {
             return Err(PosError::invalid(field("total"), "must not be negative"));
         }
         for (i, item) in self.items.iter().enumerate() {
             if item.sku.is_empty() {
                 return Err(PosError::invalid(field(&format!("items[{i}].sku")), "must not be empty"));
+            }
+            check_text(&field(&format!("items[{i}].sku")), &item.sku)?;
+            check_text(&field(&format!("items[{i}].name")), &item.name)?;
+            if let Some(category) = &item.category {
+                check_text(&field(&format!("items[{i}].category")), category)?;
             }
             if item.quantity == 0 {
                 return Err(PosError::invalid(field(&format!("items[{i}].quantity")), "must be positive"));
@@ -252,6 +257,7 @@ impl PosPurchase {
             }
         }
         for (i, d) in self.discounts.iter().enumerate() {
+            check_text(&field(&format!("discounts[{i}].name")), &d.name)?;
             if d.amount_minor < 0 {
                 return Err(PosError::invalid(field(&format!("discounts[{i}].amount")), "must not be negative"));
             }
@@ -270,12 +276,34 @@ impl PosPurchase {
                 ));
             }
         }
-        if let Some(code) = &self.reward_code
-            && (code.trim().is_empty() || code.len() > 64)
-        {
-            return Err(PosError::invalid(field("reward_code"), "must be 1-64 characters"));
+        if let Some(code) = &self.reward_code {
+            if code.trim().is_empty() || code.len() > 64 {
+                return Err(PosError::invalid(field("reward_code"), "must be 1-64 characters"));
+            }
+            check_text(&field("reward_code"), code)?;
         }
         self.guest.validate(&field("guest"))
+    }
+
+    /// Checks the purchase against a source's [`SaleLimits`], for a delivery received at
+    /// `received_at` (see [`PosSource::parse`]).
+    ///
+    /// # Errors
+    /// [`PosError::InvalidPayload`] naming the first field beyond a limit, after `prefix`.
+    pub fn check_limits(&self, limits: &SaleLimits, received_at: DateTime<Utc>, prefix: &str) -> Result<(), PosError> {
+        let field = |name: &str| format!("{prefix}{name}");
+        limits.check_time(&field("occurred_at"), self.occurred_at, received_at)?;
+        let currency = self.total.currency;
+        limits.check_amount(&field("total"), self.total.minor, currency)?;
+        for (i, item) in self.items.iter().enumerate() {
+            limits.check_quantity(&field(&format!("items[{i}].quantity")), item.quantity)?;
+            let line = i64::from(item.quantity).checked_mul(item.unit_price_minor).unwrap_or(i64::MAX);
+            limits.check_amount(&field(&format!("items[{i}].unit_price")), line, currency)?;
+        }
+        for (i, d) in self.discounts.iter().enumerate() {
+            limits.check_amount(&field(&format!("discounts[{i}].amount")), d.amount_minor, currency)?;
+        }
+        Ok(())
     }
 
     /// The purchase to record, once the server has mapped the cafe and resolved the guest.
@@ -340,9 +368,7 @@ impl PosRefund {
         let field = |name: &str| format!("{prefix}{name}");
         check_id(&field("receipt_id"), &self.receipt_id)?;
         check_id(&field("refund_id"), &self.refund_id)?;
-        if self.cafe_ref.trim().is_empty() || self.cafe_ref.len() > MAX_ID_LEN {
-            return Err(PosError::invalid(field("cafe"), "must be 1-128 characters"));
-        }
+        check_cafe_ref(&field("cafe"), &self.cafe_ref)?;
         if let Some(amount) = self.amount
             && amount.minor < 0
         {
@@ -356,9 +382,29 @@ impl PosRefund {
                 if line.sku.is_empty() {
                     return Err(PosError::invalid(field(&format!("lines[{i}].sku")), "must not be empty"));
                 }
+                check_text(&field(&format!("lines[{i}].sku")), &line.sku)?;
                 if line.quantity == 0 {
                     return Err(PosError::invalid(field(&format!("lines[{i}].quantity")), "must be positive"));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the refund against a source's [`SaleLimits`], for a delivery received at
+    /// `received_at`.
+    ///
+    /// # Errors
+    /// [`PosError::InvalidPayload`] naming the first field beyond a limit, after `prefix`.
+    pub fn check_limits(&self, limits: &SaleLimits, received_at: DateTime<Utc>, prefix: &str) -> Result<(), PosError> {
+        let field = |name: &str| format!("{prefix}{name}");
+        limits.check_time(&field("occurred_at"), self.occurred_at, received_at)?;
+        if let Some(amount) = self.amount {
+            limits.check_amount(&field("amount"), amount.minor, amount.currency)?;
+        }
+        if let RefundLines::Some(lines) = &self.lines {
+            for (i, line) in lines.iter().enumerate() {
+                limits.check_quantity(&field(&format!("lines[{i}].quantity")), line.quantity)?;
             }
         }
         Ok(())
@@ -511,6 +557,171 @@ fn check_id(field: &str, id: &str) -> Result<(), PosError> {
         return Err(PosError::invalid(field, "use 1-128 printable ASCII characters without spaces"));
     }
     Ok(())
+}
+
+fn check_cafe_ref(field: &str, cafe_ref: &str) -> Result<(), PosError> {
+    if cafe_ref.trim().is_empty() || cafe_ref.len() > MAX_ID_LEN {
+        return Err(PosError::invalid(field, "must be 1-128 characters"));
+    }
+    check_text(field, cafe_ref)
+}
+
+/// Refuses control characters in a text field of a POS payload (see
+/// [`control_char`](crate::purchase::control_char) for which, and why).
+fn check_text(field: &str, text: &str) -> Result<(), PosError> {
+    match control_char(text) {
+        Some(c) => Err(PosError::invalid(field, control_char_reason(c))),
+        None => Ok(()),
+    }
+}
+
+/// The largest amount of one sale, refund, line or discount unless a source says otherwise:
+/// a million in major units of its currency (1,000,000.00 RSD, EUR or ILS; 1,000,000 JPY).
+pub const DEFAULT_MAX_AMOUNT: u64 = 1_000_000;
+
+/// The most units of one receipt line unless a source says otherwise.
+pub const DEFAULT_MAX_QUANTITY: u32 = 10_000;
+
+/// How many days before its arrival a sale or refund may have happened unless a source says
+/// otherwise: long enough for a till that was offline over a holiday to catch up.
+pub const DEFAULT_MAX_AGE_DAYS: u32 = 30;
+
+/// The largest `max_age_days` accepted: ten years.
+pub const MAX_AGE_DAYS_LIMIT: u32 = 3_650;
+
+/// How far after its arrival a sale or refund may be dated, in seconds: one day, more than
+/// any time-zone mistake (a local time sent as UTC is at most 14 hours off). Later than that
+/// the till's clock is wrong, and rules such as quiet hours would read nonsense. Not
+/// configurable: no till has a reason to report the future.
+pub const MAX_AHEAD_SECS: i64 = 86_400;
+
+/// Bounds on what one signed delivery may report, beyond the shape that
+/// [`PosPurchase::validate`] checks: a correctly signed till with a bug (or a leaked secret)
+/// must not record a sale of `i64::MAX`, thousands of units to earn per-item bonuses, or a
+/// sale dated in the year 1 or 9999. A source's settings carry them (the `max_*` keys of
+/// [`SignedSourceConfig`](signature::SignedSourceConfig)); everything beyond them is a 422
+/// naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SaleLimits {
+    /// `max_amount`: the largest total of one sale or refund, and of any one line
+    /// (quantity × unit price) or discount, in **major** units of its currency; the limit in
+    /// minor units follows from the currency's [`Currency::minor_digits`].
+    pub max_amount: u64,
+    /// `max_amount_by_currency`: `max_amount` for particular currencies, in their major
+    /// units (`{ EUR = 20000 }`).
+    pub max_amount_by_currency: BTreeMap<Currency, u64>,
+    /// `max_quantity`: the most units of one receipt line (or of one refunded line).
+    pub max_quantity: u32,
+    /// `max_age_days`: how many days before its arrival a sale or refund may have happened,
+    /// 1-[`MAX_AGE_DAYS_LIMIT`].
+    pub max_age_days: u32,
+}
+
+impl Default for SaleLimits {
+    fn default() -> Self {
+        Self {
+            max_amount: DEFAULT_MAX_AMOUNT,
+            max_amount_by_currency: BTreeMap::new(),
+            max_quantity: DEFAULT_MAX_QUANTITY,
+            max_age_days: DEFAULT_MAX_AGE_DAYS,
+        }
+    }
+}
+
+impl SaleLimits {
+    /// Checks every key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `max_amount`, `max_amount_by_currency.<code>`,
+    /// `max_quantity` or `max_age_days`.
+    pub fn validate(&self) -> Result<()> {
+        let amount = |field: String, major: u64, currency: Option<Currency>| {
+            let digits = currency.map_or(3, |c| c.minor_digits());
+            let fits = i64::try_from(major).ok().and_then(|m| m.checked_mul(10_i64.pow(digits))).is_some();
+            if major == 0 || !fits {
+                return Err(Error::invalid(field, "use a positive amount in major units, such as 1000000"));
+            }
+            Ok(())
+        };
+        // Without a currency, the strictest exponent in use (3 decimals) must fit.
+        amount("max_amount".to_owned(), self.max_amount, None)?;
+        for (currency, major) in &self.max_amount_by_currency {
+            amount(format!("max_amount_by_currency.{currency}"), *major, Some(*currency))?;
+        }
+        if self.max_quantity == 0 {
+            return Err(Error::invalid("max_quantity", "must be at least 1"));
+        }
+        if !(1..=MAX_AGE_DAYS_LIMIT).contains(&self.max_age_days) {
+            return Err(Error::invalid("max_age_days", format!("use 1-{MAX_AGE_DAYS_LIMIT} days")));
+        }
+        Ok(())
+    }
+
+    /// The largest amount in `currency`, in its major units.
+    #[must_use]
+    pub fn max_major(&self, currency: Currency) -> u64 {
+        self.max_amount_by_currency.get(&currency).copied().unwrap_or(self.max_amount)
+    }
+
+    /// The largest amount in `currency`, in its minor units.
+    #[must_use]
+    pub fn max_minor(&self, currency: Currency) -> i64 {
+        i64::try_from(self.max_major(currency))
+            .ok()
+            .and_then(|m| m.checked_mul(10_i64.pow(currency.minor_digits())))
+            .unwrap_or(i64::MAX)
+    }
+
+    fn check_amount(&self, field: &str, minor: i64, currency: Currency) -> Result<(), PosError> {
+        if minor > self.max_minor(currency) {
+            return Err(PosError::invalid(
+                field,
+                format!(
+                    "{minor} minor units is more than this source allows for one sale: {} {currency} \
+                     (its `max_amount`)",
+                    self.max_major(currency)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_quantity(&self, field: &str, quantity: u32) -> Result<(), PosError> {
+        if quantity > self.max_quantity {
+            return Err(PosError::invalid(
+                field,
+                format!("{quantity} units is more than this source allows on one line: {}", self.max_quantity),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_time(&self, field: &str, at: DateTime<Utc>, received_at: DateTime<Utc>) -> Result<(), PosError> {
+        let ahead = at.signed_duration_since(received_at);
+        if ahead > TimeDelta::seconds(MAX_AHEAD_SECS) {
+            return Err(PosError::invalid(
+                field,
+                format!(
+                    "{} is more than a day after the delivery arrived ({}); check the till's clock and time zone",
+                    at.to_rfc3339(),
+                    received_at.to_rfc3339()
+                ),
+            ));
+        }
+        if -ahead > TimeDelta::days(i64::from(self.max_age_days)) {
+            return Err(PosError::invalid(
+                field,
+                format!(
+                    "{} is more than {} days before the delivery arrived ({}); this source takes no older sales",
+                    at.to_rfc3339(),
+                    self.max_age_days,
+                    received_at.to_rfc3339()
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What a delivery reports.
@@ -767,7 +978,12 @@ pub trait PosSource: Send + Sync + fmt::Debug {
     ///   than the source's tolerance (at most 15 minutes) away from `received_at`, in either
     ///   direction, is [`PosError::Unauthenticated`], whatever the body holds.
     /// - A signed body that is not the expected JSON, or lacks a required field, is
-    ///   [`PosError::InvalidPayload`] whose `field` is the path of the offending field.
+    ///   [`PosError::InvalidPayload`] whose `field` is the path of the offending field; so is a
+    ///   body in which one object holds the same key twice (naming that key).
+    /// - A signed sale or refund dated more than [`MAX_AHEAD_SECS`] after `received_at`, or
+    ///   more than the source's `max_age_days` before it, or whose amounts or quantities are
+    ///   beyond the source's [`SaleLimits`], is [`PosError::InvalidPayload`] naming the field
+    ///   ([`PosPurchase::check_limits`], [`PosRefund::check_limits`]).
     /// - A signed, well-formed event the source does not handle is [`PosError::Unsupported`].
     /// - A signed sale is [`PosPayload::PurchaseCompleted`]; the purchase passes
     ///   [`PosPurchase::validate`], its guest reference is of a kind listed in

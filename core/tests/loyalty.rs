@@ -39,7 +39,7 @@ struct State {
 struct MemStore(Mutex<State>);
 
 fn refused<T>() -> Result<T> {
-    Err(Error::Internal("not needed by the loyalty tests".into()))
+    Err(Error::internal("not needed by the loyalty tests"))
 }
 
 fn now() -> DateTime<Utc> {

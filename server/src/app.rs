@@ -112,7 +112,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(json!({ "status": "ready", "database": state.store.backend_name() })).into_response(),
         Err(e) => {
-            tracing::warn!(error = %e, "not ready: database unreachable");
+            tracing::warn!(error = %e.report(), "not ready: database unreachable");
             let mut response = AppError(e).into_response();
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             response

@@ -18,11 +18,19 @@
 //! - `pos.sources`: one `[[pos.sources]]` table per POS, served at `/pos/{name}/webhook`:
 //!   `name`, `kind` (`webhook` or `octopos`), `chain` (the chain's slug), `secrets` (active
 //!   `whsec_…` secrets, never logged), `tolerance_secs` (300) and `cafes` (the POS's cafe
-//!   reference → regulars cafe id, e.g. `cafes = { belgrade-center = 1 }`).
+//!   reference → regulars cafe id, e.g. `cafes = { belgrade-center = 1 }`); and what one
+//!   delivery may report, anything beyond it answered 422 naming the field:
+//!   `max_amount` (1000000: the largest sale, refund, line or discount, in major units of its
+//!   currency, so a million dinars, euros or yen), `max_amount_by_currency` (none: the same
+//!   for particular currencies, e.g. `{ EUR = 20000 }`), `max_quantity` (10000: the most
+//!   units of one receipt line) and `max_age_days` (30, at most 3650: how many days before
+//!   its arrival a sale or refund may have happened; one dated more than a day after its
+//!   arrival is always refused).
 //! - `channels.telegram`, `channels.whatsapp`, `channels.viber`: one `[[channels.<kind>]]`
 //!   table per bot, each with `chain` (the chain's slug) and the messenger's own keys (listed
 //!   in each channel crate's `config` module); a Telegram bot also has `mode` (`webhook`, the
-//!   default, or `polling`). Webhooks are served at `/channels/<kind>/<chain>/webhook`.
+//!   default, or `polling`). Webhooks are served at `/channels/<kind>/<chain>/webhook`. Any
+//!   other key in a bot's table stops start-up, naming the key and the keys the table takes.
 //! - `log.filter` (`info`): a `tracing` filter; `RUST_LOG` overrides it.
 //! - `outbox.max_age_hours` (24): a guest notification not delivered this long after it was
 //!   queued is given up on (failed as expired, logged); 0 keeps it until it is sent or fails
@@ -105,14 +113,85 @@ pub struct ChannelsConfig {
 }
 
 /// One `[[channels.whatsapp]]` or `[[channels.viber]]` table: `chain` (the chain's slug) and
-/// the messenger's own keys. Secrets never reach `Debug`.
+/// the messenger's own keys; any other key is an error naming it. Secrets never reach `Debug`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawBot<C>", bound = "C: serde::de::DeserializeOwned")]
 pub struct BotSettings<C> {
     /// `chain`.
     pub chain: String,
     /// The bot's settings.
-    #[serde(flatten)]
     pub bot: C,
+}
+
+/// A bot's table as read, before unknown keys are refused. serde cannot refuse them itself
+/// here: `deny_unknown_fields` does not work beside `flatten`, and the messenger's keys are
+/// flattened into the table. But a flattened struct takes only its own keys, so a map
+/// flattened after it collects exactly the keys nobody reads.
+#[derive(Deserialize)]
+struct RawBot<C> {
+    chain: String,
+    #[serde(flatten)]
+    bot: C,
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+impl<C: serde::de::DeserializeOwned> TryFrom<RawBot<C>> for BotSettings<C> {
+    type Error = String;
+
+    fn try_from(raw: RawBot<C>) -> Result<Self, String> {
+        refuse_unknown_keys::<C>(raw.unknown.keys(), &["chain"])?;
+        Ok(Self { chain: raw.chain, bot: raw.bot })
+    }
+}
+
+/// `Err` naming the first of `unknown` and the keys the table takes: `own` (the server's) and
+/// the fields of `C` (the messenger's), read from `C`'s own `Deserialize`, so the list cannot
+/// drift from the struct.
+fn refuse_unknown_keys<'k, C: serde::de::DeserializeOwned>(
+    mut unknown: impl Iterator<Item = &'k String>,
+    own: &[&str],
+) -> Result<(), String> {
+    let Some(key) = unknown.next() else { return Ok(()) };
+    let known: Vec<String> = own.iter().chain(struct_fields::<C>()).map(|k| format!("`{k}`")).collect();
+    Err(format!("unknown key `{key}`; a bot's table takes {}", known.join(", ")))
+}
+
+/// The field names a derived `Deserialize` of a struct passes to `deserialize_struct` (empty
+/// for anything else).
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::value::Error;
+    use serde::de::{Error as _, Visitor};
+
+    struct Fields(std::cell::Cell<&'static [&'static str]>);
+
+    impl<'de> serde::Deserializer<'de> for &Fields {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Error> {
+            self.0.set(fields);
+            Err(Error::custom("only the fields were asked for"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let fields = Fields(std::cell::Cell::new(&[]));
+    // Always an error: the point is what it recorded on the way.
+    let _ = T::deserialize(&fields);
+    fields.0.get()
 }
 
 /// How a Telegram bot gets its updates.
@@ -129,18 +208,38 @@ pub enum TelegramMode {
 
 /// One `[[channels.telegram]]` table: `chain` (the chain's slug), `mode` (`webhook` or
 /// `polling`), and the bot's own keys (see `regulars_telegram::TelegramConfig`: `token`,
-/// `webhook_secret`, `bot_username`, `api_url`, `mini_app_url`, …). Secrets never reach
-/// `Debug`.
+/// `webhook_secret`, `bot_username`, `api_url`, `mini_app_url`, …); any other key is an error
+/// naming it. Secrets never reach `Debug`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawTelegramBot")]
 pub struct TelegramBotSettings {
     /// `chain`.
     pub chain: String,
     /// `mode`.
-    #[serde(default)]
     pub mode: TelegramMode,
     /// The bot's settings.
-    #[serde(flatten)]
     pub bot: regulars_telegram::TelegramConfig,
+}
+
+/// A Telegram bot's table as read (see [`RawBot`] for why).
+#[derive(Deserialize)]
+struct RawTelegramBot {
+    chain: String,
+    #[serde(default)]
+    mode: TelegramMode,
+    #[serde(flatten)]
+    bot: regulars_telegram::TelegramConfig,
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+impl TryFrom<RawTelegramBot> for TelegramBotSettings {
+    type Error = String;
+
+    fn try_from(raw: RawTelegramBot) -> Result<Self, String> {
+        refuse_unknown_keys::<regulars_telegram::TelegramConfig>(raw.unknown.keys(), &["chain", "mode"])?;
+        Ok(Self { chain: raw.chain, mode: raw.mode, bot: raw.bot })
+    }
 }
 
 /// `[server]`.
@@ -200,6 +299,31 @@ pub struct PosSourceSettings {
     /// `cafes`: the POS's cafe reference → regulars cafe id.
     #[serde(default)]
     pub cafes: std::collections::BTreeMap<String, i64>,
+    /// `max_amount`: the largest sale, refund, line or discount, in major units of its
+    /// currency.
+    #[serde(default = "default_max_amount")]
+    pub max_amount: u64,
+    /// `max_amount_by_currency`: `max_amount` for particular currencies (`{ EUR = 20000 }`).
+    #[serde(default)]
+    pub max_amount_by_currency: std::collections::BTreeMap<regulars_core::money::Currency, u64>,
+    /// `max_quantity`: the most units of one receipt line.
+    #[serde(default = "default_max_quantity")]
+    pub max_quantity: u32,
+    /// `max_age_days`: how many days before its arrival a sale or refund may have happened.
+    #[serde(default = "default_max_age_days")]
+    pub max_age_days: u32,
+}
+
+fn default_max_amount() -> u64 {
+    regulars_core::pos::DEFAULT_MAX_AMOUNT
+}
+
+fn default_max_quantity() -> u32 {
+    regulars_core::pos::DEFAULT_MAX_QUANTITY
+}
+
+fn default_max_age_days() -> u32 {
+    regulars_core::pos::DEFAULT_MAX_AGE_DAYS
 }
 
 fn default_tolerance() -> u32 {
@@ -207,13 +331,19 @@ fn default_tolerance() -> u32 {
 }
 
 impl PosSourceSettings {
-    /// The driver-level settings (name, secrets, tolerance).
+    /// The driver-level settings (name, secrets, tolerance, limits).
     #[must_use]
     pub fn signed(&self) -> regulars_core::pos::signature::SignedSourceConfig {
         regulars_core::pos::signature::SignedSourceConfig {
             name: self.name.clone(),
             secrets: self.secrets.clone(),
             tolerance_secs: self.tolerance_secs,
+            limits: regulars_core::pos::SaleLimits {
+                max_amount: self.max_amount,
+                max_amount_by_currency: self.max_amount_by_currency.clone(),
+                max_quantity: self.max_quantity,
+                max_age_days: self.max_age_days,
+            },
         }
     }
 }
@@ -292,7 +422,9 @@ impl Config {
             if !names.insert(source.name.as_str()) {
                 bail!("invalid configuration: pos.sources[{i}].name: `{}` is used twice", source.name);
             }
-            source.signed().verifier(regulars_core::pos::signature::HeaderNames::STANDARD).map_err(|e| match e {
+            let signed = source.signed();
+            let checked = signed.verifier(regulars_core::pos::signature::HeaderNames::STANDARD).and(signed.limits());
+            checked.map_err(|e| match e {
                 regulars_core::Error::InvalidInput { field, reason } => {
                     anyhow::anyhow!("invalid configuration: pos.sources[{i}].{field}: {reason}")
                 }
@@ -416,6 +548,37 @@ mod tests {
     }
 
     #[test]
+    fn pos_source_limits_have_defaults_and_are_checked() {
+        let source = |extra: &str| {
+            format!(
+                "[[pos.sources]]\nname = \"till\"\nkind = \"octopos\"\nchain = \"demo\"\n\
+                 secrets = [\"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\"]\ncafes = {{ dorcol = 1 }}\n{extra}"
+            )
+        };
+        let defaults = load_file(&source("")).unwrap().pos.sources[0].signed().limits().unwrap();
+        assert_eq!(defaults, regulars_core::pos::SaleLimits::default());
+        assert_eq!((defaults.max_amount, defaults.max_quantity, defaults.max_age_days), (1_000_000, 10_000, 30));
+        let set = load_file(&source(
+            "max_amount = 5000\nmax_age_days = 7\nmax_quantity = 50\nmax_amount_by_currency = { EUR = 100 }",
+        ))
+        .unwrap();
+        let limits = set.pos.sources[0].signed().limits().unwrap();
+        let eur = regulars_core::money::Currency::new("EUR").unwrap();
+        assert_eq!((limits.max_minor(eur), limits.max_age_days, limits.max_quantity), (10_000, 7, 50));
+        for (extra, key) in [
+            ("max_age_days = 0", "pos.sources[0].max_age_days"),
+            ("max_amount = 0", "pos.sources[0].max_amount"),
+            ("max_quantity = 0", "pos.sources[0].max_quantity"),
+            ("max_amount_by_currency = { EUR = 0 }", "pos.sources[0].max_amount_by_currency.EUR"),
+            ("max_amount_by_currency = { eur = 10 }", "max_amount_by_currency"),
+            ("max_amount_per_sale = 10", "max_amount_per_sale"),
+        ] {
+            let err = load_file(&source(extra)).unwrap_err();
+            assert!(format!("{err:#}").contains(key), "{extra}: {err:#}");
+        }
+    }
+
+    #[test]
     fn bots_are_read_per_messenger_and_their_secrets_hidden() {
         let config = load_file(
             r#"
@@ -469,6 +632,37 @@ uri = "regularsdemo"
         assert_eq!(load_file("[outbox]\nmax_age_hours = 0\n").unwrap().outbox.settings().max_age, None);
         let err = load_file("[outbox]\nmax_age = 1\n").unwrap_err();
         assert!(format!("{err:#}").contains("max_age"), "{err:#}");
+    }
+
+    #[test]
+    fn a_misspelled_key_in_a_bot_table_stops_start_up() {
+        let telegram = "[[channels.telegram]]\nchain = \"demo\"\ntoken = \"123456789:AAHk3Vq-Tsecret_part_of_the_token\"\n\
+                        webhook_secret = \"s3cr3t_Webhook-token\"\nbot_username = \"regulars_demo_bot\"\n";
+        let whatsapp = "[[channels.whatsapp]]\nchain = \"demo\"\nphone_number_id = \"106540352242922\"\n\
+                        access_token = \"EAAGm0PX4ZCpsBAsecret_access_token\"\napp_secret = \"6f2bd1c0e2d2\"\n\
+                        verify_token = \"regulars-verify-1\"\n";
+        let viber = "[[channels.viber]]\nchain = \"demo\"\nauth_token = \"4b1d0a3e5c7f9a2b-8e6d4c2a0f1e3b5d\"\n\
+                     sender_name = \"Demo\"\nuri = \"regularsdemo\"\n";
+        for table in [telegram, whatsapp, viber] {
+            assert!(load_file(table).is_ok(), "{table}");
+        }
+        for (table, typo, kind, expected) in [
+            (telegram, "request_timout_ms = 900", "telegram", "`request_timeout_ms`"),
+            (telegram, "mod = \"polling\"", "telegram", "`mode`"),
+            (whatsapp, "api_verison = \"v22.0\"", "whatsapp", "`api_version`"),
+            (viber, "sender_avatr = \"https://a.example/a.png\"", "viber", "`sender_avatar`"),
+            (viber, "chian = \"demo\"", "viber", "`chain`"),
+        ] {
+            let err = load_file(&format!("{table}{typo}\n")).unwrap_err();
+            let text = format!("{err:#}");
+            let key = typo.split(' ').next().unwrap();
+            assert!(text.contains(&format!("unknown key `{key}`")), "{typo}: {text}");
+            assert!(text.contains(&format!("channels.{kind}")), "names the table: {text}");
+            assert!(text.contains(expected), "lists the keys the table takes: {text}");
+            for secret in ["secret_part", "secret_access_token", "6f2bd1c0e2d2", "4b1d0a3e5c7f9a2b"] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
     }
 
     #[test]

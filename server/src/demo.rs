@@ -100,7 +100,7 @@ pub async fn pos_cafe_refs(
 }
 
 fn program_from_toml(text: &str) -> Result<NewProgram> {
-    toml::from_str(text).map_err(|e| regulars_core::Error::Internal(format!("demo program: {e}")))
+    toml::from_str(text).map_err(|e| regulars_core::Error::internal(format!("demo program: {e}")))
 }
 
 /// What [`seed`] did.

@@ -34,11 +34,11 @@ impl IntoResponse for AppError {
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %self.0, "internal error");
+            tracing::error!(error = %self.0.report(), "internal error");
             "something went wrong on our side; it has been logged".to_owned()
         } else {
             if status == StatusCode::SERVICE_UNAVAILABLE {
-                tracing::warn!(error = %self.0, "dependency unavailable");
+                tracing::warn!(error = %self.0.report(), "dependency unavailable");
             }
             self.0.to_string()
         };
@@ -52,5 +52,58 @@ impl IntoResponse for AppError {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Captures what the `tracing` subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("no such table: guests")]
+    struct DriverError;
+
+    /// The log line `error` writes when answered, and the answer's status and body.
+    fn answer(error: Error) -> (String, StatusCode, String) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        let response = tracing::subscriber::with_default(subscriber, || AppError(error).into_response());
+        let status = response.status();
+        let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 4096)).unwrap_or_default();
+        let log =
+            String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned();
+        (log, status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[test]
+    fn the_log_shows_the_cause_and_the_client_never_does() {
+        let (log, status, body) = answer(Error::internal_from("database error", DriverError));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(log.contains("internal error: database error: no such table: guests"), "{log}");
+        assert!(!body.contains("no such table") && !body.contains("database error"), "{body}");
+
+        let (log, status, body) = answer(Error::unavailable_from("the database is busy; retry", DriverError));
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(log.contains("unavailable: the database is busy; retry: no such table: guests"), "{log}");
+        assert!(body.contains("the database is busy") && !body.contains("no such table"), "{body}");
     }
 }

@@ -57,7 +57,7 @@ pub async fn run(store: Arc<dyn Store>) {
     loop {
         tick.tick().await;
         if let Err(e) = expire_points(&*store, Utc::now()).await {
-            tracing::warn!(error = %e, "points expiry pass failed; retrying next hour");
+            tracing::warn!(error = %e.report(), "points expiry pass failed; retrying next hour");
         }
     }
 }

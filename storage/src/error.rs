@@ -53,7 +53,7 @@ impl From<Error> for DbError {
 
 impl DbError {
     pub(crate) fn unavailable(reason: impl Into<String>) -> Self {
-        Self::Domain(Error::Unavailable(reason.into()))
+        Self::Domain(Error::unavailable(reason))
     }
 }
 
@@ -61,14 +61,16 @@ impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Domain(e) => e,
-            DbError::KeyRace => Error::Unavailable("concurrent write with the same idempotency key; retry".into()),
-            DbError::Diesel(e) => map_diesel(&e),
+            DbError::KeyRace => Error::unavailable("concurrent write with the same idempotency key; retry"),
+            DbError::Diesel(e) => map_diesel(e),
         }
     }
 }
 
-fn map_diesel(e: &DieselError) -> Error {
-    match e {
+/// The core error for a driver error, which stays its source: the client sees the message,
+/// the log the driver's words too.
+fn map_diesel(e: DieselError) -> Error {
+    match &e {
         DieselError::NotFound => Error::NotFound { entity: "record", id: String::new() },
         DieselError::DatabaseError(kind, info) => match kind {
             DatabaseErrorKind::UniqueViolation => Error::Conflict(format!(
@@ -77,19 +79,19 @@ fn map_diesel(e: &DieselError) -> Error {
             )),
             DatabaseErrorKind::ForeignKeyViolation => Error::Conflict("refers to something that does not exist".into()),
             DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection => {
-                Error::Unavailable(info.message().to_owned())
+                Error::unavailable_from("the database could not complete the request; retry", e)
             }
-            _ if is_busy(info.message()) => Error::Unavailable(info.message().to_owned()),
+            _ if is_busy(info.message()) => Error::unavailable_from("the database is busy or restarting; retry", e),
             _ => {
                 tracing::error!(error = %info.message(), "database error");
-                Error::Internal(info.message().to_owned())
+                Error::internal_from("database error", e)
             }
         },
-        DieselError::BrokenTransactionManager => Error::Unavailable("connection lost mid-transaction".into()),
-        other if is_busy(&other.to_string()) => Error::Unavailable(other.to_string()),
+        DieselError::BrokenTransactionManager => Error::unavailable_from("connection lost mid-transaction", e),
+        other if is_busy(&other.to_string()) => Error::unavailable_from("the database is busy or restarting; retry", e),
         other => {
             tracing::error!(error = %other, "database error");
-            Error::Internal(other.to_string())
+            Error::internal_from("database error", e)
         }
     }
 }
@@ -115,7 +117,7 @@ fn is_busy(message: &str) -> bool {
 /// A column holding a value regulars itself wrote that no longer parses: corruption or a bug.
 pub(crate) fn corrupt(column: &str, detail: impl std::fmt::Display) -> DbError {
     tracing::error!(column, %detail, "unreadable column value");
-    DbError::Domain(Error::Internal(format!("unreadable value in column {column}")))
+    DbError::Domain(Error::internal_from(format!("unreadable value in column {column}"), detail.to_string()))
 }
 
 #[cfg(test)]
@@ -131,9 +133,27 @@ mod tests {
             "database is locked",
         ] {
             let e = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()));
-            assert_eq!(map_diesel(&e).kind(), regulars_core::ErrorKind::Unavailable, "{message}");
+            assert_eq!(map_diesel(e).kind(), regulars_core::ErrorKind::Unavailable, "{message}");
         }
         let bug = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax error".to_owned()));
-        assert_eq!(map_diesel(&bug).kind(), regulars_core::ErrorKind::Internal);
+        assert_eq!(map_diesel(bug).kind(), regulars_core::ErrorKind::Internal);
+    }
+
+    #[test]
+    fn the_drivers_error_stays_the_source() {
+        use std::error::Error as _;
+        let bug = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("no such table: guests".to_owned()));
+        let e = map_diesel(bug);
+        assert_eq!(e.to_string(), "internal error: database error");
+        let source = e.source().expect("the diesel error is kept");
+        assert!(source.downcast_ref::<DieselError>().is_some(), "{source:?}");
+        assert_eq!(e.report().to_string(), "internal error: database error: no such table: guests");
+        let busy = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("database is locked".to_owned()));
+        assert_eq!(
+            map_diesel(busy).report().to_string(),
+            "unavailable: the database is busy or restarting; retry: database is locked"
+        );
+        let column = Error::from(corrupt("guests.language", "not a language tag"));
+        assert_eq!(column.source().map(ToString::to_string).as_deref(), Some("not a language tag"));
     }
 }

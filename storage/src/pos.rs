@@ -160,7 +160,7 @@ impl DbStore {
                 return Ok(bare_duplicate(&purchase));
             }
         }
-        Err(Error::Unavailable("concurrent deliveries of the same receipt; retry".into()))
+        Err(Error::unavailable("concurrent deliveries of the same receipt; retry"))
     }
 }
 

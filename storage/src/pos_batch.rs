@@ -151,7 +151,7 @@ impl Shared {
         let held = self.wallets.get_mut(key).ok_or(DbError::KeyRace)?;
         if held.owner != Some(sale) {
             // The workflow locks a wallet before it touches it; anything else is a bug here.
-            return Err(DbError::Domain(regulars_core::Error::Internal(format!(
+            return Err(DbError::Domain(regulars_core::Error::internal(format!(
                 "wallet {id} is not held by the sale"
             ))));
         }
@@ -212,7 +212,7 @@ impl Future for Asking<'_> {
 
 /// The answer's kind did not match the question: a bug in the batch.
 fn mismatch() -> DbError {
-    DbError::Domain(regulars_core::Error::Internal("a POS batch answered the wrong question".into()))
+    DbError::Domain(regulars_core::Error::internal("a POS batch answered the wrong question"))
 }
 
 impl<'b> InBatch<'b> {
@@ -468,12 +468,12 @@ where
         }
         let asks = std::mem::take(&mut batch.lock().asks);
         if asks.is_empty() && waiting_wallets.is_empty() && !progressed {
-            return Err(DbError::Domain(regulars_core::Error::Internal("a POS batch stopped making progress".into())));
+            return Err(DbError::Domain(regulars_core::Error::internal("a POS batch stopped making progress")));
         }
         let answered = answer(c, &batch, asks, &mut waiting_wallets).await?;
         if !answered && !progressed {
             // Every sale waits for a wallet another one holds, in a circle: go one by one.
-            return Err(DbError::Domain(regulars_core::Error::Internal("POS batch sales wait on each other".into())));
+            return Err(DbError::Domain(regulars_core::Error::internal("POS batch sales wait on each other")));
         }
     }
 

@@ -108,9 +108,7 @@ impl PgDb {
             .send(PurchaseJob { chain, ingest, reply })
             .await
             .map_err(|_| DbError::unavailable("the PostgreSQL batchers have stopped"))?;
-        answer
-            .await
-            .map_err(|_| DbError::Domain(regulars_core::Error::Internal("the write failed unexpectedly".into())))?
+        answer.await.map_err(|_| DbError::Domain(regulars_core::Error::internal("the write failed unexpectedly")))?
     }
 }
 

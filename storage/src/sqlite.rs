@@ -211,9 +211,7 @@ impl SqliteDb {
     async fn queue<T>(&self, write: Queued, answer: oneshot::Receiver<Result<T, DbError>>) -> Result<T, DbError> {
         self.writes.send(write).await.map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?;
         // A dropped reply means the write panicked (and was rolled back) or the writer stopped.
-        answer
-            .await
-            .map_err(|_| DbError::Domain(regulars_core::Error::Internal("the write failed unexpectedly".into())))?
+        answer.await.map_err(|_| DbError::Domain(regulars_core::Error::internal("the write failed unexpectedly")))?
     }
 }
 

@@ -236,7 +236,7 @@ impl StaffRepo for DbStore {
             let current = row.ok_or_else(|| Error::not_found(ShiftId::ENTITY, shift))?.into_shift()?;
             let closed = current.close(chrono::Utc::now())?;
             let ShiftState::Closed { closed_at } = closed.state else {
-                return Err(Error::Internal("a closed shift is not closed".into()).into());
+                return Err(Error::internal("a closed shift is not closed").into());
             };
             let row: ShiftRow = diesel::update(shifts::table.filter(shifts::id.eq(shift.get())))
                 .set(shifts::closed_at.eq(to_millis(closed_at)))

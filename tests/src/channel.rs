@@ -38,7 +38,8 @@ macro_rules! channel_conformance {
             server_error_is_temporary, timeout_is_temporary, other_refusal_is_permanent,
             reasons_hold_no_secrets, unsigned_requests_are_unauthenticated,
             forged_requests_are_unauthenticated_whatever_the_body, malformed_body_is_malformed, text_event,
-            start_with_payload_event, start_without_payload_event, button_press_event, own_contact_is_verified,
+            nul_is_dropped_from_text, start_with_payload_event, start_without_payload_event, button_press_event,
+            own_contact_is_verified,
             someone_elses_contact_is_unverified, location_event, blocked_and_unblocked_events,
             housekeeping_gives_no_events, parse_is_pure, acknowledge_answers_button_press,
             outside_window_is_outside_window, a_template_is_refused_without_a_service_window,
@@ -660,6 +661,20 @@ pub async fn text_event(harness: &dyn ChannelHarness) {
         InboundEvent::Text { from, text } => {
             assert_eq!(from.address(), harness.address(31), "Text: sender");
             assert_eq!(text, "Hvala! 👍", "Text: text");
+        }
+        other => panic!("{inbound:?}: expected Text, got {other:?}"),
+    }
+}
+
+/// A NUL in what a person wrote is dropped and the rest handed on: storage cannot hold it,
+/// and losing the whole message to it would be worse.
+pub async fn nul_is_dropped_from_text(harness: &dyn ChannelHarness) {
+    let inbound = Inbound::Text { user: 39, text: "Hva\0la\0".into() };
+    let Some(events) = parse(harness, &inbound) else { return };
+    match single(&inbound, events) {
+        InboundEvent::Text { from, text } => {
+            assert_eq!(from.address(), harness.address(39), "Text: sender");
+            assert_eq!(text, "Hvala", "Text: a NUL must be dropped, the rest kept");
         }
         other => panic!("{inbound:?}: expected Text, got {other:?}"),
     }

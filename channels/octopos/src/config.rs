@@ -8,6 +8,9 @@
 //! | `name`           | string           | —       | the source's name: `/pos/{name}/webhook`, 1-32 of `a-z0-9-_` |
 //! | `secrets`        | array of strings | —       | active `whsec_<base64>` webhook secrets from the Octopos back office, newest first |
 //! | `tolerance_secs` | integer          | 300     | how far the signature timestamp may be from now, 1-900 |
+//! | `max_amount`     | integer          | 1000000 | the largest sale, refund, line or discount, in major units of its currency (`max_amount_by_currency` overrides it per currency, e.g. `{ EUR = 20000 }`) |
+//! | `max_quantity`   | integer          | 10000   | the most units of one receipt line |
+//! | `max_age_days`   | integer          | 30      | how many days before its arrival a sale or refund may have happened, 1-3650 (one dated more than a day after its arrival is always refused) |
 //!
 //! ```
 //! let config: regulars_octopos::OctoposConfig = toml::from_str(r#"
@@ -22,8 +25,8 @@
 use crate::webhook::ASSUMED_HEADERS;
 use regulars_core::pos::signature::SignedSourceConfig;
 
-/// One Octopos source: the shared signed-source settings (`name`, `secrets`, `tolerance_secs`).
-/// `Debug` shows the secrets as `***`.
+/// One Octopos source: the shared signed-source settings (`name`, `secrets`,
+/// `tolerance_secs`, the `max_*` limits). `Debug` shows the secrets as `***`.
 pub type OctoposConfig = SignedSourceConfig;
 
 /// The verifier for a source of this driver.

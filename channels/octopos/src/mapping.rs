@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use regulars_core::money::{Currency, Money};
 use regulars_core::pos::payload::{decimal_2, decimal_3, from_value};
 use regulars_core::pos::{
-    GuestRef, PosDiscount, PosError, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines,
+    GuestRef, PosDiscount, PosError, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines, SaleLimits,
 };
 use regulars_core::purchase::LineItem;
 use serde::Deserialize;
@@ -87,8 +87,13 @@ struct Loyalty {
     reward_code: Option<String>,
 }
 
-/// The core payload of a delivery.
-pub(crate) fn to_payload(delivery: Delivery, _delivery_id: &str) -> Result<PosPayload, PosError> {
+/// The core payload of a delivery received at `received_at`, checked against the source's
+/// `limits`.
+pub(crate) fn to_payload(
+    delivery: Delivery,
+    limits: &SaleLimits,
+    received_at: DateTime<Utc>,
+) -> Result<PosPayload, PosError> {
     if delivery.event != RECEIPT_FISCALIZED {
         return Err(PosError::Unsupported { event_type: delivery.event });
     }
@@ -101,8 +106,8 @@ pub(crate) fn to_payload(delivery: Delivery, _delivery_id: &str) -> Result<PosPa
     }
     let lines = lines(&receipt)?;
     match receipt.transaction_type.as_str() {
-        "Sale" => sale(receipt, location, lines),
-        "Refund" => refund(receipt, location, &lines),
+        "Sale" => sale(receipt, location, lines, limits, received_at),
+        "Refund" => refund(receipt, location, &lines, limits, received_at),
         _ => Err(PosError::invalid("receipt.transaction_type", "expected `Sale` or `Refund`")),
     }
 }
@@ -160,7 +165,13 @@ fn lines(receipt: &Receipt) -> Result<Vec<(LineItem, i64)>, PosError> {
     Ok(out)
 }
 
-fn sale(receipt: Receipt, location: String, lines: Vec<(LineItem, i64)>) -> Result<PosPayload, PosError> {
+fn sale(
+    receipt: Receipt,
+    location: String,
+    lines: Vec<(LineItem, i64)>,
+    limits: &SaleLimits,
+    received_at: DateTime<Utc>,
+) -> Result<PosPayload, PosError> {
     let (code, reward_code) = receipt.loyalty.map_or((None, None), |l| (l.code, l.reward_code));
     let discounts = lines
         .iter()
@@ -178,10 +189,17 @@ fn sale(receipt: Receipt, location: String, lines: Vec<(LineItem, i64)>) -> Resu
         reward_code,
     };
     purchase.validate("").map_err(|e| rename(e, "receipt.fiscal_number"))?;
+    purchase.check_limits(limits, received_at, "").map_err(|e| rename(e, "receipt.fiscal_number"))?;
     Ok(PosPayload::PurchaseCompleted(purchase))
 }
 
-fn refund(receipt: Receipt, location: String, lines: &[(LineItem, i64)]) -> Result<PosPayload, PosError> {
+fn refund(
+    receipt: Receipt,
+    location: String,
+    lines: &[(LineItem, i64)],
+    limits: &SaleLimits,
+    received_at: DateTime<Utc>,
+) -> Result<PosPayload, PosError> {
     let sale = receipt
         .referent_document_number
         .ok_or_else(|| PosError::invalid("receipt.referent_document_number", "a refund names the sale it refunds"))?;
@@ -203,6 +221,7 @@ fn refund(receipt: Receipt, location: String, lines: &[(LineItem, i64)]) -> Resu
         occurred_at: receipt.issued_at,
     };
     refund.validate("").map_err(|e| rename(e, "receipt.referent_document_number"))?;
+    refund.check_limits(limits, received_at, "").map_err(|e| rename(e, "receipt.referent_document_number"))?;
     Ok(PosPayload::PurchaseRefunded(refund))
 }
 
@@ -234,7 +253,11 @@ fn rename(error: PosError, receipt_id_field: &str) -> PosError {
         "guest" => "receipt.loyalty.code".to_owned(),
         "reward_code" => "receipt.loyalty.reward_code".to_owned(),
         "total" | "amount" => "receipt.total".to_owned(),
-        f if f.starts_with("items[") => format!("receipt.{}", f.replace(".sku", ".code")),
+        "occurred_at" => "receipt.issued_at".to_owned(),
+        f if f.starts_with("items[") => {
+            format!("receipt.{}", f.replace(".sku", ".code").replace(".category", ".group"))
+        }
+        // Refunded lines are the refund receipt's items, merged by article code.
         _ => "receipt.items".to_owned(),
     };
     PosError::InvalidPayload { field: octopos, reason }

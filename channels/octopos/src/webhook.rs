@@ -6,7 +6,7 @@
 
 use regulars_core::pos::signature::{HeaderNames, WebhookVerifier};
 use regulars_core::pos::{
-    DEFAULT_MAX_BODY_BYTES, GuestRefKind, PosCapabilities, PosError, PosEvent, PosRequest, PosSource,
+    DEFAULT_MAX_BODY_BYTES, GuestRefKind, PosCapabilities, PosError, PosEvent, PosRequest, PosSource, SaleLimits,
 };
 
 use crate::config::OctoposConfig;
@@ -20,6 +20,7 @@ pub(crate) const ASSUMED_HEADERS: HeaderNames = HeaderNames::STANDARD;
 pub struct OctoposSource {
     name: String,
     verifier: WebhookVerifier,
+    limits: SaleLimits,
 }
 
 impl OctoposSource {
@@ -31,7 +32,7 @@ impl OctoposSource {
     /// # Errors
     /// [`regulars_core::Error::InvalidInput`] naming the bad key.
     pub fn new(config: &OctoposConfig) -> regulars_core::Result<Self> {
-        Ok(Self { name: config.name.clone(), verifier: crate::config::verifier(config)? })
+        Ok(Self { name: config.name.clone(), verifier: crate::config::verifier(config)?, limits: config.limits()? })
     }
 }
 
@@ -56,6 +57,8 @@ impl PosSource for OctoposSource {
     }
 
     fn parse(&self, request: &PosRequest) -> Result<PosEvent, PosError> {
-        self.verifier.parse_signed::<Delivery>(request, mapping::to_payload)
+        self.verifier.parse_signed::<Delivery>(request, |delivery, _delivery_id| {
+            mapping::to_payload(delivery, &self.limits, request.received_at)
+        })
     }
 }

@@ -197,3 +197,68 @@ fn missing_and_wrong_fields_are_named_in_octopos_terms() {
         assert_eq!(invalid(&body).0, field, "{}", String::from_utf8_lossy(&body));
     }
 }
+
+#[test]
+fn control_characters_are_refused_in_octopos_terms() {
+    type Edit = fn(&mut Value);
+    let cases: [(Edit, &str); 6] = [
+        (|b| b["location_id"] = json!("OCT-LOC\u{0}-0042"), "location_id"),
+        (|b| b["receipt"]["items"][0]["name"] = json!("Espresso\u{0}"), "receipt.items[0].name"),
+        (|b| b["receipt"]["items"][1]["group"] = json!("pas\ttry"), "receipt.items[1].group"),
+        (|b| b["receipt"]["items"][2]["code"] = json!("30\n07"), "receipt.items[2].code"),
+        (|b| b["receipt"]["loyalty"]["reward_code"] = json!("K7Q2\u{0}9XHM"), "receipt.loyalty.reward_code"),
+        (|b| b["receipt"]["loyalty"]["code"] = json!("RG1.0123456789AB.004217\u{0}"), "receipt.loyalty.code"),
+    ];
+    for (edit, field) in cases {
+        let (got, reason) = invalid(&edited(SALE, edit));
+        assert_eq!(got, field);
+        assert!(reason.contains("control"), "{field}: {reason}");
+    }
+    // A refund's lines are its items merged by code, so the field is the items as a whole.
+    let refund = edited(REFUND, |b| b["receipt"]["items"][0]["code"] = json!("10\u{0}01"));
+    assert_eq!(invalid(&refund).0, "receipt.items");
+}
+
+#[test]
+fn sales_beyond_the_limits_are_refused_in_octopos_terms() {
+    let one_line = |price: &'static str| {
+        edited(SALE, move |b| {
+            b["receipt"]["items"] = json!([{ "code": "1001", "name": "Espresso", "quantity": "1.000",
+                "unit_price": price, "total": price }]);
+            b["receipt"]["total"] = json!(price);
+        })
+    };
+    assert!(parse(&one_line("1000000.00")).is_ok(), "a million dinars is the default limit");
+    let (field, reason) = invalid(&one_line("1000000.01"));
+    assert_eq!(field, "receipt.total");
+    assert!(reason.contains("max_amount"), "{reason}");
+    let many = edited(SALE, |b| {
+        b["receipt"]["items"] = json!([{ "code": "1001", "name": "Espresso", "quantity": "10001.000",
+            "unit_price": "0.00", "total": "0.00" }]);
+        b["receipt"]["total"] = json!("0.00");
+    });
+    assert_eq!(invalid(&many).0, "receipt.items[0].quantity");
+    for issued in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-11-21T10:30:00+01:00", "2026-10-01T10:00:00Z"]
+    {
+        let body = edited(SALE, |b| b["receipt"]["issued_at"] = json!(issued));
+        assert_eq!(invalid(&body).0, "receipt.issued_at", "{issued}");
+    }
+    let old_refund = edited(REFUND, |b| b["receipt"]["issued_at"] = json!("0001-01-01T00:00:00Z"));
+    assert_eq!(invalid(&old_refund).0, "receipt.issued_at");
+    let lower = edited(SALE, |b| b["receipt"]["currency"] = json!("rsd"));
+    assert_eq!(invalid(&lower).0, "receipt.currency", "ISO 4217 codes are capitals");
+}
+
+#[test]
+fn a_key_given_twice_is_refused() {
+    let twice = SALE.replacen(
+        r#""location_id": "OCT-LOC-0042","#,
+        r#""location_id": "OCT-LOC-0042", "location_id": "OCT-LOC-0001","#,
+        1,
+    );
+    assert_ne!(twice, SALE);
+    assert_eq!(invalid(twice.as_bytes()).0, "location_id");
+    let in_receipt = SALE.replacen(r#""total": "1589.98","#, r#""total": "1589.98", "total": "1.00","#, 1);
+    assert_ne!(in_receipt, SALE);
+    assert_eq!(invalid(in_receipt.as_bytes()).0, "receipt.total");
+}

@@ -9,6 +9,9 @@
 //! | `name`           | string           | —       | the source's name: `/pos/{name}/webhook`, 1-32 of `a-z0-9-_` |
 //! | `secrets`        | array of strings | —       | active `whsec_<base64>` secrets, newest first; two during a rotation |
 //! | `tolerance_secs` | integer          | 300     | how far the signature timestamp may be from now, 1-900 |
+//! | `max_amount`     | integer          | 1000000 | the largest sale, refund, line or discount, in major units of its currency (`max_amount_by_currency` overrides it per currency, e.g. `{ EUR = 20000 }`) |
+//! | `max_quantity`   | integer          | 10000   | the most units of one receipt line |
+//! | `max_age_days`   | integer          | 30      | how many days before its arrival a sale or refund may have happened, 1-3650 (one dated more than a day after its arrival is always refused) |
 //!
 //! Secrets never appear in `Debug` output or in our error messages. A TOML *syntax* error
 //! report from the `toml` crate quotes the offending line, though: print only its `message()`.
@@ -26,8 +29,8 @@
 use regulars_core::pos::signature::HeaderNames;
 use regulars_core::pos::signature::SignedSourceConfig;
 
-/// One generic webhook source: the shared signed-source settings (`name`, `secrets`, `tolerance_secs`).
-/// `Debug` shows the secrets as `***`.
+/// One generic webhook source: the shared signed-source settings (`name`, `secrets`,
+/// `tolerance_secs`, the `max_*` limits). `Debug` shows the secrets as `***`.
 pub type WebhookConfig = SignedSourceConfig;
 
 /// The verifier for a source of this driver.

@@ -5,7 +5,7 @@ use regulars_core::guest::GuestPublicId;
 use regulars_core::money::{Currency, Money};
 use regulars_core::pos::payload::{DATA, Envelope, from_value};
 use regulars_core::pos::{
-    GuestRef, PosDiscount, PosError, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines,
+    GuestRef, PosDiscount, PosError, PosPayload, PosPurchase, PosRefund, RefundLine, RefundLines, SaleLimits,
 };
 use regulars_core::purchase::LineItem;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -129,22 +129,42 @@ impl<'de> Deserialize<'de> for LinesData {
 /// Field paths in errors start with `data.`, as in the POS's JSON.
 const PREFIX: &str = "data.";
 
-/// The core payload of an envelope; `delivery_id` stands in for a missing `refund_id`.
-pub(crate) fn to_payload(envelope: Envelope, delivery_id: &str) -> Result<PosPayload, PosError> {
+/// The core payload of an envelope received at `received_at`, checked against the source's
+/// `limits`; `delivery_id` stands in for a missing `refund_id`.
+pub(crate) fn to_payload(
+    envelope: Envelope,
+    delivery_id: &str,
+    limits: &SaleLimits,
+    received_at: DateTime<Utc>,
+) -> Result<PosPayload, PosError> {
     let Envelope { event_type, data } = envelope;
     match event_type.as_str() {
         PURCHASE_COMPLETED => {
             let purchase = purchase_from(from_value(data, DATA)?);
-            purchase.validate(PREFIX)?;
+            purchase.validate(PREFIX).map_err(json_name)?;
+            purchase.check_limits(limits, received_at, PREFIX).map_err(json_name)?;
             Ok(PosPayload::PurchaseCompleted(purchase))
         }
         PURCHASE_REFUNDED => {
             let refund = refund_from(from_value(data, DATA)?, delivery_id)?;
-            refund.validate(PREFIX)?;
+            refund.validate(PREFIX).map_err(json_name)?;
+            refund.check_limits(limits, received_at, PREFIX).map_err(json_name)?;
             Ok(PosPayload::PurchaseRefunded(refund))
         }
         other => Err(PosError::Unsupported { event_type: other.to_owned() }),
     }
+}
+
+/// Names a core check's failure by the contract's key: core calls the amounts `total`,
+/// `unit_price` and `amount`, the contract's keys carry `_minor`.
+fn json_name(error: PosError) -> PosError {
+    let PosError::InvalidPayload { field, reason } = error else { return error };
+    let field = match field.strip_prefix(PREFIX) {
+        Some(name @ ("total" | "amount")) => format!("{PREFIX}{name}_minor"),
+        Some(name) if name.ends_with(".unit_price") || name.ends_with(".amount") => format!("{field}_minor"),
+        _ => field,
+    };
+    PosError::InvalidPayload { field, reason }
 }
 
 fn purchase_from(d: PurchaseData) -> PosPurchase {

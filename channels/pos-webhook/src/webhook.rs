@@ -3,7 +3,7 @@
 use regulars_core::pos::payload::Envelope;
 use regulars_core::pos::signature::WebhookVerifier;
 use regulars_core::pos::{
-    DEFAULT_MAX_BODY_BYTES, GuestRefKind, PosCapabilities, PosError, PosEvent, PosRequest, PosSource,
+    DEFAULT_MAX_BODY_BYTES, GuestRefKind, PosCapabilities, PosError, PosEvent, PosRequest, PosSource, SaleLimits,
 };
 
 use crate::config::WebhookConfig;
@@ -14,6 +14,7 @@ use crate::mapping;
 pub struct WebhookSource {
     name: String,
     verifier: WebhookVerifier,
+    limits: SaleLimits,
 }
 
 impl WebhookSource {
@@ -25,7 +26,7 @@ impl WebhookSource {
     /// # Errors
     /// [`regulars_core::Error::InvalidInput`] naming the bad key.
     pub fn new(config: &WebhookConfig) -> regulars_core::Result<Self> {
-        Ok(Self { name: config.name.clone(), verifier: crate::config::verifier(config)? })
+        Ok(Self { name: config.name.clone(), verifier: crate::config::verifier(config)?, limits: config.limits()? })
     }
 }
 
@@ -55,6 +56,8 @@ impl PosSource for WebhookSource {
     }
 
     fn parse(&self, request: &PosRequest) -> Result<PosEvent, PosError> {
-        self.verifier.parse_signed::<Envelope>(request, mapping::to_payload)
+        self.verifier.parse_signed::<Envelope>(request, |envelope, delivery_id| {
+            mapping::to_payload(envelope, delivery_id, &self.limits, request.received_at)
+        })
     }
 }

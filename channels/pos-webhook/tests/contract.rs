@@ -107,7 +107,7 @@ fn a_refund_without_its_own_id_uses_the_delivery_id() {
 #[test]
 fn a_purchase_without_guest_or_lines_is_fine() {
     let body = r#"{"type":"purchase.completed","data":{"receipt_id":"R-9","cafe":"c","guest":null,
-        "total_minor":0,"currency":"rsd","occurred_at":"2026-11-20T09:29:00Z"}}"#;
+        "total_minor":0,"currency":"RSD","occurred_at":"2026-11-20T09:29:00Z"}}"#;
     let PosPayload::PurchaseCompleted(p) = parse(body.as_bytes()).unwrap().payload else { panic!() };
     assert_eq!((p.guest, p.items.len(), p.total.currency.as_str()), (GuestRef::None, 0, "RSD"));
 }
@@ -137,7 +137,8 @@ fn missing_and_wrong_fields_are_named_exactly() {
             PURCHASE.replace(r#""unit_price_minor": 25000"#, r#""unit_price_minor": "250.00""#),
             "data.items[0].unit_price_minor",
         ),
-        (PURCHASE.replace(r#""total_minor": 60000"#, r#""total_minor": 60001"#), "data.total"),
+        (PURCHASE.replace(r#""total_minor": 60000"#, r#""total_minor": 60001"#), "data.total_minor"),
+        (PURCHASE.replace(r#""currency": "RSD""#, r#""currency": "rsd""#), "data.currency"),
         (
             PURCHASE.replace(r#""occurred_at": "2026-11-20T09:29:00Z""#, r#""occurred_at": "20.11.2026""#),
             "data.occurred_at",
@@ -214,4 +215,110 @@ fn to_body_round_trips() {
             .unwrap()
             .starts_with(r#"{"type":"purchase.completed""#)
     );
+}
+
+#[test]
+fn control_characters_are_refused_in_every_text_field() {
+    for (from, to, field) in [
+        (r#""reward_code": "K7Q2-9XHM""#, r#""reward_code": "K7Q2\u0000-9XHM""#, "data.reward_code"),
+        (r#""cafe": "belgrade-center""#, r#""cafe": "belgrade\u0000center""#, "data.cafe"),
+        (r#""name": "Espresso""#, r#""name": "Espresso\n""#, "data.items[0].name"),
+        (r#""sku": "CRO""#, r#""sku": "CRO\t""#, "data.items[1].sku"),
+        (r#""category": "pastry""#, r#""category": "pas\u001btry""#, "data.items[1].category"),
+        (r#""name": "Happy hour""#, r#""name": "Happy\u0085hour""#, "data.discounts[0].name"),
+        (r#""RG1.0123456789AB.004217""#, r#""RG1.0123456789AB.004217\u0000""#, "data.guest"),
+        (r#""receipt_id": "R-2026-000123""#, r#""receipt_id": "R-2026\u0000""#, "data.receipt_id"),
+    ] {
+        let body = PURCHASE.replace(from, to);
+        assert_ne!(body, PURCHASE, "{from}");
+        let (got, reason) = invalid_field(&body);
+        assert_eq!(got, field, "{to}");
+        assert!(reason.contains("U+") || field == "data.receipt_id", "{field}: {reason}");
+    }
+    let refund = REFUND_LINES.replace(r#""sku": "ESP""#, r#""sku": "ESP\u0000""#);
+    assert_ne!(refund, REFUND_LINES);
+    assert_eq!(invalid_field(&refund).0, "data.lines[0].sku");
+}
+
+#[test]
+fn amounts_quantities_and_times_are_bounded() {
+    let bare = |total: &str, occurred_at: &str| {
+        format!(
+            r#"{{"type":"purchase.completed","data":{{"receipt_id":"R-9","cafe":"c","total_minor":{total},
+            "currency":"RSD","occurred_at":"{occurred_at}"}}}}"#
+        )
+    };
+    let now = "2026-11-20T09:29:00Z";
+    assert!(parse(bare("100000000", now).as_bytes()).is_ok(), "a million dinars is the default limit");
+    for total in [i64::MAX.to_string(), "100000001".to_owned()] {
+        let (field, reason) = invalid_field(&bare(&total, now));
+        assert_eq!(field, "data.total_minor");
+        assert!(reason.contains("max_amount"), "{reason}");
+    }
+    for occurred_at in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-11-21T09:30:00Z", "2026-10-21T09:29:00Z"]
+    {
+        assert_eq!(invalid_field(&bare("100", occurred_at)).0, "data.occurred_at", "{occurred_at}");
+    }
+    assert!(parse(bare("100", "2026-10-22T09:29:00Z").as_bytes()).is_ok(), "29 days old is fine");
+    // 20,000 free espressos: the lines still add up, but no till sells that many.
+    let many = PURCHASE
+        .replace(r#""quantity": 2, "unit_price_minor": 25000"#, r#""quantity": 20000, "unit_price_minor": 0"#)
+        .replace(r#""total_minor": 60000"#, r#""total_minor": 10000"#);
+    assert_ne!(many, PURCHASE);
+    assert_eq!(invalid_field(&many).0, "data.items[0].quantity");
+    // Without lines a discount stands alone, so it is bounded by itself.
+    let discounted = bare("100", now).replace(
+        r#""currency""#,
+        &format!(
+            r#""discounts":[{{"name":"x","amount_minor":{m}}},{{"name":"y","amount_minor":{m}}}],"currency""#,
+            m = i64::MAX
+        ),
+    );
+    assert_eq!(invalid_field(&discounted).0, "data.discounts[0].amount_minor");
+    let refund = REFUND_LINES.replace(r#""amount_minor": 21428"#, &format!(r#""amount_minor": {}"#, i64::MAX));
+    assert_ne!(refund, REFUND_LINES);
+    assert_eq!(invalid_field(&refund).0, "data.amount_minor");
+    let old_refund = REFUND_ALL.replace("2026-11-20T10:02:00Z", "0001-01-01T00:00:00Z");
+    assert_ne!(old_refund, REFUND_ALL);
+    assert_eq!(invalid_field(&old_refund).0, "data.occurred_at");
+}
+
+#[test]
+fn limits_come_from_the_config() {
+    let config: WebhookConfig = toml::from_str(&format!(
+        "name = \"demo\"\nsecrets = [\"{SECRET}\"]\nmax_amount = 1000\nmax_age_days = 1\n\
+         max_amount_by_currency = {{ EUR = 10 }}"
+    ))
+    .unwrap();
+    let strict = WebhookSource::new(&config).unwrap();
+    let body = |total: i64, currency: &str| {
+        format!(
+            r#"{{"type":"purchase.completed","data":{{"receipt_id":"R-9","cafe":"c","total_minor":{total},
+            "currency":"{currency}","occurred_at":"2026-11-20T09:29:00Z"}}}}"#
+        )
+    };
+    let parse = |body: String| strict.parse(&PosRequest::signed(&secret(), "msg_l", at(), body.into_bytes()));
+    assert!(parse(body(100_000, "RSD")).is_ok());
+    assert_eq!(parse(body(100_001, "RSD")).unwrap_err().kind(), PosErrorKind::InvalidPayload);
+    assert!(parse(body(1_000, "EUR")).is_ok());
+    assert_eq!(parse(body(1_001, "EUR")).unwrap_err().kind(), PosErrorKind::InvalidPayload);
+    let bad =
+        WebhookConfig { limits: regulars_core::pos::SaleLimits { max_age_days: 0, ..config.limits.clone() }, ..config };
+    assert!(
+        matches!(WebhookSource::new(&bad), Err(regulars_core::Error::InvalidInput { field, .. }) if field == "max_age_days")
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_refused() {
+    let twice = PURCHASE.replace(r#""total_minor": 60000,"#, r#""total_minor": 60000, "total_minor": 6000000,"#);
+    assert_ne!(twice, PURCHASE);
+    let (field, reason) = invalid_field(&twice);
+    assert_eq!(field, "data.total_minor");
+    assert!(reason.contains("twice"), "{reason}");
+    let type_twice =
+        PURCHASE.replace(r#""type": "purchase.completed","#, r#""type": "purchase.completed", "type": "x","#);
+    assert_eq!(invalid_field(&type_twice).0, "type");
+    let nested = PURCHASE.replace(r#""sku": "CRO","#, r#""sku": "CRO", "sku": "ESP","#);
+    assert_eq!(invalid_field(&nested).0, "data.items[1].sku");
 }

@@ -96,7 +96,7 @@ impl TelegramChannel {
             .timeout(request_timeout + poll_timeout + Duration::from_secs(1))
             .connect_timeout(request_timeout)
             .build()
-            .map_err(|e| Error::Internal(format!("building the Telegram HTTP client: {e}")))?;
+            .map_err(|e| Error::internal_from("building the Telegram HTTP client", e))?;
         let bot = Bot::with_client(config.token.expose(), client).set_api_url(api_url.clone());
         Ok(Self {
             bot,

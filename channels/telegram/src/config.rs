@@ -1,7 +1,7 @@
 //! Settings of one Telegram bot.
 //!
 //! Keys read (the bot's table in the server's configuration, e.g. `[channels.telegram]`; other
-//! keys of that table are left to the server):
+//! keys of that table are left to the server, which refuses a key that neither reads):
 //!
 //! | key                  | type    | default                    | meaning |
 //! |----------------------|---------|----------------------------|---------|

@@ -225,8 +225,15 @@ pub(crate) fn scrub(text: &str, secret: &str) -> String {
 }
 
 /// The events an update carries: private chats only (groups and channels are not the
-/// conversation's), and only what the conversation uses.
+/// conversation's), and only what the conversation uses. NUL is dropped from every text:
+/// Telegram delivers it in messages and names as typed, and storage (PostgreSQL) cannot hold
+/// it, so an update carrying one would fail to be handled after Telegram was told it
+/// arrived ([`InboundEvent::without_nul`]).
 pub(crate) fn events(update: &Update, bot_username: &str) -> Vec<InboundEvent> {
+    update_events(update, bot_username).into_iter().map(InboundEvent::without_nul).collect()
+}
+
+fn update_events(update: &Update, bot_username: &str) -> Vec<InboundEvent> {
     match &update.kind {
         UpdateKind::Message(message) if message.chat.is_private() => message_event(message, bot_username),
         UpdateKind::CallbackQuery(query) => match &query.data {
@@ -503,5 +510,20 @@ mod tests {
         assert!(events(&update(&group), "regulars_bot").is_empty());
         let sticker_like = message(json!({"dice": {"emoji": "🎲", "value": 3}}));
         assert!(events(&update(&sticker_like), "regulars_bot").is_empty());
+    }
+
+    #[test]
+    fn nul_in_a_message_or_a_name_is_dropped_not_the_update() {
+        let from = json!({"id": 42, "is_bot": false, "first_name": "A\u{0}na", "last_name": "\u{0}",
+            "language_code": "sr"});
+        let chat = json!({"id": 42, "type": "private", "first_name": "Ana"});
+        let body = json!({"update_id": 1, "message": {"message_id": 1, "date": 1_795_166_943, "from": from,
+            "chat": chat, "text": "hi\u{0} there"}});
+        // As Telegram sends it: the JSON escape, which teloxide decodes to a real NUL.
+        assert!(body.to_string().contains("\\u0000"));
+        let events = events(&update(&body), "regulars_bot");
+        let [InboundEvent::Text { from, text }] = events.as_slice() else { panic!("{events:?}") };
+        assert_eq!(text, "hi there");
+        assert_eq!(from.display_name.as_deref(), Some("Ana "), "{from:?}");
     }
 }

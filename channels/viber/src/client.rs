@@ -106,7 +106,7 @@ impl ViberChannel {
             .timeout(request_timeout)
             .connect_timeout(request_timeout)
             .build()
-            .map_err(|e| Error::Internal(format!("building the Viber HTTP client: {e}")))?;
+            .map_err(|e| Error::internal_from("building the Viber HTTP client", e))?;
         let mut sender = json!({"name": config.sender_name});
         if let Some(avatar) = &config.sender_avatar {
             sender["avatar"] = json!(avatar);

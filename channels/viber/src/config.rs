@@ -1,7 +1,8 @@
 //! Settings of one Viber bot.
 //!
 //! Keys read (the bot's table in the server's configuration, e.g. `[channels.viber]`; other
-//! keys of that table are left to the server, which flattens this struct into it):
+//! keys of that table are left to the server, which flattens this struct into it and refuses
+//! a key that neither reads):
 //!
 //! | key                  | type    | default                        | meaning |
 //! |----------------------|---------|--------------------------------|---------|
@@ -82,7 +83,8 @@ fn default_request_timeout_ms() -> u64 {
 
 /// One Viber bot's settings (see the module docs for every key).
 ///
-/// Not `deny_unknown_fields`: the server flattens it into a table with keys of its own.
+/// Not `deny_unknown_fields`: the server flattens it into a table with keys of its own, and
+/// refuses the keys left over itself.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ViberConfig {
     /// The bot's authentication token, also the callbacks' signature key.

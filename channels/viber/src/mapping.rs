@@ -368,8 +368,15 @@ struct Location {
     lon: f64,
 }
 
-/// The events of one callback body; `Err` holds why it is not Viber's JSON.
+/// The events of one callback body; `Err` holds why it is not Viber's JSON. NUL is dropped
+/// from every text ([`InboundEvent::without_nul`]): Viber passes it on in messages and names,
+/// and storage (PostgreSQL) cannot hold it, so the callback would otherwise fail to be handled
+/// after Viber was told it arrived.
 pub(crate) fn events(body: &[u8]) -> Result<Vec<InboundEvent>, String> {
+    Ok(callback_events(body)?.into_iter().map(InboundEvent::without_nul).collect())
+}
+
+fn callback_events(body: &[u8]) -> Result<Vec<InboundEvent>, String> {
     let callback: Callback = serde_json::from_slice(body).map_err(|e| format!("not a Viber callback: {e}"))?;
     let missing = |what: &str| format!("`{}` callback without {what}", callback.event);
     let event = match callback.event.as_str() {
@@ -654,6 +661,15 @@ mod tests {
 
     fn ana() -> Sender {
         Sender { external_id: "01234567890A=".into(), display_name: Some("Ana".into()), language: Some("sr".into()) }
+    }
+
+    #[test]
+    fn nul_in_a_message_or_a_name_is_dropped_not_the_message() {
+        let body = String::from_utf8(message_callback(&json!({"type": "text", "text": "h\u{0}i"})))
+            .unwrap()
+            .replace(r#""name":"Ana""#, r#""name":"A\u0000na""#);
+        assert!(body.contains(r#""A\u0000na""#), "{body}");
+        assert_eq!(events(body.as_bytes()).unwrap(), vec![InboundEvent::Text { from: ana(), text: "hi".into() }]);
     }
 
     #[test]

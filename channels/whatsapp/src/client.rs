@@ -62,7 +62,7 @@ impl WhatsAppChannel {
             .connect_timeout(request_timeout)
             .user_agent(concat!("regulars-whatsapp/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Internal(format!("building the WhatsApp HTTP client: {e}")))?;
+            .map_err(|e| Error::internal_from("building the WhatsApp HTTP client", e))?;
         let number_url =
             format!("{}/{}/{}", api_url.as_str().trim_end_matches('/'), config.api_version, config.phone_number_id);
         Ok(Self {

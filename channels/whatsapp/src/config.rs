@@ -2,7 +2,7 @@
 //!
 //! Keys read (the number's table in the server's configuration, e.g. `[channels.whatsapp]`;
 //! other keys of that table, such as `chain`, are left to the server, so unknown keys are not
-//! an error here):
+//! an error here; the server refuses a key that neither it nor this table reads):
 //!
 //! | key                    | type    | default                      | meaning |
 //! |------------------------|---------|------------------------------|---------|

@@ -469,7 +469,14 @@ struct Status {
 const OBJECT: &str = "whatsapp_business_account";
 
 /// The events a verified notification body carries; `Err` when it is not the platform's JSON.
+/// NUL is dropped from every text ([`InboundEvent::without_nul`]): WhatsApp passes it on in
+/// message bodies and profile names, and storage (PostgreSQL) cannot hold it, so the message
+/// would otherwise fail to be handled after Meta was told it arrived.
 pub(crate) fn events(body: &[u8]) -> Result<Vec<InboundEvent>, String> {
+    Ok(notification_events(body)?.into_iter().map(InboundEvent::without_nul).collect())
+}
+
+fn notification_events(body: &[u8]) -> Result<Vec<InboundEvent>, String> {
     let notification: Notification =
         serde_json::from_slice(body).map_err(|e| format!("not a WhatsApp webhook notification: {e}"))?;
     if notification.object != OBJECT {
@@ -808,6 +815,19 @@ mod tests {
 
     fn ana() -> Sender {
         Sender { external_id: "381601234567".into(), display_name: Some("Ana".into()), language: None }
+    }
+
+    #[test]
+    fn nul_in_a_message_or_a_name_is_dropped_not_the_message() {
+        let mut message = json!({"type": "text", "text": {"body": "Hva\u{0}la"}});
+        message["from"] = json!("381601234567");
+        message["id"] = json!("wamid.in");
+        message["timestamp"] = json!("1795166943");
+        let value = json!({"messaging_product": "whatsapp",
+            "contacts": [{"profile": {"name": "An\u{0}a"}, "wa_id": "381601234567"}], "messages": [message]});
+        let body = notification(&value);
+        assert!(String::from_utf8_lossy(&body).contains("\\u0000"), "sent as the JSON escape");
+        assert_eq!(events(&body).unwrap(), vec![InboundEvent::Text { from: ana(), text: "Hvala".into() }]);
     }
 
     #[test]

@@ -295,6 +295,17 @@ impl Sender {
     pub fn address(&self) -> Address {
         Address(self.external_id.clone())
     }
+
+    /// The sender without NUL in any field ([`text::without_nul`]); a name that was nothing
+    /// else is no name.
+    #[must_use]
+    pub fn without_nul(self) -> Self {
+        Self {
+            external_id: text::without_nul(self.external_id),
+            display_name: self.display_name.map(text::without_nul).filter(|n| !n.trim().is_empty()),
+            language: self.language.map(text::without_nul).filter(|l| !l.is_empty()),
+        }
+    }
 }
 
 /// What happened to a sent message, per the platform's receipts.
@@ -374,6 +385,29 @@ pub enum InboundEvent {
         /// What happened.
         status: ReceiptStatus,
     },
+}
+
+impl InboundEvent {
+    /// The event without NUL in any text it carries: what every channel hands on (see
+    /// [`Channel::parse_webhook`] and [`text::without_nul`] for why).
+    #[must_use]
+    pub fn without_nul(self) -> Self {
+        use text::without_nul as clean;
+        match self {
+            Self::Start { from, payload } => Self::Start { from: from.without_nul(), payload: payload.map(clean) },
+            Self::Text { from, text } => Self::Text { from: from.without_nul(), text: clean(text) },
+            Self::Button { from, payload, ack_id } => {
+                Self::Button { from: from.without_nul(), payload: clean(payload), ack_id: ack_id.map(clean) }
+            }
+            Self::Contact { from, phone, verified } => {
+                Self::Contact { from: from.without_nul(), phone: clean(phone), verified }
+            }
+            Self::Location { from, lat, lon } => Self::Location { from: from.without_nul(), lat, lon },
+            Self::Blocked { user } => Self::Blocked { user: clean(user) },
+            Self::Unblocked { user } => Self::Unblocked { user: clean(user) },
+            Self::Receipt { message_id, status } => Self::Receipt { message_id: clean(message_id), status },
+        }
+    }
 }
 
 /// What a webhook request amounts to.
@@ -476,6 +510,9 @@ pub trait Channel: Send + Sync + fmt::Debug {
     /// - A verified body that is not the platform's JSON is [`WebhookError::Malformed`].
     /// - A verified update the conversation does not use (typing notices, edits, group
     ///   events) gives an outcome with no events, so the platform stops retrying.
+    /// - No text of an event holds NUL (U+0000): a message or name with one is handed on
+    ///   without it ([`InboundEvent::without_nul`]), never dropped, since storage cannot
+    ///   hold NUL and the update would otherwise be lost.
     /// - Pure: no network, no storage, no clock but `request.received_at`.
     ///
     /// # Errors

@@ -1,10 +1,24 @@
 //! Fitting text into a platform's limits, the same way on every channel: lengths counted in
 //! UTF-16 code units (Telegram's and Viber's unit; a limit in those also holds in characters),
 //! cuts ending in `…`, and the numbered lines that stand for buttons a platform cannot show
-//! kept whole while the text before them is cut.
+//! kept whole while the text before them is cut. And making what people send storable
+//! ([`without_nul`]).
 
 /// What a cut text ends with.
 pub const ELLIPSIS: char = '…';
+
+/// `text` without its NUL characters (U+0000).
+///
+/// Messengers pass on whatever a person (or a script) typed as their message or name, NUL
+/// included, and PostgreSQL's `text` type cannot store NUL at all (SQLite can): an event
+/// carrying one would fail when the guest's name or the conversation's state is written, and
+/// the update would be lost after the platform had been told it arrived. Dropping NUL keeps
+/// the message whole otherwise; other control characters are stored fine and kept (tabs and
+/// line breaks belong in free text).
+#[must_use]
+pub fn without_nul(text: String) -> String {
+    if text.contains('\0') { text.replace('\0', "") } else { text }
+}
 
 /// The length of `text` in UTF-16 code units.
 #[must_use]
@@ -57,6 +71,44 @@ pub fn with_lines(text: &str, lines: &[String], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channel::{InboundEvent, ReceiptStatus, Sender};
+
+    #[test]
+    fn nul_is_dropped_and_the_rest_kept() {
+        assert_eq!(without_nul("Hva\0la\0".to_owned()), "Hvala");
+        assert_eq!(without_nul("line\nbreak\ttab".to_owned()), "line\nbreak\ttab", "other controls stay");
+        assert_eq!(without_nul("Ћао 👋".to_owned()), "Ћао 👋");
+    }
+
+    #[test]
+    fn every_text_of_an_event_loses_its_nul() {
+        let from =
+            Sender { external_id: "4\u{0}2".into(), display_name: Some("A\0na".into()), language: Some("sr\0".into()) };
+        let clean = Sender { external_id: "42".into(), display_name: Some("Ana".into()), language: Some("sr".into()) };
+        assert_eq!(
+            InboundEvent::Text { from: from.clone(), text: "h\0i".into() }.without_nul(),
+            InboundEvent::Text { from: clean.clone(), text: "hi".into() }
+        );
+        assert_eq!(
+            InboundEvent::Start { from: from.clone(), payload: Some("ref\0".into()) }.without_nul(),
+            InboundEvent::Start { from: clean.clone(), payload: Some("ref".into()) }
+        );
+        assert_eq!(
+            InboundEvent::Button { from: from.clone(), payload: "card\0".into(), ack_id: Some("\u{0}1".into()) }
+                .without_nul(),
+            InboundEvent::Button { from: clean, payload: "card".into(), ack_id: Some("1".into()) }
+        );
+        assert_eq!(
+            InboundEvent::Receipt { message_id: "m\0".into(), status: ReceiptStatus::Read }.without_nul(),
+            InboundEvent::Receipt { message_id: "m".into(), status: ReceiptStatus::Read }
+        );
+        let nameless = Sender { display_name: Some("\0\0".into()), language: Some("\0".into()), ..from };
+        let InboundEvent::Text { from, .. } = InboundEvent::Text { from: nameless, text: String::new() }.without_nul()
+        else {
+            unreachable!()
+        };
+        assert_eq!((from.display_name, from.language), (None, None), "a name of only NUL is no name");
+    }
 
     #[test]
     fn cuts_count_utf16_units_and_end_with_an_ellipsis() {

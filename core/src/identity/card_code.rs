@@ -109,7 +109,7 @@ impl CardPayload {
 
     fn qr(&self) -> Result<QrCode> {
         QrCode::with_error_correction_level(self.to_string().as_bytes(), EcLevel::M)
-            .map_err(|e| Error::Internal(format!("card QR encoding failed: {e}")))
+            .map_err(|e| Error::internal_from("card QR encoding failed", e))
     }
 
     /// The QR as an SVG document (black on white, with the quiet zone).
@@ -171,14 +171,14 @@ fn render_png(modules: &[Color], width: usize) -> Result<Vec<u8>> {
             pixels.extend_from_slice(&row);
         }
     }
-    let side_px = u32::try_from(side).map_err(|_| Error::Internal("QR image too large".into()))?;
+    let side_px = u32::try_from(side).map_err(|_| Error::internal("QR image too large"))?;
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, side_px, side_px);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::One);
     encoder.set_filter(png::Filter::Up);
     encoder.set_compression(png::Compression::Fast);
-    let fail = |e: png::EncodingError| Error::Internal(format!("card PNG encoding failed: {e}"));
+    let fail = |e: png::EncodingError| Error::internal_from("card PNG encoding failed", e);
     let mut writer = encoder.write_header().map_err(fail)?;
     writer.write_image_data(&pixels).map_err(fail)?;
     writer.finish().map_err(fail)?;

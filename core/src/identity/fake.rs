@@ -38,7 +38,7 @@ pub(crate) struct FakeStore {
 }
 
 fn unsupported<T>() -> Result<T> {
-    Err(Error::Internal("not supported by the identity test store".into()))
+    Err(Error::internal("not supported by the identity test store"))
 }
 
 impl FakeStore {

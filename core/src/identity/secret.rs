@@ -269,7 +269,7 @@ impl SecretKeyring {
         let aad = associated_data(chain, guest);
         let ciphertext = cipher
             .encrypt(&XNonce::from(nonce), Payload { msg: secret.expose(), aad: &aad })
-            .map_err(|_| Error::Internal("sealing a TOTP secret failed".into()))?;
+            .map_err(|_| Error::internal("sealing a TOTP secret failed"))?;
         let mut sealed = Vec::with_capacity(EncryptedSecret::SEALED_LEN);
         sealed.extend_from_slice(&nonce);
         sealed.extend_from_slice(&ciphertext);
@@ -285,13 +285,13 @@ impl SecretKeyring {
         let cipher = self.cipher(&sealed.key_id)?;
         let (nonce, ciphertext) = sealed.sealed.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] =
-            nonce.try_into().map_err(|_| Error::Internal("sealed secret has a short nonce".into()))?;
+            nonce.try_into().map_err(|_| Error::internal("sealed secret has a short nonce"))?;
         let aad = associated_data(chain, guest);
         let mut plain = cipher
             .decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: &aad })
-            .map_err(|_| Error::Internal(format!("the TOTP secret of guest {guest} does not authenticate")))?;
+            .map_err(|_| Error::internal(format!("the TOTP secret of guest {guest} does not authenticate")))?;
         let bytes = <[u8; TotpSecret::LEN]>::try_from(plain.as_slice())
-            .map_err(|_| Error::Internal(format!("the TOTP secret of guest {guest} has the wrong length")));
+            .map_err(|_| Error::internal(format!("the TOTP secret of guest {guest} has the wrong length")));
         plain.zeroize();
         Ok(TotpSecret(bytes?))
     }
@@ -304,9 +304,9 @@ impl SecretKeyring {
 
     fn cipher(&self, id: &KeyId) -> Result<XChaCha20Poly1305> {
         let key = self.keys.get(id).ok_or_else(|| {
-            Error::Internal(format!("TOTP secret key `{id}` is not configured (identity.secret_keys.{id})"))
+            Error::internal(format!("TOTP secret key `{id}` is not configured (identity.secret_keys.{id})"))
         })?;
-        XChaCha20Poly1305::new_from_slice(key.bytes()).map_err(|_| Error::Internal("bad key length".into()))
+        XChaCha20Poly1305::new_from_slice(key.bytes()).map_err(|_| Error::internal("bad key length"))
     }
 }
 

@@ -245,6 +245,40 @@ pub fn names_the_missing_field(source: &dyn PosSource, fixture: &dyn Fixture) {
     }
 }
 
+/// A signed body in which one object holds the same key twice is InvalidPayload naming it,
+/// even a key the source does not read.
+pub fn rejects_duplicate_keys(source: &dyn PosSource, fixture: &dyn Fixture) {
+    let body = fixture.purchase_body("RCPT-CONF-20");
+    let Some(open) = body.iter().position(|b| *b == b'{') else { panic!("fixture: the purchase is not an object") };
+    let mut twice = body[..=open].to_vec();
+    twice.extend_from_slice(br#""conformance_note": 1, "conformance_note": 2, "#);
+    twice.extend_from_slice(&body[open + 1..]);
+    match source.parse(&fixture.sign("dlv-conf-20", &twice, now())) {
+        Err(PosError::InvalidPayload { field, .. }) => {
+            assert_eq!(field, "conformance_note", "InvalidPayload names the wrong field for a repeated key");
+        }
+        other => panic!("a repeated key: expected InvalidPayload, got {other:?}"),
+    }
+}
+
+/// A signed sale or refund that happened long before the delivery arrived (20 years; no
+/// source may allow that much), or more than a day after, is InvalidPayload.
+pub fn rejects_times_far_from_reception(source: &dyn PosSource, fixture: &dyn Fixture) {
+    let sale = fixture.purchase_body("RCPT-CONF-21");
+    let refund = fixture.full_refund_body("RCPT-CONF-21", "RFND-CONF-21");
+    for (what, body) in [("sale", Some(sale)), ("refund", refund)] {
+        let Some(body) = body else { continue };
+        // The fixture's events happen around `now()`; receiving (and signing) them 20 years
+        // later makes them that old, receiving them two days before puts them in the future.
+        for (arrival, when) in [(TimeDelta::days(20 * 365), "20 years old"), (-TimeDelta::days(2), "2 days ahead")] {
+            let got = source.parse(&fixture.sign("dlv-conf-21", &body, now() + arrival));
+            expect_kind(&format!("a {what} {when}"), &got, PosErrorKind::InvalidPayload);
+        }
+        let got = source.parse(&fixture.sign("dlv-conf-21", &body, now() + TimeDelta::hours(1)));
+        assert!(got.is_ok(), "parse: a {what} an hour before its arrival was refused: {got:?}");
+    }
+}
+
 /// A body over `max_body_bytes` is TooLarge, signed or not, before anything else.
 pub fn rejects_oversized_body(source: &dyn PosSource, fixture: &dyn Fixture) {
     let limit = source.capabilities().max_body_bytes;
@@ -351,6 +385,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("verifies_before_parsing", verifies_before_parsing),
     ("rejects_malformed_json", rejects_malformed_json),
     ("names_the_missing_field", names_the_missing_field),
+    ("rejects_duplicate_keys", rejects_duplicate_keys),
+    ("rejects_times_far_from_reception", rejects_times_far_from_reception),
     ("rejects_oversized_body", rejects_oversized_body),
     ("reports_unsupported_events", reports_unsupported_events),
     ("parses_full_refund", parses_full_refund),
@@ -368,8 +404,8 @@ macro_rules! pos_conformance_suite {
             rejects_unsigned, rejects_unknown_secret, rejects_tampered_body,
             rejects_stale_signature, rejects_future_signature, accepts_small_clock_skew,
             verifies_before_parsing, rejects_malformed_json, names_the_missing_field,
-            rejects_oversized_body, reports_unsupported_events, parses_full_refund,
-            parses_partial_refund);
+            rejects_duplicate_keys, rejects_times_far_from_reception, rejects_oversized_body,
+            reports_unsupported_events, parses_full_refund, parses_partial_refund);
     };
     (@each $setup:expr; $($check:ident),+) => {
         $(

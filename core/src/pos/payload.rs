@@ -2,10 +2,14 @@
 //!
 //! [`from_json`] reports the path of the offending field (`data.items[1].quantity`, or
 //! `data.receipt_id` when that field is missing), so the 422 answer tells the integrator
-//! exactly what to fix. [`parse_decimal`] turns decimal strings such as `"1234.50"` into
-//! integer minor units without ever going through a float.
+//! exactly what to fix, and refuses a key given twice in one object. [`parse_decimal`] turns
+//! decimal strings such as `"1234.50"` into integer minor units without ever going through a
+//! float.
 
-use serde::de::{DeserializeOwned, Deserializer, Visitor};
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::PosError;
 
@@ -22,11 +26,18 @@ pub fn check_size(len: usize, limit: usize) -> Result<(), PosError> {
 
 /// Deserializes a JSON body, naming the exact field on failure.
 ///
+/// A key that appears twice in one object is refused, wherever it is: serde keeps the last
+/// of the two in a map or a [`serde_json::Value`] (where [`Envelope::data`] waits) and ignores
+/// repeats of keys a struct does not read, so `{"total_minor": 100, "total_minor": 900000}`
+/// would otherwise be read as whichever the parser happens to keep, which another reader of
+/// the same signed body (a log, the POS's own audit) may disagree with.
+///
 /// # Errors
-/// [`PosError::InvalidPayload`] whose `field` is the dotted path of the offending value, the
-/// path of a missing field itself (not of the object lacking it), or [`ROOT`] when the body
-/// is not JSON at all.
+/// [`PosError::InvalidPayload`] whose `field` is the dotted path of the offending value (of
+/// the repeated key's second occurrence), the path of a missing field itself (not of the
+/// object lacking it), or [`ROOT`] when the body is not JSON at all.
 pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, PosError> {
+    check_unique_keys(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| named_error(e, ""))?;
     de.end()
@@ -41,6 +52,120 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, PosError> {
 /// [`PosError::InvalidPayload`] as [`from_json`].
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, PosError> {
     serde_path_to_error::deserialize(value).map_err(|e| named_error(e, prefix))
+}
+
+/// Refuses a body in which one object holds the same key twice, naming the repeated key by
+/// its path. A body that is not JSON passes: the real parse then says what is wrong with it.
+fn check_unique_keys(body: &[u8]) -> Result<(), PosError> {
+    let walk = KeyWalk::default();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match walk.deserialize(&mut de) {
+        Err(_) => match walk.duplicate.into_inner() {
+            Some(path) => Err(PosError::invalid(path, "appears twice in the same object; send each key once")),
+            None => Ok(()),
+        },
+        Ok(()) => Ok(()),
+    }
+}
+
+/// One step of a path into a JSON document.
+#[derive(Debug)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Walks a JSON document checking every object's keys, keeping the path to where it is.
+#[derive(Debug, Default)]
+struct KeyWalk {
+    path: RefCell<Vec<Step>>,
+    /// The path of the first repeated key found.
+    duplicate: RefCell<Option<String>>,
+}
+
+impl KeyWalk {
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for step in &*self.path.borrow() {
+            match step {
+                Step::Key(key) if out.is_empty() => out.push_str(key),
+                Step::Key(key) => {
+                    out.push('.');
+                    out.push_str(key);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &KeyWalk {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &KeyWalk {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        loop {
+            self.path.borrow_mut().push(Step::Index(i));
+            let more = seq.next_element_seed(self)?.is_some();
+            self.path.borrow_mut().pop();
+            if !more {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        // Keys arrive unescaped, so `"a"` and `"\u0061"` are the same key, as they should be.
+        while let Some(key) = map.next_key::<String>()? {
+            self.path.borrow_mut().push(Step::Key(key.clone()));
+            if !seen.insert(key) {
+                *self.duplicate.borrow_mut() = Some(self.path());
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(self)?;
+            self.path.borrow_mut().pop();
+        }
+        Ok(())
+    }
 }
 
 fn named_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> PosError {
@@ -318,6 +443,33 @@ mod tests {
             panic!("accepted")
         };
         assert_eq!(field, "type");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_by_its_path() {
+        for (body, want) in [
+            (r#"{"data":{"receipt_id":"r","receipt_id":"s","items":[]}}"#, "data.receipt_id"),
+            (r#"{"data":{"receipt_id":"r","items":[]},"data":{"receipt_id":"s","items":[]}}"#, "data"),
+            // A key no struct reads, and one inside a value kept as JSON: both still count.
+            (r#"{"note":1,"note":2,"data":{"receipt_id":"r","items":[]}}"#, "note"),
+            (
+                r#"{"data":{"receipt_id":"r","items":[{"quantity":1,"price":"1.00"},{"quantity":1,"price":"1.00","price":"9.00"}]}}"#,
+                "data.items[1].price",
+            ),
+            (r#"{"data":{"receipt_id":"r","items":[],"x":{"y":[[{"z":1,"\u007a":2}]]}}}"#, "data.x.y[0][0].z"),
+        ] {
+            let (field, reason) = field_of(body);
+            assert_eq!(field, want, "{body}");
+            assert!(reason.contains("twice"), "{reason}");
+        }
+        let env: Envelope = from_json(br#"{"type":"t","data":{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}}"#).unwrap();
+        assert_eq!(env.data["c"][1]["a"], 4, "the same key in different objects is fine");
+        let Err(PosError::InvalidPayload { field, .. }) =
+            from_json::<Envelope>(br#"{"type":"t","data":{"total_minor":100,"total_minor":900000}}"#)
+        else {
+            panic!("a repeated key inside `data` (read as a Value, which keeps the last) was accepted")
+        };
+        assert_eq!(field, "data.total_minor");
     }
 
     #[test]

@@ -37,7 +37,9 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize as _;
 
-use super::{AuthFailure, DEFAULT_MAX_BODY_BYTES, MAX_ID_LEN, PosError, PosEvent, PosHeaders, PosPayload, PosRequest};
+use super::{
+    AuthFailure, DEFAULT_MAX_BODY_BYTES, MAX_ID_LEN, PosError, PosEvent, PosHeaders, PosPayload, PosRequest, SaleLimits,
+};
 use crate::{Error, Result};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -313,9 +315,9 @@ fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(text.parse().ok()?, 0)
 }
 
-/// The settings every signed POS source has: its name, the secrets it accepts and the clock
-/// tolerance. Each driver documents them as its own config type (an alias of this one), so
-/// the keys and their checks live in one place.
+/// The settings every signed POS source has: its name, the secrets it accepts, the clock
+/// tolerance and the [`SaleLimits`]. Each driver documents them as its own config type (an
+/// alias of this one), so the keys and their checks live in one place.
 ///
 /// `Debug` shows the secrets as `***`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -327,6 +329,10 @@ pub struct SignedSourceConfig {
     /// How far the signature timestamp may be from now, 1-900 seconds.
     #[serde(default = "default_tolerance")]
     pub tolerance_secs: u32,
+    /// What one delivery may report: the keys `max_amount`, `max_amount_by_currency`,
+    /// `max_quantity` and `max_age_days`, beside the others.
+    #[serde(flatten)]
+    pub limits: SaleLimits,
 }
 
 fn default_tolerance() -> u32 {
@@ -337,16 +343,25 @@ impl SignedSourceConfig {
     /// A source named `name` accepting `secrets`, with the default tolerance.
     #[must_use]
     pub fn new(name: impl Into<String>, secrets: Vec<WebhookSecret>) -> Self {
-        Self { name: name.into(), secrets, tolerance_secs: DEFAULT_TOLERANCE_SECS }
+        Self { name: name.into(), secrets, tolerance_secs: DEFAULT_TOLERANCE_SECS, limits: SaleLimits::default() }
     }
 
-    /// Checks every key and builds the verifier reading `headers`.
+    /// Checks the signature keys and builds the verifier reading `headers`.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] naming `name`, `secrets` or `tolerance_secs`.
     pub fn verifier(&self, headers: HeaderNames) -> crate::Result<WebhookVerifier> {
         crate::pos::validate_source_name(&self.name)?;
         Ok(WebhookVerifier::new(self.secrets.clone(), self.tolerance_secs)?.with_header_names(headers))
+    }
+
+    /// Checks the limit keys and returns the limits.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming the key (see [`SaleLimits::validate`]).
+    pub fn limits(&self) -> crate::Result<SaleLimits> {
+        self.limits.validate()?;
+        Ok(self.limits.clone())
     }
 }
 
@@ -533,6 +548,43 @@ mod tests {
                 .with_header("webhook-signature", sig);
             proptest::prop_assert!(verifier().verify(&r).is_err());
         }
+    }
+
+    #[test]
+    fn limits_are_read_with_their_defaults_and_checked() {
+        let config: SignedSourceConfig = serde_json::from_value(serde_json::json!({
+            "name": "till", "secrets": [VECTOR_SECRET],
+            "max_amount": 50_000, "max_amount_by_currency": { "EUR": 2_000 }, "max_age_days": 7
+        }))
+        .unwrap();
+        let limits = config.limits().unwrap();
+        let eur = crate::money::Currency::new("EUR").unwrap();
+        let rsd = crate::money::Currency::new("RSD").unwrap();
+        let jpy = crate::money::Currency::new("JPY").unwrap();
+        assert_eq!((limits.max_minor(eur), limits.max_minor(rsd), limits.max_minor(jpy)), (200_000, 5_000_000, 50_000));
+        assert_eq!((limits.max_age_days, limits.max_quantity), (7, super::super::DEFAULT_MAX_QUANTITY));
+        let defaults = SignedSourceConfig::new("till", vec![secret()]).limits().unwrap();
+        assert_eq!(defaults.max_minor(rsd), 100_000_000, "a million dinars");
+        let field = |limits: SaleLimits| {
+            let config = SignedSourceConfig { limits, ..SignedSourceConfig::new("till", vec![secret()]) };
+            match config.limits() {
+                Err(Error::InvalidInput { field, .. }) => field,
+                other => panic!("expected InvalidInput, got {other:?}"),
+            }
+        };
+        assert_eq!(field(SaleLimits { max_amount: 0, ..SaleLimits::default() }), "max_amount");
+        assert_eq!(field(SaleLimits { max_amount: u64::MAX / 10, ..SaleLimits::default() }), "max_amount");
+        assert_eq!(
+            field(SaleLimits { max_amount_by_currency: [(eur, 0)].into(), ..SaleLimits::default() }),
+            "max_amount_by_currency.EUR"
+        );
+        assert_eq!(field(SaleLimits { max_quantity: 0, ..SaleLimits::default() }), "max_quantity");
+        assert_eq!(field(SaleLimits { max_age_days: 0, ..SaleLimits::default() }), "max_age_days");
+        assert_eq!(field(SaleLimits { max_age_days: 3_651, ..SaleLimits::default() }), "max_age_days");
+        let lower: std::result::Result<SignedSourceConfig, _> = serde_json::from_value(serde_json::json!({
+            "name": "till", "secrets": [VECTOR_SECRET], "max_amount_by_currency": { "eur": 2_000 }
+        }));
+        assert!(lower.is_err(), "currency codes are as strict as everywhere");
     }
 
     #[test]

@@ -15,11 +15,17 @@ struct MiniSource {
     verifier: WebhookVerifier,
     check_signature: bool,
     check_size: bool,
+    check_limits: bool,
 }
 
 impl MiniSource {
     fn new() -> Self {
-        Self { verifier: WebhookVerifier::new(vec![secret()], 300).unwrap(), check_signature: true, check_size: true }
+        Self {
+            verifier: WebhookVerifier::new(vec![secret()], 300).unwrap(),
+            check_signature: true,
+            check_size: true,
+            check_limits: true,
+        }
     }
 }
 
@@ -62,6 +68,13 @@ impl PosSource for MiniSource {
         match &payload {
             PosPayload::PurchaseCompleted(p) => p.validate("data.")?,
             PosPayload::PurchaseRefunded(r) => r.validate("data.")?,
+        }
+        if self.check_limits {
+            let limits = SaleLimits::default();
+            match &payload {
+                PosPayload::PurchaseCompleted(p) => p.check_limits(&limits, request.received_at, "data.")?,
+                PosPayload::PurchaseRefunded(r) => r.check_limits(&limits, request.received_at, "data.")?,
+            }
         }
         Ok(PosEvent { delivery_id, signed_at, payload })
     }
@@ -196,6 +209,159 @@ fn the_suite_catches_a_lax_tolerance() {
         }
     }
     conformance::rejects_stale_signature(&Lax(MiniSource::new()), &MiniFixture);
+}
+
+#[test]
+#[should_panic(expected = "a sale 20 years old")]
+fn the_suite_catches_a_source_that_ignores_the_limits() {
+    let lax = MiniSource { check_limits: false, ..MiniSource::new() };
+    conformance::rejects_times_far_from_reception(&lax, &MiniFixture);
+}
+
+fn field_of(result: Result<(), PosError>) -> String {
+    match result {
+        Err(PosError::InvalidPayload { field, .. }) => field,
+        other => panic!("expected InvalidPayload, got {other:?}"),
+    }
+}
+
+#[test]
+fn control_characters_are_refused_in_every_text_of_a_sale() {
+    type Edit = fn(&mut PosPurchase, &str);
+    let edits: [(Edit, &str); 8] = [
+        (|p, t| p.cafe_ref = format!("center{t}"), "data.cafe"),
+        (|p, t| p.items[0].sku = format!("ESP{t}"), "data.items[0].sku"),
+        (|p, t| p.items[1].name = format!("Croi{t}ssant"), "data.items[1].name"),
+        (|p, t| p.items[0].category = Some(format!("{t}coffee")), "data.items[0].category"),
+        (|p, t| p.discounts[0].name = format!("Happy{t}hour"), "data.discounts[0].name"),
+        (|p, t| p.reward_code = Some(format!("ABCD-{t}1234")), "data.reward_code"),
+        (|p, t| p.guest = GuestRef::QrPayload(format!("RG1.0123456789AB.004217{t}")), "data.guest"),
+        (|p, t| p.receipt_id = format!("R{t}1"), "data.receipt_id"),
+    ];
+    for (edit, field) in edits {
+        for control in ["\0", "\n", "\t", "\r", "\u{7f}", "\u{9b}"] {
+            let mut p = purchase("r");
+            edit(&mut p, control);
+            let err = p.validate("data.").unwrap_err();
+            assert!(
+                matches!(&err, PosError::InvalidPayload { field: f, reason }
+                    if f == field && (reason.contains("control") || field == "data.receipt_id")),
+                "{control:?} in {field}: {err:?}"
+            );
+        }
+        // Text that is merely unusual is fine: Cyrillic, Hebrew, emoji, a no-break space.
+        let mut p = purchase("r");
+        edit(&mut p, if field == "data.receipt_id" { "-X" } else { "Ћ שׁ ☕\u{a0}" });
+        if field != "data.guest" {
+            assert_eq!(p.validate("data."), Ok(()), "{field}");
+        }
+    }
+}
+
+#[test]
+fn control_characters_are_refused_in_a_refund() {
+    let mut r = refund("r", "f", RefundLines::All);
+    r.cafe_ref = "cen\0ter".into();
+    assert_eq!(field_of(r.validate("data.")), "data.cafe");
+    let mut r = refund("r", "f", RefundLines::Some(vec![RefundLine { sku: "ES\0P".into(), quantity: 1 }]));
+    assert_eq!(field_of(r.validate("data.")), "data.lines[0].sku");
+    r.lines = RefundLines::Some(vec![RefundLine { sku: "ESP".into(), quantity: 1 }]);
+    assert_eq!(r.validate("data."), Ok(()));
+}
+
+fn at(y: i32, mo: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, 0, 0).unwrap()
+}
+
+#[test]
+fn amounts_and_quantities_are_bounded() {
+    let limits = SaleLimits::default();
+    let arrived = at(2026, 11, 20, 10);
+    let check = |p: &PosPurchase| p.check_limits(&limits, arrived, "data.");
+    assert_eq!(check(&purchase("r")), Ok(()));
+
+    // i64::MAX signed by a till: refused, whatever the lines say.
+    let mut huge = purchase("r");
+    huge.items.clear();
+    huge.discounts.clear();
+    huge.total = Money::new(i64::MAX, rsd());
+    assert_eq!(field_of(check(&huge)), "data.total");
+    // A million dinars exactly is the default limit; one para more is not.
+    huge.total = Money::new(100_000_000, rsd());
+    assert_eq!(check(&huge), Ok(()));
+    huge.total = Money::new(100_000_001, rsd());
+    let err = check(&huge).unwrap_err();
+    assert!(err.to_string().contains("1000000 RSD"), "{err}");
+    // Major units follow the currency: a million yen is 1,000,000 minor units, not 100,000,000.
+    huge.total = Money::new(1_000_001, Currency::new("JPY").unwrap());
+    assert_eq!(field_of(check(&huge)), "data.total");
+
+    let mut lines = purchase("r");
+    lines.items[0].quantity = 10_001;
+    assert_eq!(field_of(check(&lines)), "data.items[0].quantity");
+    let mut dear = purchase("r");
+    dear.items[1].unit_price_minor = i64::MAX;
+    assert_eq!(field_of(check(&dear)), "data.items[1].unit_price", "a line that overflows is beyond any limit");
+    let mut discount = purchase("r");
+    discount.items.clear();
+    discount.discounts[0].amount_minor = 200_000_000;
+    assert_eq!(field_of(check(&discount)), "data.discounts[0].amount");
+    // Two discounts of i64::MAX neither overflow (a panic in a debug build) nor pass.
+    let mut hostile = purchase("r");
+    hostile.discounts = vec![PosDiscount { name: "a".into(), amount_minor: i64::MAX }; 2];
+    assert_eq!(hostile.discount_minor(), i64::MAX);
+    assert_eq!(field_of(hostile.validate("data.")), "data.total");
+    hostile.items.clear();
+    assert_eq!(field_of(check(&hostile)), "data.discounts[0].amount");
+
+    let euros =
+        SaleLimits { max_amount_by_currency: [(Currency::new("EUR").unwrap(), 500)].into(), ..SaleLimits::default() };
+    let mut cafe = purchase("r");
+    cafe.items.clear();
+    cafe.discounts.clear();
+    cafe.total = Money::new(50_001, Currency::new("EUR").unwrap());
+    assert_eq!(field_of(cafe.check_limits(&euros, arrived, "")), "total");
+    cafe.total = Money::new(5_000_000, rsd());
+    assert_eq!(cafe.check_limits(&euros, arrived, ""), Ok(()), "other currencies keep max_amount");
+
+    let mut r = refund("r", "f", RefundLines::Some(vec![RefundLine { sku: "ESP".into(), quantity: 10_001 }]));
+    assert_eq!(field_of(r.check_limits(&limits, arrived, "data.")), "data.lines[0].quantity");
+    r.lines = RefundLines::All;
+    r.amount = Some(Money::new(i64::MAX, rsd()));
+    assert_eq!(field_of(r.check_limits(&limits, arrived, "data.")), "data.amount");
+}
+
+#[test]
+fn times_far_from_the_arrival_are_refused() {
+    let limits = SaleLimits::default();
+    let arrived = at(2026, 11, 20, 10);
+    let sale_at = |when: DateTime<Utc>| {
+        let mut p = purchase("r");
+        p.occurred_at = when;
+        p.check_limits(&limits, arrived, "data.")
+    };
+    for ok in [arrived, at(2026, 11, 21, 10), at(2026, 10, 21, 10), at(2026, 11, 20, 23)] {
+        assert_eq!(sale_at(ok), Ok(()), "{ok}");
+    }
+    for (bad, words) in [
+        (at(1, 1, 1, 0), "days before"),
+        (at(9999, 12, 31, 23), "after the delivery arrived"),
+        (at(2026, 11, 21, 11), "after the delivery arrived"),
+        (at(2026, 10, 21, 9), "30 days before"),
+    ] {
+        let err = sale_at(bad).unwrap_err();
+        assert!(
+            matches!(&err, PosError::InvalidPayload { field, reason } if field == "data.occurred_at" && reason.contains(words)),
+            "{bad}: {err:?}"
+        );
+    }
+    let week = SaleLimits { max_age_days: 7, ..SaleLimits::default() };
+    let mut p = purchase("r");
+    p.occurred_at = at(2026, 11, 12, 10);
+    assert_eq!(field_of(p.check_limits(&week, arrived, "")), "occurred_at");
+    let mut r = refund("r", "f", RefundLines::All);
+    r.occurred_at = at(1, 1, 1, 0);
+    assert_eq!(field_of(r.check_limits(&limits, arrived, "data.")), "data.occurred_at");
 }
 
 #[test]

@@ -431,7 +431,7 @@ async fn issue_drawn_code<T: SaleTx>(
             return Ok(IssuedCode { reward: code.reward_name, code: code.code });
         }
     }
-    Err(Error::Internal("no free reward code text after several draws".into()).into())
+    Err(Error::internal("no free reward code text after several draws").into())
 }
 
 /// Marks a reward code redeemed with a sale as used at `cafe`. A code that cannot be used is

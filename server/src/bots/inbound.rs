@@ -73,7 +73,7 @@ async fn handle_event(state: &AppState, bot: &Bot, event: InboundEvent, now: Dat
         Err(e) if e.kind() == ErrorKind::Unavailable => return Err(e),
         Err(e) => {
             // Not the platform's to fix by redelivering: answer 200 and log.
-            tracing::warn!(error = %e, channel = kind, chain = %bot.chain, "the conversation could not handle an update");
+            tracing::warn!(error = %e.report(), channel = kind, chain = %bot.chain, "the conversation could not handle an update");
             return Ok(None);
         }
     };

@@ -44,7 +44,7 @@ async fn poll(state: &AppState, bot: &Arc<Bot>, telegram: &regulars_telegram::Te
         match update {
             Ok(event) => {
                 while let Err(e) = inbound::handle_events(state, bot, vec![event.clone()], chrono::Utc::now()).await {
-                    tracing::warn!(error = %e, "storage unavailable; handling the update again shortly");
+                    tracing::warn!(error = %e.report(), "storage unavailable; handling the update again shortly");
                     tokio::time::sleep(STORAGE_RETRY).await;
                 }
             }

@@ -231,7 +231,7 @@ impl Delivery {
                     }
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "claiming notifications failed; trying again"),
+            Err(e) => tracing::warn!(error = %e.report(), "claiming notifications failed; trying again"),
         }
     }
 
@@ -311,7 +311,7 @@ impl Delivery {
             if let Err(e) =
                 self.shared.store.retry_later(item.message.chain_id, item.message.id, now, "sender stopped").await
             {
-                tracing::warn!(id = item.message.id, error = %e, "could not hand a message back; it waits for its lease");
+                tracing::warn!(id = item.message.id, error = %e.report(), "could not hand a message back; it waits for its lease");
             }
         }
         if released > 0 {
@@ -416,13 +416,13 @@ impl Shared {
             match result {
                 Ok(()) => break,
                 Err(e) if e.is_retryable() && attempt < STORE_TRIES => {
-                    tracing::warn!(error = %e, "recording a delivery result failed; retrying");
+                    tracing::warn!(error = %e.report(), "recording a delivery result failed; retrying");
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                 }
                 Err(e) => {
                     // The row stays `sending`; the next claim after the lease picks it up.
-                    tracing::error!(error = %e, "could not record a delivery result");
+                    tracing::error!(error = %e.report(), "could not record a delivery result");
                     return;
                 }
             }

@@ -19,7 +19,7 @@ use regulars_core::pos::{GuestRef, PosPayload, PosPurchase, PosRefund, RefundLin
 use regulars_core::purchase::LineItem;
 use regulars_core::store::Store;
 use regulars_server::demo;
-use regulars_server::pos::sources::PosRoutes;
+use regulars_server::pos::sources::{DEMO_POS_SECRET, PosRoutes};
 use serde_json::Value;
 
 use crate::test_app::{Answer, TestApp, signed};
@@ -550,4 +550,70 @@ async fn storage_outage_answers_503_and_the_retry_applies_once() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(app.balances().await, (83, 2), "applied once, nothing half-written before");
     assert_eq!(app.earns().await, 2);
+}
+
+/// Hostile but correctly signed deliveries (issue 17): each is a 422 naming its field, on both
+/// backends, and none records anything. A NUL in a text used to reach PostgreSQL and answer
+/// 500; a total of `i64::MAX`, a sale in the year 1 or 9999, a lower-case currency and a key
+/// given twice used to be accepted.
+async fn hostile_deliveries_are_refused_by_field(store: Arc<dyn Store>) {
+    let app = pos_app(store).await;
+    let secret = WebhookSecret::parse(DEMO_POS_SECRET).unwrap();
+    let recent = (Utc::now() - Duration::seconds(5)).to_rfc3339();
+    let sale = |fields: &str| {
+        format!(r#"{{"type":"purchase.completed","data":{{"receipt_id":"R-hostile","cafe":"dorcol",{fields}}}}}"#)
+    };
+    let plain = format!(r#""total_minor":29000,"currency":"RSD","occurred_at":"{recent}""#);
+    let cases = [
+        (sale(&format!(r#"{plain},"reward_code":"K7Q2\u0000-9XHM""#)), "data.reward_code"),
+        (
+            sale(&format!(
+                r#"{plain},"items":[{{"sku":"CAP","name":"Cappuccino\u0000","quantity":1,"unit_price_minor":29000}}]"#
+            )),
+            "data.items[0].name",
+        ),
+        (sale(&format!(r#"{plain},"guest":{{"qr_payload":"RG1.\u0000"}}"#)), "data.guest"),
+        (sale(&format!(r#""total_minor":{},"currency":"RSD","occurred_at":"{recent}""#, i64::MAX)), "data.total_minor"),
+        (sale(r#""total_minor":29000,"currency":"RSD","occurred_at":"0001-01-01T00:00:00Z""#), "data.occurred_at"),
+        (sale(r#""total_minor":29000,"currency":"RSD","occurred_at":"9999-12-31T23:59:59Z""#), "data.occurred_at"),
+        (sale(&format!(r#""total_minor":29000,"currency":"rsd","occurred_at":"{recent}""#)), "data.currency"),
+        (sale(&format!(r#"{plain},"total_minor":1"#)), "data.total_minor"),
+    ];
+    for (n, (body, field)) in cases.into_iter().enumerate() {
+        let id = format!("msg_hostile_{n}");
+        let headers: Vec<(String, String)> =
+            signed_headers(&[&secret], &HeaderNames::STANDARD, &id, Utc::now(), body.as_bytes())
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect();
+        let answer = app.call("/pos/demo/webhook", &headers, body.clone().into_bytes()).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", answer.body);
+        assert_eq!(answer.body["error"]["kind"], "invalid_input", "{body}: {}", answer.body);
+        assert_eq!(answer.body["error"]["field"], field, "{body}: {}", answer.body);
+    }
+    assert!(app.store.purchase_by_receipt(app.chain, "demo", "R-hostile").await.is_err(), "nothing recorded");
+    assert_eq!(app.earns().await, 0);
+    // The same sale without the hostile parts is recorded.
+    let fine = sale(&plain);
+    let headers: Vec<(String, String)> =
+        signed_headers(&[&secret], &HeaderNames::STANDARD, "msg_fine", Utc::now(), fine.as_bytes())
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+    let answer = app.call("/pos/demo/webhook", &headers, fine.into_bytes()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+mod hostile {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (store, _dir) = regulars_testkit::sqlite_store().await;
+        super::hostile_deliveries_are_refused_by_field(store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = regulars_testkit::postgres::fresh_database().await else { return };
+        super::hostile_deliveries_are_refused_by_field(std::sync::Arc::new(db.store(8).await)).await;
+    }
 }
