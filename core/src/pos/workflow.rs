@@ -366,10 +366,21 @@ pub async fn apply_purchase<T: SaleTx>(
     };
     let event_key = ingest.event_key();
     let delivery = Delivery { source: &ingest.source, delivery_id: &ingest.delivery_id, event_key: &event_key };
-    if !tx.store_outcome(chain, delivery, &outcome).await? {
-        return Ok(Applied::Taken);
-    }
-    Ok(Applied::Done(outcome))
+    store_answer(tx, chain, delivery, outcome).await
+}
+
+/// Stores a delivery's answer for its retries: [`Applied::Taken`] when another transaction
+/// stored one under the same keys first.
+async fn store_answer<T: SaleTx>(
+    tx: &mut T,
+    chain: ChainId,
+    delivery: Delivery<'_>,
+    outcome: IngestOutcome,
+) -> Result<Applied<IngestOutcome>, T::Error> {
+    Ok(match tx.store_outcome(chain, delivery, &outcome).await? {
+        true => Applied::Done(outcome),
+        false => Applied::Taken,
+    })
 }
 
 /// What one program earns from a recorded purchase, written: `None` when a ledger key was
@@ -587,8 +598,5 @@ pub async fn apply_refund<T: SaleTx>(
     };
     let event_key = ingest.event_key();
     let delivery = Delivery { source: &ingest.source, delivery_id: &ingest.delivery_id, event_key: &event_key };
-    if !tx.store_outcome(chain, delivery, &outcome).await? {
-        return Ok(Applied::Taken);
-    }
-    Ok(Applied::Done(outcome))
+    store_answer(tx, chain, delivery, outcome).await
 }
