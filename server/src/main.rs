@@ -88,6 +88,7 @@ fn check_translations(dir: Option<&std::path::Path>) -> ExitCode {
 }
 
 fn main() -> anyhow::Result<ExitCode> {
+    serve::without_huge_pages();
     let cli = Cli::parse();
     if let Some(Command::I18n(I18nCommand::Check { dir })) = &cli.command {
         return Ok(check_translations(dir.as_deref()));

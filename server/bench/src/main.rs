@@ -33,6 +33,8 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The server under test runs in this process: run it as `regulars` runs.
+    regulars_server::serve::without_huge_pages();
     let cli = Cli::parse();
     // As `regulars` logs by default (`log.filter = "info"`); RUST_LOG overrides it.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
