@@ -90,8 +90,8 @@ impl PosRepo for DbStore {
         let event_key = ingest.event_key();
         let (source, delivery_id, receipt) =
             (ingest.source.clone(), ingest.delivery_id.clone(), ingest.purchase.external_id.clone());
-        // Through the backend's batches (see `pos_batch`): a plain sale is applied together
-        // with the others waiting, anything else alone, in the same order of business.
+        // Through the backend's batches (see `pos_batch`): the sale runs the same workflow
+        // together with the others waiting; a repeat of a delivery or receipt goes alone.
         self.apply_once(chain, &source, &delivery_id, &event_key, Some(&receipt), || {
             let (ingest, caches) = (ingest.clone(), self.caches.clone());
             async move {

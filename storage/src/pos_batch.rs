@@ -147,15 +147,12 @@ struct Shared {
 impl Shared {
     /// The held wallet `id`, which `sale` must hold.
     fn held(&mut self, sale: usize, id: WalletId) -> Result<&mut Held, DbError> {
-        let key = self.by_id.get(&id).ok_or(DbError::KeyRace)?;
-        let held = self.wallets.get_mut(key).ok_or(DbError::KeyRace)?;
-        if held.owner != Some(sale) {
-            // The workflow locks a wallet before it touches it; anything else is a bug here.
-            return Err(DbError::Domain(regulars_core::Error::internal(format!(
-                "wallet {id} is not held by the sale"
-            ))));
-        }
-        Ok(held)
+        // The workflow locks a wallet before it touches it; anything else is a bug here, which
+        // fails the batch (its sales then go one by one).
+        let not_held =
+            || DbError::Domain(regulars_core::Error::internal(format!("wallet {id} is not held by the sale")));
+        let key = self.by_id.get(&id).ok_or_else(not_held)?;
+        self.wallets.get_mut(key).filter(|held| held.owner == Some(sale)).ok_or_else(not_held)
     }
 }
 
