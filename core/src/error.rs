@@ -30,6 +30,15 @@ pub enum ErrorKind {
     Unavailable,
     /// A bug or an unexpected state; details are logged, never shown to clients.
     Internal,
+    /// The caller did not say who they are, or what they said (a password, a session, a
+    /// token) does not hold: log in or send a valid credential.
+    Unauthenticated,
+    /// The caller is known and may see the thing, but their role or token may not do this
+    /// to it. Things outside the caller's scope answer [`ErrorKind::NotFound`] instead, so
+    /// an answer never confirms that another chain's id exists.
+    Forbidden,
+    /// Too many attempts (logins, codes): wait the time given and try again.
+    RateLimited,
 }
 
 /// The regulars error: a kind plus the facts a caller or an operator needs.
@@ -73,6 +82,21 @@ pub enum Error {
         #[source]
         source: Option<Source>,
     },
+    /// See [`ErrorKind::Unauthenticated`]. The message says what to do, never which part
+    /// of a credential was wrong (a login name that exists and one that does not answer alike).
+    #[error("not authenticated: {0}")]
+    Unauthenticated(String),
+    /// See [`ErrorKind::Forbidden`].
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// See [`ErrorKind::RateLimited`].
+    #[error("too many attempts: {message}; try again in {retry_after_seconds} s")]
+    RateLimited {
+        /// What was limited, phrased for the person who tried.
+        message: String,
+        /// Whole seconds until the next attempt may succeed (at least 1).
+        retry_after_seconds: u64,
+    },
     /// See [`ErrorKind::Internal`]. Built with [`Error::internal`] or [`Error::internal_from`].
     #[error("internal error: {message}")]
     Internal {
@@ -95,6 +119,9 @@ impl Error {
             Self::InsufficientBalance { .. } => ErrorKind::InsufficientBalance,
             Self::Unavailable { .. } => ErrorKind::Unavailable,
             Self::Internal { .. } => ErrorKind::Internal,
+            Self::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
         }
     }
 

@@ -72,3 +72,15 @@ id_type!(
 id_type!(
     /// An entry of the event log.
     EventId, "event");
+id_type!(
+    /// A login: a name and a password, shared by a person's staff records in every chain.
+    AccountId, "account");
+id_type!(
+    /// A till tablet paired to one cafe, where baristas sign in with a PIN.
+    TerminalId, "terminal");
+id_type!(
+    /// A signed-in session (a browser's cookie, a terminal's PIN sign-in).
+    SessionId, "session");
+id_type!(
+    /// An integrator's API token.
+    ApiTokenId, "API token");

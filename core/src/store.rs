@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 #[cfg(doc)]
 use crate::Error;
 use crate::Result;
+use crate::auth::{Account, ApiToken, NewApiToken, NewSession, NewTerminal, SecretHash, Session, Terminal};
 use crate::chain::{Cafe, Chain, NewCafe, NewChain};
 use crate::channel::ReceiptStatus;
 use crate::conversation::state::{ConversationState, StoredConversation};
@@ -24,7 +25,10 @@ use crate::identity::rate_limit::AttemptSubject;
 use crate::identity::secret::EncryptedSecret;
 use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
-use crate::ids::{CafeId, ChainId, GuestId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
+use crate::ids::{
+    AccountId, ApiTokenId, CafeId, ChainId, GuestId, ProgramId, PurchaseId, SessionId, ShiftId, StaffId, TerminalId,
+    WalletId,
+};
 use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
 use crate::notification::{ClaimScope, ClaimedMessage, Expired, NewNotification, OutboxMessage};
 use crate::page::{Page, PageRequest};
@@ -700,6 +704,114 @@ pub trait OutboxRepo: Send + Sync {
     ) -> Result<Expired>;
 }
 
+/// Accounts, PINs, paired terminals, sessions and API tokens: what signing in needs.
+///
+/// Secrets are only ever stored and looked up as their digests ([`SecretHash`]); nothing
+/// here sees a password, PIN or token in plain text. Sessions, tokens and terminals are
+/// looked up by digest across chains (the digest says which chain), every other method is
+/// scoped to its chain as usual.
+#[async_trait]
+pub trait AccountRepo: Send + Sync {
+    /// Creates an account. `login` is already normalized
+    /// ([`crate::auth::account::normalize_login`]).
+    ///
+    /// # Behaviour
+    /// A login that exists gives [`Error::Conflict`]; the account is created with its
+    /// password hash and an `account.created` event is not written (accounts belong to no
+    /// chain; their staff records' events say who they are).
+    async fn create_account(&self, login: &str, password: SecretHash) -> Result<Account>;
+
+    /// The account with this (normalized) login; [`Error::NotFound`] if none.
+    async fn account_by_login(&self, login: &str) -> Result<Account>;
+
+    /// Replaces an account's password hash (a new password, or a rehash at login).
+    ///
+    /// # Behaviour
+    /// [`Error::NotFound`] for an unknown account.
+    async fn set_password(&self, account: AccountId, password: SecretHash) -> Result<()>;
+
+    /// Every staff record, in every chain, whose login is this account's, oldest first: the
+    /// chains a person may sign in to.
+    async fn staff_of_account(&self, login: &str) -> Result<Vec<Staff>>;
+
+    /// Every staff member of the chain, oldest first.
+    async fn list_staff(&self, chain: ChainId) -> Result<Vec<Staff>>;
+
+    /// Sets (or with `None` clears) a staff member's PIN hash.
+    ///
+    /// # Behaviour
+    /// [`Error::NotFound`] for a staff member of another chain.
+    async fn set_staff_pin(&self, chain: ChainId, staff: StaffId, pin: Option<SecretHash>) -> Result<()>;
+
+    /// A staff member's PIN hash, if they have one.
+    async fn staff_pin(&self, chain: ChainId, staff: StaffId) -> Result<Option<SecretHash>>;
+
+    /// Pairs a terminal to a cafe of the chain.
+    ///
+    /// # Behaviour
+    /// [`Error::NotFound`] for a cafe or pairing staff member of another chain; writes a
+    /// `terminal.paired` event.
+    async fn pair_terminal(&self, chain: ChainId, new: NewTerminal) -> Result<Terminal>;
+
+    /// The terminal holding the token with this digest, revoked or not (the caller checks
+    /// [`Terminal::revoked_at`]); [`Error::NotFound`] if none.
+    async fn terminal_by_token(&self, token: &SecretHash) -> Result<Terminal>;
+
+    /// The chain's terminals, oldest first, revoked ones included.
+    async fn list_terminals(&self, chain: ChainId) -> Result<Vec<Terminal>>;
+
+    /// Unpairs a terminal: its token stops working and every session opened on it ends.
+    ///
+    /// # Behaviour
+    /// Idempotent (unpairing twice keeps the first time); writes a `terminal.revoked` event
+    /// the first time; [`Error::NotFound`] for a terminal of another chain.
+    async fn revoke_terminal(&self, chain: ChainId, terminal: TerminalId, at: DateTime<Utc>) -> Result<Terminal>;
+
+    /// Records that a terminal signed someone in at `at`.
+    async fn touch_terminal(&self, chain: ChainId, terminal: TerminalId, at: DateTime<Utc>) -> Result<()>;
+
+    /// Opens a session.
+    ///
+    /// # Behaviour
+    /// [`Error::NotFound`] for a staff member of another chain; writes a `session.opened`
+    /// event naming the staff member and terminal.
+    async fn create_session(&self, new: NewSession) -> Result<Session>;
+
+    /// The session whose cookie has this digest, ended or not (the caller checks expiry);
+    /// [`Error::NotFound`] if none.
+    async fn session_by_token(&self, token: &SecretHash) -> Result<Session>;
+
+    /// Records that a session was used at `at`.
+    async fn touch_session(&self, session: SessionId, at: DateTime<Utc>) -> Result<()>;
+
+    /// Ends one session (logout). Idempotent: ending it again keeps the first time.
+    async fn end_session(&self, session: SessionId, at: DateTime<Utc>) -> Result<()>;
+
+    /// Ends every open session of an account in every chain ("log out everywhere") and
+    /// answers how many were open.
+    async fn end_sessions_of_account(&self, account: AccountId, at: DateTime<Utc>) -> Result<u64>;
+
+    /// Creates an API token for a staff member of the chain.
+    ///
+    /// # Behaviour
+    /// [`Error::NotFound`] for a staff member of another chain; writes an
+    /// `api_token.created` event (without the token).
+    async fn create_api_token(&self, chain: ChainId, new: NewApiToken) -> Result<ApiToken>;
+
+    /// The token with this digest, revoked or not; [`Error::NotFound`] if none.
+    async fn api_token_by_hash(&self, token: &SecretHash) -> Result<ApiToken>;
+
+    /// The chain's tokens, oldest first, revoked ones included.
+    async fn list_api_tokens(&self, chain: ChainId) -> Result<Vec<ApiToken>>;
+
+    /// Revokes a token. Idempotent; writes an `api_token.revoked` event the first time;
+    /// [`Error::NotFound`] for a token of another chain.
+    async fn revoke_api_token(&self, chain: ChainId, token: ApiTokenId, at: DateTime<Utc>) -> Result<ApiToken>;
+
+    /// Records that a token was used at `at`.
+    async fn touch_api_token(&self, token: ApiTokenId, at: DateTime<Utc>) -> Result<()>;
+}
+
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
@@ -715,6 +827,7 @@ pub trait Store:
     + PosRepo
     + OutboxRepo
     + ConversationRepo
+    + AccountRepo
 {
     /// Succeeds when the database answers a trivial query; [`Error::Unavailable`] otherwise.
     async fn ping(&self) -> Result<()>;

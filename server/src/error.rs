@@ -31,6 +31,9 @@ impl IntoResponse for AppError {
             ErrorKind::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
             ErrorKind::InsufficientBalance => (StatusCode::CONFLICT, "insufficient_balance"),
             ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ErrorKind::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -50,6 +53,17 @@ impl IntoResponse for AppError {
             (status, Json(json!({ "error": { "kind": kind, "message": message, "field": field } }))).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        if let Error::RateLimited { retry_after_seconds, .. } = &self.0 {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds.max(&1).to_owned()));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names how to authenticate; the cookie session is the other way.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"regulars\""));
         }
         response
     }
