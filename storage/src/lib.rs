@@ -44,6 +44,7 @@
 //! (`SQLITE_THREADSAFE=2`, no memory statistics) are safe because a connection is only ever
 //! used by one thread at a time.
 
+mod accounts;
 mod cached;
 mod cafes;
 mod catalog_cache;

@@ -149,6 +149,7 @@ diesel::table! {
         external_id -> Nullable<Text>,
         login -> Nullable<Text>,
         created_at -> BigInt,
+        pin_hash -> Nullable<Text>,
     }
 }
 
@@ -273,6 +274,60 @@ diesel::table! {
 
 // The outbox claim reads the guest, their identities and the chain's language with the row;
 // the guest of an identity is found with a subquery (one round trip on every bot update).
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        login -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    terminals (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        cafe_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        paired_by -> BigInt,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        staff_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        terminal_id -> Nullable<BigInt>,
+        token_hash -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        chain_id -> BigInt,
+        staff_id -> BigInt,
+        name -> Text,
+        permissions -> Text,
+        token_hash -> Text,
+        created_by -> BigInt,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(outbox, guest_identities, guests, chains);
 diesel::table! {
     conversations (id) {

@@ -19,7 +19,7 @@ use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = staff)]
-struct StaffRow {
+pub(crate) struct StaffRow {
     id: i64,
     chain_id: i64,
     name: String,
@@ -31,7 +31,7 @@ struct StaffRow {
 }
 
 impl StaffRow {
-    fn into_staff(self) -> Result<Staff, DbError> {
+    pub(crate) fn into_staff(self) -> Result<Staff, DbError> {
         let identity = match (self.channel, self.external_id) {
             (Some(channel), Some(external_id)) => {
                 Some(ChannelIdentity::new(&channel, external_id).map_err(|e| corrupt("staff.channel", e))?)
@@ -263,3 +263,5 @@ impl StaffRepo for DbStore {
         Ok(row.map(ShiftRow::into_shift).transpose()?)
     }
 }
+
+pub(crate) use load_staff;

@@ -29,6 +29,7 @@ pub mod fixtures;
 pub mod pos_batch;
 pub mod postgres;
 pub mod storage;
+pub mod storage_accounts;
 
 use std::sync::Arc;
 

@@ -26,6 +26,9 @@ use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
 
 use crate::fixtures::{TestChain, entry};
+pub use crate::storage_accounts::{
+    accounts_sign_in_across_chains, api_tokens_revoke_once, pins_and_terminals, sessions_end_once_and_everywhere,
+};
 
 /// Expands to one test per conformance check, each on a store made by `$make`, an async
 /// expression evaluating to `Option<(Arc<dyn Store>, guard)>` (`None` skips: see
@@ -43,7 +46,8 @@ macro_rules! storage_conformance {
             outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity,
             conversations_save_compare_and_set, guest_profiles_update_and_referrals_count,
             outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, outbox_undeliverable_messages_expire,
-            guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land);
+            guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land,
+            accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
