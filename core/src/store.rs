@@ -353,6 +353,12 @@ pub trait StaffRepo: Send + Sync {
 
     /// The staff member's open shift, if any.
     async fn open_shift_of(&self, chain: ChainId, staff: StaffId) -> Result<Option<Shift>>;
+
+    /// The chain's shifts, newest first, at `cafes` only when given (an empty list: none).
+    ///
+    /// # Behaviour
+    /// Cursor pagination by shift id, descending.
+    async fn list_shifts(&self, chain: ChainId, cafes: Option<&[CafeId]>, page: PageRequest) -> Result<Page<Shift>>;
 }
 
 /// The event log.
@@ -360,6 +366,20 @@ pub trait StaffRepo: Send + Sync {
 pub trait EventRepo: Send + Sync {
     /// Events of the chain, oldest first, a page at a time.
     async fn events(&self, chain: ChainId, page: PageRequest) -> Result<Page<Event>>;
+
+    /// Appends an event that is not part of another change (the admin API's audit entries:
+    /// who did what, from where).
+    ///
+    /// # Behaviour
+    /// [`Error::NotFound`] for an unknown chain; the event gets the next id and the current
+    /// time.
+    async fn record_event(
+        &self,
+        chain: ChainId,
+        kind: &'static str,
+        subject: String,
+        payload: serde_json::Value,
+    ) -> Result<()>;
 }
 
 /// A presence as stored, with the guest's sealed TOTP secret so a server process can compute
@@ -756,6 +776,9 @@ pub trait AccountRepo: Send + Sync {
     /// The terminal holding the token with this digest, revoked or not (the caller checks
     /// [`Terminal::revoked_at`]); [`Error::NotFound`] if none.
     async fn terminal_by_token(&self, token: &SecretHash) -> Result<Terminal>;
+
+    /// One terminal of the chain, revoked or not; [`Error::NotFound`] for another chain's.
+    async fn terminal(&self, chain: ChainId, terminal: TerminalId) -> Result<Terminal>;
 
     /// The chain's terminals, oldest first, revoked ones included.
     async fn list_terminals(&self, chain: ChainId) -> Result<Vec<Terminal>>;

@@ -37,6 +37,8 @@ pub struct AppState {
     /// Images published for messengers that fetch them by URL, served at `/media/{name}`
     /// (with `server.public_url`).
     pub media: Option<Arc<crate::media::PublicMedia>>,
+    /// Sign-in settings and throttles of the admin API and the web.
+    pub auth: Arc<crate::api::AuthState>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             conversation,
             bots: Arc::new(Bots::default()),
             media: None,
+            auth: Arc::new(crate::api::AuthState::default()),
         })
     }
 
@@ -76,6 +79,13 @@ impl AppState {
     #[must_use]
     pub fn with_media(mut self, media: Arc<crate::media::PublicMedia>) -> Self {
         self.media = Some(media);
+        self
+    }
+
+    /// The same state signing in with `settings`.
+    #[must_use]
+    pub fn with_auth(mut self, settings: crate::api::AuthSettings) -> Self {
+        self.auth = Arc::new(crate::api::AuthState::new(settings));
         self
     }
 
@@ -98,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pos::routes())
         .merge(crate::bots::routes::routes())
         .merge(crate::media::routes())
+        .merge(crate::api::router())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -15,6 +15,12 @@
 //! - `demo.seed_when_empty` (`true`): seed the demo chain when the database has no chain.
 //! - `demo.pos_source` (`true`): serve the demo chain's POS source `demo` (the secret in the
 //!   README; cafes `dorcol` and `vracar`) when the demo chain exists. Never on a real chain.
+//! - `demo.allow_public` (`false`): the demo accounts and POS secret are published in the
+//!   README, so a server listening on anything but loopback refuses to start with them
+//!   unless this is `true`.
+//! - `auth.session_idle_minutes` (240), `auth.session_max_hours` (168) and
+//!   `auth.terminal_session_max_hours` (12): a session ends when unused that long, or that
+//!   long after sign-in (a PIN session on a till terminal lasts a shift).
 //! - `pos.sources`: one `[[pos.sources]]` table per POS, served at `/pos/{name}/webhook`:
 //!   `name`, `kind` (`webhook` or `octopos`), `chain` (the chain's slug), `secrets` (active
 //!   `whsec_…` secrets, never logged), `tolerance_secs` (300) and `cafes` (the POS's cafe
@@ -70,6 +76,8 @@ pub struct Config {
     pub channels: ChannelsConfig,
     /// `[outbox]`.
     pub outbox: OutboxConfig,
+    /// `[auth]`: sessions of the admin API and the web.
+    pub auth: AuthConfig,
 }
 
 /// `[outbox]`.
@@ -253,6 +261,25 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
 }
 
+/// `[auth]`: how long sign-ins last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// `auth.session_idle_minutes` (240): a session unused this long ends.
+    pub session_idle_minutes: u32,
+    /// `auth.session_max_hours` (168): a password session ends this long after sign-in,
+    /// used or not.
+    pub session_max_hours: u32,
+    /// `auth.terminal_session_max_hours` (12): a PIN session on a terminal lasts a shift.
+    pub terminal_session_max_hours: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { session_idle_minutes: 240, session_max_hours: 168, terminal_session_max_hours: 12 }
+    }
+}
+
 /// `[demo]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -261,6 +288,9 @@ pub struct DemoConfig {
     pub seed_when_empty: bool,
     /// `demo.pos_source`.
     pub pos_source: bool,
+    /// `demo.allow_public` (false): serve the demo accounts and POS secret, which are
+    /// published in the README, on a non-loopback address anyway.
+    pub allow_public: bool,
 }
 
 /// `[pos]`.
@@ -364,7 +394,7 @@ impl Default for ServerConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { seed_when_empty: true, pos_source: true }
+        Self { seed_when_empty: true, pos_source: true, allow_public: false }
     }
 }
 
@@ -376,7 +406,8 @@ impl Default for LogConfig {
 
 /// The sections environment variables may set; anything else under `REGULARS_` (such as
 /// `REGULARS_CONFIG` or test settings) is not configuration.
-const SECTIONS: [&str; 8] = ["server_", "database_", "demo_", "log_", "identity_", "pos_", "channels_", "outbox_"];
+const SECTIONS: [&str; 9] =
+    ["server_", "database_", "demo_", "log_", "identity_", "pos_", "channels_", "outbox_", "auth_"];
 
 impl Config {
     /// Loads the configuration from `file` (if any) and the process environment.
@@ -408,6 +439,12 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        if self.auth.session_idle_minutes == 0
+            || self.auth.session_max_hours == 0
+            || self.auth.terminal_session_max_hours == 0
+        {
+            bail!("invalid configuration: auth: session lifetimes must be at least 1");
+        }
         if self.database.pool_size == 0 {
             bail!("invalid configuration: database.pool_size must be at least 1");
         }

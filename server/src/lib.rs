@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api;
 pub mod app;
 pub mod bots;
 pub mod config;

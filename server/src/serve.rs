@@ -45,7 +45,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let host = media.clone().map(|m| m as Arc<dyn regulars_core::channel::MediaHost>);
     let bots = Bots::from_config(&config.channels, &*store, host).await.context("invalid configuration")?;
     check_bots(&bots).await;
-    let mut state = AppState::with_parts(store.clone(), identity, pos)?.with_bots(bots);
+    let mut state = AppState::with_parts(store.clone(), identity, pos)?
+        .with_bots(bots)
+        .with_auth(crate::api::AuthSettings::new(&config.auth, config.server.public_url.as_deref()));
     if let Some(media) = media {
         state = state.with_media(media);
     }

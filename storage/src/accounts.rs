@@ -296,6 +296,19 @@ impl AccountRepo for DbStore {
         Ok(row.ok_or_else(|| Error::not_found(TerminalId::ENTITY, "with this token"))?.into_terminal()?)
     }
 
+    async fn terminal(&self, chain: ChainId, terminal: TerminalId) -> Result<Terminal> {
+        let row: Option<TerminalRow> = read!(self, |c| {
+            Ok(terminals::table
+                .filter(terminals::id.eq(terminal.get()))
+                .filter(terminals::chain_id.eq(chain.get()))
+                .select(TerminalRow::as_select())
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        Ok(row.ok_or_else(|| Error::not_found(TerminalId::ENTITY, terminal))?.into_terminal()?)
+    }
+
     async fn list_terminals(&self, chain: ChainId) -> Result<Vec<Terminal>> {
         let rows: Vec<TerminalRow> = read!(self, |c| {
             Ok(terminals::table

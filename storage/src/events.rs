@@ -107,4 +107,19 @@ impl EventRepo for DbStore {
         let events = rows.into_iter().map(EventRow::into_event).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(events, limit, |e| e.id.get()))
     }
+
+    async fn record_event(
+        &self,
+        chain: ChainId,
+        kind: &'static str,
+        subject: String,
+        payload: serde_json::Value,
+    ) -> Result<()> {
+        crate::store::write_tx!(self, |c| {
+            crate::chains::require_chain!(c, chain);
+            append_event!(c, chain, kind, subject, payload);
+            Ok(())
+        })?;
+        Ok(())
+    }
 }

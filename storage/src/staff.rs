@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::guest::ChannelIdentity;
 use regulars_core::ids::{CafeId, ChainId, ShiftId, StaffId};
+use regulars_core::page::{Page, PageRequest};
 use regulars_core::staff::{NewStaff, Role, Shift, ShiftState, Staff};
 use regulars_core::store::StaffRepo;
 use regulars_core::{Error, Result};
@@ -261,6 +262,27 @@ impl StaffRepo for DbStore {
                 .optional()?)
         })?;
         Ok(row.map(ShiftRow::into_shift).transpose()?)
+    }
+
+    async fn list_shifts(&self, chain: ChainId, cafes: Option<&[CafeId]>, page: PageRequest) -> Result<Page<Shift>> {
+        let limit = page.clamped_limit();
+        let before = page.after.map_or(i64::MAX, |c| c.key());
+        let cafe_ids: Option<Vec<i64>> = cafes.map(|cafes| cafes.iter().map(|c| c.get()).collect());
+        let rows: Vec<ShiftRow> = read!(self, |c| {
+            let mut query = shifts::table
+                .filter(shifts::chain_id.eq(chain.get()))
+                .filter(shifts::id.lt(before))
+                .order(shifts::id.desc())
+                .limit(limit + 1)
+                .select(ShiftRow::as_select())
+                .into_boxed();
+            if let Some(ids) = &cafe_ids {
+                query = query.filter(shifts::cafe_id.eq_any(ids.clone()));
+            }
+            Ok(query.load(c).await?)
+        })?;
+        let shifts = rows.into_iter().map(ShiftRow::into_shift).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(shifts, limit, |s| s.id.get()))
     }
 }
 

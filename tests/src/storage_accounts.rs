@@ -90,6 +90,8 @@ pub async fn pins_and_terminals(store: Arc<dyn Store>) {
         ErrorKind::NotFound
     );
     assert_eq!(store.list_terminals(a.id()).await.unwrap().len(), 1);
+    assert_eq!(store.terminal(a.id(), terminal.id).await.unwrap(), terminal);
+    assert_eq!(store.terminal(b.id(), terminal.id).await.unwrap_err().kind(), ErrorKind::NotFound);
     assert!(store.list_terminals(b.id()).await.unwrap().is_empty());
 
     let now = Utc::now();

@@ -177,6 +177,14 @@ impl StaffRepo for FakeStore {
     async fn open_shift_of(&self, _: ChainId, _: StaffId) -> Result<Option<Shift>> {
         unsupported()
     }
+    async fn list_shifts(
+        &self,
+        _: ChainId,
+        _: Option<&[CafeId]>,
+        _: crate::page::PageRequest,
+    ) -> Result<crate::page::Page<Shift>> {
+        unsupported()
+    }
 }
 
 #[async_trait]

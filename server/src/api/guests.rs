@@ -1,0 +1,241 @@
+//! Guests: search and lists (managers and owners), a lookup by public id (baristas, to
+//! serve), wallets, the ledger, and manual adjustments with a reason.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use regulars_core::auth::{Action, Target};
+use regulars_core::guest::{Guest, normalize_phone};
+use regulars_core::ids::{ChainId, GuestId, WalletId};
+use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
+use regulars_core::{Error, ErrorKind};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::views::{
+    AdjustmentBody, ErrorBody, GuestDetail, GuestPage, GuestView, LedgerEntryView, LedgerPage, PageQuery, WalletView,
+    next_cursor,
+};
+use super::{ApiPath, ApiQuery, Caller};
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// Guest search parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct GuestQuery {
+    /// A phone number (any common spelling) or a public id; every guest when left out.
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page (lists only).
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (50).
+    pub limit: Option<u32>,
+}
+
+/// Guests of the chain, newest first, or those matching a phone or public id (managers).
+#[utoipa::path(
+    get, path = "/api/v1/chains/{chain}/guests", tag = "guests",
+    params(("chain" = i64, Path, description = "The chain's id"), GuestQuery),
+    responses(
+        (status = 200, body = GuestPage),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn list_guests(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(chain): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<GuestQuery>,
+) -> Result<Json<GuestPage>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::ListGuests, Target::Chain(chain))?;
+    let page = PageQuery { cursor: query.cursor.clone(), limit: query.limit }.request()?;
+    let view = |guests: &[Guest]| guests.iter().map(|g| GuestView::new(g, &caller.principal)).collect();
+    let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) else {
+        let guests = state.store.list_guests(chain, page).await?;
+        return Ok(Json(GuestPage { items: view(&guests.items), next_cursor: next_cursor(&guests) }));
+    };
+    let mut found = match state.store.guest_by_public_id(chain, &q.to_uppercase()).await {
+        Ok(guest) => vec![guest],
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(phone) = normalize_phone(q) {
+        found.extend(state.store.guests_by_phone(chain, &phone).await?);
+    }
+    Ok(Json(GuestPage { items: view(&found), next_cursor: None }))
+}
+
+/// Lookup parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    /// The public id the guest shows at the till (on their card, under the QR).
+    pub public_id: String,
+}
+
+/// One guest by the public id they show, with their wallets: what a barista needs to serve
+/// them (the phone masked).
+#[utoipa::path(
+    get, path = "/api/v1/chains/{chain}/guests/lookup", tag = "guests",
+    params(("chain" = i64, Path, description = "The chain's id"), LookupQuery),
+    responses(
+        (status = 200, body = GuestDetail),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn lookup_guest(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(chain): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<LookupQuery>,
+) -> Result<Json<GuestDetail>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::FindGuest, Target::Chain(chain))?;
+    let guest = state.store.guest_by_public_id(chain, &query.public_id.trim().to_uppercase()).await?;
+    Ok(Json(detail(&state, &caller, &guest).await?))
+}
+
+async fn detail(state: &AppState, caller: &Caller, guest: &Guest) -> Result<GuestDetail, Error> {
+    let wallets = state.store.wallets_of_guest(guest.chain_id, guest.id).await?;
+    Ok(GuestDetail {
+        guest: GuestView::new(guest, &caller.principal),
+        wallets: wallets.iter().map(WalletView::from).collect(),
+    })
+}
+
+/// One guest with their wallets (managers).
+#[utoipa::path(
+    get, path = "/api/v1/chains/{chain}/guests/{guest}", tag = "guests",
+    params(("chain" = i64, Path, description = "The chain's id"), ("guest" = i64, Path, description = "The guest's id")),
+    responses(
+        (status = 200, body = GuestDetail),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn get_guest(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, guest)): ApiPath<(i64, i64)>,
+) -> Result<Json<GuestDetail>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::ListGuests, Target::Chain(chain))?;
+    let guest = state.store.guest(chain, GuestId(guest)).await?;
+    Ok(Json(detail(&state, &caller, &guest).await?))
+}
+
+/// One wallet's ledger, oldest first, with each entry's rule snapshot (managers).
+#[utoipa::path(
+    get, path = "/api/v1/chains/{chain}/guests/{guest}/wallets/{wallet}/ledger", tag = "guests",
+    params(
+        ("chain" = i64, Path, description = "The chain's id"),
+        ("guest" = i64, Path, description = "The guest's id"),
+        ("wallet" = i64, Path, description = "One of the guest's wallets"),
+        PageQuery,
+    ),
+    responses(
+        (status = 200, body = LedgerPage),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn guest_ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, guest, wallet)): ApiPath<(i64, i64, i64)>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> Result<Json<LedgerPage>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::ViewGuestHistory, Target::Chain(chain))?;
+    let wallet = guest_wallet(&state, chain, GuestId(guest), WalletId(wallet)).await?;
+    let entries = state.store.ledger_entries(chain, wallet, page.request()?).await?;
+    Ok(Json(LedgerPage {
+        items: entries.items.iter().map(LedgerEntryView::from).collect(),
+        next_cursor: next_cursor(&entries),
+    }))
+}
+
+/// The wallet, when it is the guest's; otherwise not found.
+async fn guest_wallet(state: &AppState, chain: ChainId, guest: GuestId, wallet: WalletId) -> Result<WalletId, Error> {
+    let found = state.store.wallet(chain, wallet).await?;
+    if found.scope.guest_id != guest {
+        return Err(Error::not_found(WalletId::ENTITY, wallet));
+    }
+    Ok(found.id)
+}
+
+/// Adjusts a guest's balance by hand, with a required reason: a ledger `adjust` entry
+/// (managers). The same `idempotency_key` again adjusts once and answers the same entry.
+#[utoipa::path(
+    post, path = "/api/v1/chains/{chain}/guests/{guest}/adjustments", tag = "guests", request_body = AdjustmentBody,
+    params(("chain" = i64, Path, description = "The chain's id"), ("guest" = i64, Path, description = "The guest's id")),
+    responses(
+        (status = 201, description = "Adjusted", body = LedgerEntryView),
+        (status = 200, description = "Adjusted before under this key; nothing changed", body = LedgerEntryView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The key was used for another adjustment, or the balance would go below zero",
+         body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn adjust_balance(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, guest)): ApiPath<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<LedgerEntryView>), AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::AdjustBalance, Target::Chain(chain))?;
+    let body: AdjustmentBody = super::json(&body)?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(Error::invalid("reason", "must say why, in 1 to 500 characters").into());
+    }
+    if body.points == 0 && body.stamps == 0 {
+        return Err(Error::invalid("points", "an adjustment must move points or stamps").into());
+    }
+    if body.idempotency_key.len() > 100 {
+        return Err(Error::invalid("idempotency_key", "must be at most 100 characters").into());
+    }
+    let wallet = guest_wallet(&state, chain, GuestId(guest), WalletId(body.wallet_id)).await?;
+    let key = IdempotencyKey::new(format!("admin:adjust:{}", body.idempotency_key))?;
+    let outcome = state
+        .store
+        .post_entry(
+            chain,
+            NewLedgerEntry {
+                wallet_id: wallet,
+                kind: EntryKind::Adjust,
+                points: body.points,
+                stamps: body.stamps,
+                idempotency_key: key,
+                actor: Actor::Staff(caller.principal.staff_id),
+                cafe_id: None,
+                shift_id: None,
+                purchase_id: None,
+                reason: Some(reason.to_owned()),
+                rule_snapshot: json!({ "adjustment": { "by": caller.principal.staff_id } }),
+                overdraft: Overdraft::Forbid,
+            },
+        )
+        .await?;
+    if outcome.replayed {
+        return Ok((StatusCode::OK, Json(LedgerEntryView::from(&outcome.entry))));
+    }
+    super::audit(
+        &state,
+        &caller,
+        "audit.balance_adjusted",
+        format!("guest:{guest}"),
+        json!({ "wallet": wallet, "points": body.points, "stamps": body.stamps, "reason": reason }),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(LedgerEntryView::from(&outcome.entry))))
+}
