@@ -137,6 +137,7 @@ pub async fn seed(store: Arc<dyn Store>) -> Result<Seeded> {
         Err(e) => return Err(e),
     };
     let world = create_world(&*store, &chain).await?;
+    crate::demo_accounts::seed(&*store, &chain, &world.cafes).await?;
     let purchases: Vec<usize> = futures::stream::iter(0..GUESTS)
         .map(|n| {
             let store = store.clone();

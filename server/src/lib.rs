@@ -17,12 +17,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin_cli;
 pub mod api;
 pub mod app;
 pub mod bots;
 pub mod config;
 pub mod conversation_render;
 pub mod demo;
+pub mod demo_accounts;
 pub mod error;
 pub mod identity_keys;
 pub mod media;

@@ -20,10 +20,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Messenger-first loyalty for cafes and chains: the reference server.
 ///
 /// `regulars serve` answers POS webhooks (`/pos/<source>/webhook`, `/preview`) and messenger
-/// bots (`/channels/<kind>/<chain>/webhook`, or long polling), sends guest notifications
-/// through the outbox, runs points expiry, and shows a status page with health and
-/// readiness. The owner portal, the admin API, the staff web till and the Mini App are not
-/// built yet. Benchmarks are the separate `regulars-bench` command.
+/// bots (`/channels/<kind>/<chain>/webhook`, or long polling), serves the admin JSON API
+/// (`/api/v1/`, described at `/api/openapi.json`), sends guest notifications through the
+/// outbox, runs points expiry, and shows a status page with health and readiness. The owner
+/// portal, the staff web till and the Mini App are not built yet. `regulars chain add` and
+/// `regulars staff add` set up a real chain. Benchmarks are the separate `regulars-bench`
+/// command.
 #[derive(Debug, Parser)]
 #[command(name = "regulars", version)]
 struct Cli {
@@ -50,6 +52,98 @@ enum Command {
     /// Act as a till: send signed POS webhooks to a running server.
     #[command(subcommand)]
     Pos(PosCommand),
+    /// Set up chains without the demo.
+    #[command(subcommand)]
+    Chain(ChainCommand),
+    /// Staff accounts: add, change a password, pair a till terminal.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ChainCommand {
+    /// Create a chain; then add its first owner with `regulars staff add`.
+    Add {
+        /// Its slug (lowercase letters, digits, `-`), for URLs and configuration.
+        slug: String,
+        /// Its name, as guests see it.
+        #[arg(long)]
+        name: String,
+        /// The language guests get before they choose (en, ru, he, sr).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add a staff member. With a new `--login`, the password is read from standard input
+    /// (type it, or pipe it in); with `--pin`, a PIN is read after it.
+    Add {
+        /// The chain's slug.
+        #[arg(long)]
+        chain: String,
+        /// Their name.
+        #[arg(long)]
+        name: String,
+        /// owner, manager or barista.
+        #[arg(long, value_parser = parse_role)]
+        role: regulars_core::staff::Role,
+        /// Cafe ids they work at (comma-separated; owners work at every cafe).
+        #[arg(long, value_delimiter = ',')]
+        cafes: Vec<i64>,
+        /// A login name for the portal and the API.
+        #[arg(long)]
+        login: Option<String>,
+        /// Also read a PIN (4 to 8 digits) for paired till terminals.
+        #[arg(long)]
+        pin: bool,
+    },
+    /// Change an account's password (read from standard input) and sign it out everywhere.
+    Passwd {
+        /// The login name.
+        login: String,
+    },
+    /// Pair a till terminal at a cafe and print its token, once.
+    PairTerminal {
+        /// The chain's slug.
+        #[arg(long)]
+        chain: String,
+        /// The cafe's id.
+        #[arg(long)]
+        cafe: i64,
+        /// What staff call it.
+        #[arg(long, default_value = "Till")]
+        name: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<regulars_core::staff::Role, String> {
+    regulars_core::staff::Role::parse(text).map_err(|e| e.to_string())
+}
+
+/// Runs a chain or staff command against the configured store and prints what it did.
+#[expect(clippy::print_stdout, reason = "the result is the command's output")]
+async fn administer(config: &Config, command: Command) -> anyhow::Result<()> {
+    use regulars_server::admin_cli;
+    let store = serve::open_store(config).await?;
+    let mut input = std::io::stdin().lock();
+    let said = match command {
+        Command::Chain(ChainCommand::Add { slug, name, language }) => {
+            admin_cli::add_chain(&*store, &slug, &name, &language).await?
+        }
+        Command::Staff(StaffCommand::Add { chain, name, role, cafes, login, pin }) => {
+            let add = admin_cli::StaffToAdd { chain, name, role, cafes, login, pin };
+            admin_cli::add_staff(&*store, add, &mut input).await?
+        }
+        Command::Staff(StaffCommand::Passwd { login }) => admin_cli::set_password(&*store, &login, &mut input).await?,
+        Command::Staff(StaffCommand::PairTerminal { chain, cafe, name }) => {
+            admin_cli::pair_terminal(&*store, &chain, cafe, &name).await?
+        }
+        _ => unreachable!("only chain and staff commands come here"),
+    };
+    println!("{said}");
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +216,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 }
                 Ok(())
             }
+            command @ (Command::Chain(_) | Command::Staff(_)) => administer(&config, command).await,
             Command::I18n(_) | Command::Pos(_) => unreachable!("handled before the runtime starts"),
         }
     })?;

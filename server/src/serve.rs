@@ -35,6 +35,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!("empty database: seeding the demo chain");
         demo::seed(store.clone()).await.context("seeding the demo chain")?;
     }
+    let demo_present = store.list_chains().await?.iter().any(|c| c.slug == demo::DEMO_SLUG);
+    crate::demo_accounts::refuse_public(config.server.listen, demo_present, config.demo.allow_public)?;
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;

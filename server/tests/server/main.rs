@@ -3,6 +3,7 @@
 //! kit) cost minutes on two cores (DECISIONS.md, "Tests"). [`test_app::TestApp`] sets up the
 //! server under test in one line.
 //!
+//! - [`api`]: the admin API: sign-in, sessions, tokens, PINs, and the authorization matrix.
 //! - [`conversation`]: the bot conversation over the demo chain, rendered with the real locales.
 //! - [`demo`]: the demo chain on both backends.
 //! - [`http`]: health, readiness and the status page through the router.
@@ -12,6 +13,7 @@
 //! - [`process`]: the `regulars` binary as a person runs it.
 //! - [`scheduler`]: the points-expiry job.
 
+mod api;
 mod conversation;
 mod demo;
 mod http;

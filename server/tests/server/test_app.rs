@@ -124,6 +124,42 @@ impl TestApp {
         self.call(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// `method path` with `headers` and, when given, a JSON `body`. The request is built at
+    /// once, so the answer borrows nothing but the app.
+    pub(crate) fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> impl std::future::Future<Output = Answer> + use<'_> {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.call(request.body(body).unwrap())
+    }
+
+    /// Signs in to the admin API with a password and answers the session cookie
+    /// (`regulars_session=…`).
+    ///
+    /// # Panics
+    /// When the sign-in is refused.
+    pub(crate) async fn sign_in(&self, login: &str, password: &str) -> String {
+        let answer = self
+            .send("POST", "/api/v1/session", &[], Some(serde_json::json!({ "login": login, "password": password })))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        session_cookie(&answer)
+    }
+
     /// Posts `payload` to `/pos/demo/{route}` (`webhook` or `preview`) as delivery `id`, signed
     /// with the demo source's secret.
     pub(crate) async fn deliver_to(&self, route: &str, id: &str, payload: &PosPayload) -> Answer {
@@ -135,6 +171,15 @@ impl TestApp {
     pub(crate) async fn deliver(&self, id: &str, payload: &PosPayload) -> Answer {
         self.deliver_to("webhook", id, payload).await
     }
+}
+
+/// The `name=value` of the session cookie an answer set.
+///
+/// # Panics
+/// When it set none.
+pub(crate) fn session_cookie(answer: &Answer) -> String {
+    let set = answer.headers.get(header::SET_COOKIE).expect("a Set-Cookie header").to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
 }
 
 /// The Standard Webhooks headers of `body` sent as delivery `id` at `at`, signed with the demo
