@@ -79,7 +79,7 @@ pub struct CafeView {
     /// ISO 4217 currency.
     pub currency: String,
     /// Opening hours: intervals of weekday, opening and closing time.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<Object>)]
     pub opening_hours: serde_json::Value,
 }
 
@@ -116,7 +116,7 @@ pub struct NewCafeBody {
     pub currency: String,
     /// Opening hours as `[{"day": "mon", "opens": "08:00:00", "closes": "20:00:00"}, …]`;
     /// every day 08:00-20:00 when left out.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub opening_hours: Option<serde_json::Value>,
 }
 
@@ -272,8 +272,8 @@ pub struct LedgerEntryView {
     pub purchase_id: Option<i64>,
     /// Why (adjustments).
     pub reason: Option<String>,
-    /// The rule as it was when the entry was made.
-    #[schema(value_type = Object)]
+    /// The rule as it was when the entry was made (any JSON).
+    #[schema(value_type = Value)]
     pub rule_snapshot: serde_json::Value,
     /// When.
     pub created_at: DateTime<Utc>,
@@ -530,8 +530,8 @@ pub struct EventView {
     pub kind: String,
     /// What it is about, e.g. `guest:42`.
     pub subject: String,
-    /// Details, shaped by the kind.
-    #[schema(value_type = Object)]
+    /// Details, shaped by the kind (any JSON).
+    #[schema(value_type = Value)]
     pub payload: serde_json::Value,
     /// When.
     pub created_at: DateTime<Utc>,
