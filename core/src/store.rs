@@ -522,7 +522,9 @@ pub trait PosRepo: Send + Sync {
     ///   used, expired or for another cafe is reported in the outcome, not an error: the sale
     ///   happened.
     /// - Queues a [`Notification::Earned`](crate::notification::Notification) for the guest in
-    ///   the outbox when any program changed.
+    ///   the outbox when any program changed; with
+    ///   [`Notify::Silent`](crate::pos::ingest::Notify) it queues nothing (and the outcome says
+    ///   `notified: false`), everything else is the same.
     /// - Stores the outcome under the delivery id and `purchase:<receipt>`.
     /// - When it returns `Ok`, all of it is durable; when it returns `Err`, none of it was written.
     async fn ingest_purchase(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome>;

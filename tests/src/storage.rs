@@ -43,7 +43,8 @@ macro_rules! storage_conformance {
             outbox_status_transitions, outbox_unreachable_guests_are_skipped, outbox_address_is_most_recent_identity,
             conversations_save_compare_and_set, guest_profiles_update_and_referrals_count,
             outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, outbox_undeliverable_messages_expire,
-            guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land);
+            guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land,
+            silent_sales_tell_nobody);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -1179,7 +1180,7 @@ fn refund_of(
 /// What is left to refund comes from the receipt: a second full refund gives back 0 (with or
 /// without a guest), and stated amounts never add up past the sale.
 pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
-    use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+    use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
     let chain = TestChain::create(&*store, "refunds").await;
     let guest = chain.guest(&*store, "1").await;
     let sold = chain.sale(&*store, &guest, "R-1", 60_000).await;
@@ -1205,6 +1206,7 @@ pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
         reward_code: None,
         promotions: Vec::new(),
         staff: None,
+        notify: Notify::Guest,
     };
     store.ingest_purchase(chain.id(), anonymous).await.unwrap();
     let all = store.ingest_refund(chain.id(), refund_of(&chain, "R-2", "a1", None)).await.unwrap();
@@ -1237,7 +1239,7 @@ pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
 /// Many sales racing on one reward code: every sale is recorded, the code is used by one.
 pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
     use regulars_core::ledger::IdempotencyKey;
-    use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+    use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
     use regulars_core::rules::Reward;
     use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
     let chain = TestChain::create(&*store, "code-race").await;
@@ -1269,6 +1271,7 @@ pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
                 reward_code: Some("race0001".into()),
                 promotions: Vec::new(),
                 staff: None,
+                notify: Notify::Guest,
             };
             store.ingest_purchase(chain.id(), ingest).await
         }
@@ -1282,4 +1285,35 @@ pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
         "every other sale says why the code was refused"
     );
     assert_eq!(store.reward_code(chain.id(), "RACE0001").await.unwrap().status, RewardCodeStatus::Used);
+}
+
+/// A sale ingested with [`Notify::Silent`](regulars_core::pos::ingest::Notify) earns, issues
+/// and stores its answer like any other, and queues nothing for the guest; the next live sale
+/// does.
+pub async fn silent_sales_tell_nobody(store: Arc<dyn Store>) {
+    use regulars_core::pos::ingest::Notify;
+    let chain = TestChain::create(&*store, "silent").await;
+    let guest = chain.guest(&*store, "1").await;
+    let silent = |receipt: &str| {
+        let mut ingest = chain.ingest(&guest, receipt, 60_000);
+        ingest.notify = Notify::Silent;
+        ingest
+    };
+    let outcome = store.ingest_purchase(chain.id(), silent("H-1")).await.unwrap();
+    assert!(!outcome.notified, "{outcome:?}");
+    assert!(outcome.programs.iter().any(|p| p.change > 0), "a silent sale earns: {outcome:?}");
+    assert!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().is_empty(), "nothing queued");
+    let retried = store.ingest_purchase(chain.id(), silent("H-1")).await.unwrap();
+    assert!(retried.duplicate && !retried.notified);
+    // Several at once (batched where the store batches), then the wallet holds them all.
+    let many =
+        futures::future::join_all((2..10).map(|n| store.ingest_purchase(chain.id(), silent(&format!("H-{n}"))))).await;
+    assert!(many.iter().all(|o| o.as_ref().is_ok_and(|o| !o.notified && !o.duplicate)), "{many:?}");
+    assert!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().is_empty(), "nothing queued by the batch");
+    let points = chain.points_wallet(&*store, &guest).await.balances.points;
+    assert_eq!(points, 9 * outcome.programs.iter().find(|p| p.program_id == chain.points.id).unwrap().change);
+
+    let live = chain.sale(&*store, &guest, "L-1", 60_000).await;
+    assert!(live.notified);
+    assert_eq!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().len(), 1, "a live sale is told");
 }

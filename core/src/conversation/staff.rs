@@ -34,7 +34,7 @@ use crate::ledger::Actor;
 use crate::loyalty::{Loyalty, RedeemRequest};
 use crate::money::Money;
 use crate::notification::ProgramProgress;
-use crate::pos::ingest::{GuestMatch, PurchaseIngest, StaffSale};
+use crate::pos::ingest::{GuestMatch, Notify, PurchaseIngest, StaffSale};
 use crate::program::ProgramKind;
 use crate::purchase::NewPurchase;
 use crate::rules::stamps::card_progress;
@@ -572,6 +572,7 @@ impl Turn<'_> {
             reward_code: None,
             promotions: Vec::new(),
             staff: Some(StaffSale { staff_id: staff.id, shift_id: shift.id }),
+            notify: Notify::Guest,
         };
         let outcome = self.store().ingest_purchase(self.chain(), ingest).await?;
         let kinds: Vec<(ProgramKind, &ProgramProgress)> = outcome

@@ -28,7 +28,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::RecordedRefund;
-use super::ingest::{CodeOutcome, GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, RefundSummary, Unmatched};
+use super::ingest::{
+    CodeOutcome, GuestMatch, IngestOutcome, Notify, PurchaseIngest, RefundIngest, RefundSummary, Unmatched,
+};
 use crate::chain::Cafe;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, PurchaseId, WalletId};
@@ -299,7 +301,8 @@ macro_rules! or_taken {
 /// the purchase is recorded; each program that earns at the cafe opens the guest's wallet,
 /// plans over its history and posts the plan's entries, reward codes and tier; a reward code
 /// redeemed with the sale is applied (or refused, which never fails the sale); the guest's
-/// notification is queued; and the answer is stored under the delivery's keys.
+/// notification is queued (unless the ingest is [`Notify::Silent`]); and the answer is stored
+/// under the delivery's keys.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a sale in another currency than the cafe's or one the rules
@@ -350,8 +353,8 @@ pub async fn apply_purchase<T: SaleTx>(
         None => None,
     };
     let notified = match earned_notification(&ingest.source, &purchase, &progress) {
-        Some(notification) => tx.enqueue(chain, notification).await?,
-        None => false,
+        Some(notification) if ingest.notify == Notify::Guest => tx.enqueue(chain, notification).await?,
+        _ => false,
     };
     let outcome = IngestOutcome {
         event: "purchase.completed".into(),

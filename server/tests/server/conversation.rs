@@ -8,9 +8,8 @@ use regulars_core::channel::{ButtonAction, Capabilities, InboundEvent, Message, 
 use regulars_core::conversation::{Conversation, ConversationConfig, Reply};
 use regulars_core::guest::{ChannelIdentity, Guest};
 use regulars_core::ids::{CafeId, ChainId};
-use regulars_core::ledger::Actor;
-use regulars_core::loyalty::{Loyalty, PurchaseContext};
 use regulars_core::money::{Currency, Money};
+use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
 use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
@@ -172,8 +171,19 @@ impl Bot {
             items: Vec::new(),
             occurred_at: morning(),
         };
-        let ctx = PurchaseContext { actor: Actor::Pos("test-pos".into()), shift_id: None, promotions: Vec::new() };
-        Loyalty::new(&*self.store).record_purchase(self.chain, purchase, &ctx).await.unwrap();
+        // Past purchases the scenario starts from: nobody is told about them.
+        let ingest = PurchaseIngest {
+            source: "test-pos".into(),
+            delivery_id: format!("delivery-{receipt}"),
+            purchase,
+            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
+            card_step: None,
+            reward_code: None,
+            promotions: Vec::new(),
+            staff: None,
+            notify: Notify::Silent,
+        };
+        self.store.ingest_purchase(self.chain, ingest).await.unwrap();
     }
 }
 
