@@ -24,7 +24,9 @@
 //! ```
 //!
 //! Concurrency: the ledger's own guarantees (unique keys, no forbidden overdraft) hold under
-//! any interleaving.
+//! any interleaving; these operations read the ledger outside the write's transaction, so
+//! the ones that the till runs (a redemption handed over there and then) are workflows over
+//! a locked wallet instead ([`crate::pos::redeem`]).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -1,4 +1,4 @@
-//! The loyalty service and the purchase workflow end to end over an
+//! The loyalty service and the till's workflows (a sale, a redemption) end to end over an
 //! in-memory store that follows the `# Behaviour` contracts of the repository traits and the
 //! workflow primitives they need (idempotent ledger keys, forbidden overdrafts, compare-and-set
 //! on reward codes).
@@ -10,14 +10,15 @@ use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use regulars_core::chain::{Cafe, GeoPoint, NewCafe, OpeningHours};
 use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, NewGuest};
 use regulars_core::identity::totp::TimeStep;
-use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, WalletId};
-use regulars_core::ledger::{Actor, LedgerEntry, LedgerOutcome, NewLedgerEntry};
+use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
+use regulars_core::ledger::{Actor, IdempotencyKey, LedgerEntry, LedgerOutcome, NewLedgerEntry};
 use regulars_core::loyalty::{Loyalty, RedeemRequest, RefundCommand};
 use regulars_core::money::{Currency, Money};
-use regulars_core::notification::NewNotification;
+use regulars_core::notification::{NewNotification, Notification};
 use regulars_core::page::{Cursor, Page, PageRequest};
 use regulars_core::pos::RecordedRefund;
-use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseIngest};
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseIngest, StaffSale};
+use regulars_core::pos::redeem::{RedeemTx, TillRedeem, redeem_at_till};
 use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase};
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
 use regulars_core::purchase::{NewPurchase, Purchase};
@@ -462,6 +463,12 @@ impl SaleTx for MemTx<'_> {
     }
 }
 
+impl RedeemTx for MemTx<'_> {
+    async fn code_of_entry(&mut self, _: ChainId, key: &IdempotencyKey) -> Result<Option<RewardCode>> {
+        Ok(self.0.state().codes.iter().find(|c| c.ledger_key == *key).cloned())
+    }
+}
+
 /// `purchase` as the till's POS delivers it, through the purchase workflow: what it did, or
 /// `None` when its receipt was recorded before.
 async fn sell(store: &MemStore, purchase: NewPurchase) -> Option<IngestOutcome> {
@@ -694,4 +701,55 @@ async fn a_refund_larger_than_the_purchase_writes_nothing() {
     let err = loyalty.refund(CHAIN, &command, now()).await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "amount_minor"), "{err}");
     assert_eq!(store.entry_count(), count);
+}
+
+#[tokio::test]
+async fn a_reward_redeemed_at_the_till_is_paid_once_and_handed_over() {
+    let (store, cafe, points, _stamps, guest) = setup().await;
+    sell(&store, purchase(cafe, guest, "r-1", 40_000, 9)).await.unwrap();
+    let told = store.state().outbox.len();
+    let request = TillRedeem {
+        guest,
+        program: points,
+        reward_key: "free-coffee".into(),
+        cafe,
+        request_key: "messenger-staff:1:42".into(),
+        staff: StaffSale { staff_id: StaffId(1), shift_id: ShiftId(5) },
+    };
+    let redeem = async |request: &TillRedeem| match redeem_at_till(&mut MemTx(&store), CHAIN, request, now()).await {
+        Ok(Applied::Done(done)) => Ok(done),
+        Ok(Applied::Taken) => panic!("no other transaction runs"),
+        Err(e) => Err(e),
+    };
+    let done = redeem(&request).await.unwrap();
+    assert!(!done.replayed);
+    assert_eq!((done.reward.as_str(), done.balances.points), ("Free coffee", 100));
+    assert_eq!(store.wallet(CHAIN, done.wallet_id).await.unwrap().balances.points, 100, "charged");
+    let code = store.reward_code(CHAIN, &done.code.code).await.unwrap();
+    assert_eq!((code.status, code.used_at_cafe), (RewardCodeStatus::Used, Some(cafe)), "handed over at the till");
+    assert_eq!(code.closed_by, Some(Actor::Staff(StaffId(1))));
+    let paid = &store.ledger_entries(CHAIN, done.wallet_id, PageRequest::first(1)).await.unwrap().items[0];
+    assert_eq!((paid.points, paid.shift_id), (-300, Some(ShiftId(5))));
+    let notes = store.state().outbox.clone();
+    assert_eq!(notes.len(), told + 1, "the guest is told");
+    match &notes[told].notification {
+        Notification::Redeemed { reward, program, cafe_id } => {
+            assert_eq!((reward.as_str(), program.change, program.balance, *cafe_id), ("Free coffee", -300, 100, cafe));
+        }
+        other => panic!("a redemption notification: {other:?}"),
+    }
+
+    // The press delivered again: the same answer, nothing written.
+    let entries = store.entry_count();
+    let again = redeem(&request).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!((again.code.code.as_str(), again.balances), (done.code.code.as_str(), done.balances));
+    assert_eq!((store.entry_count(), store.state().outbox.len()), (entries, told + 1));
+
+    // Another press: 100 points do not pay for a 300-point coffee.
+    let other = TillRedeem { request_key: "messenger-staff:1:43".into(), ..request.clone() };
+    assert_eq!(redeem(&other).await.unwrap_err().kind(), ErrorKind::InsufficientBalance);
+    let unknown = TillRedeem { reward_key: "caviar".into(), request_key: "messenger-staff:1:44".into(), ..request };
+    assert_eq!(redeem(&unknown).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.entry_count(), entries, "refusals write nothing");
 }

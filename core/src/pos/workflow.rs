@@ -440,9 +440,22 @@ async fn issue_drawn_code<T: SaleTx>(
     wallet: WalletId,
     now: DateTime<Utc>,
 ) -> Result<IssuedCode, T::Error> {
+    let code = draw_code(tx, chain, to_issue, wallet, now).await?;
+    Ok(IssuedCode { reward: code.reward_name, code: code.code })
+}
+
+/// Issues the reward code a ledger entry paid for, drawing a new text on a collision (up to
+/// [`CODE_DRAWS`] times).
+pub(super) async fn draw_code<T: SaleTx>(
+    tx: &mut T,
+    chain: ChainId,
+    to_issue: &CodeToIssue,
+    wallet: WalletId,
+    now: DateTime<Utc>,
+) -> Result<RewardCode, T::Error> {
     for _ in 0..CODE_DRAWS {
         if let Some(code) = tx.issue_code(chain, to_issue.draw(wallet, now)).await? {
-            return Ok(IssuedCode { reward: code.reward_name, code: code.code });
+            return Ok(code);
         }
     }
     Err(Error::internal("no free reward code text after several draws").into())
