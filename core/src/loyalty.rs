@@ -1,31 +1,32 @@
 //! The loyalty service: the rules engine wired to a [`Store`].
 //!
+//! Sales are not recorded here: every sale goes through the one purchase workflow
+//! ([`crate::pos::workflow`], through
+//! [`PosRepo::ingest_purchase`](crate::store::PosRepo::ingest_purchase)). This service previews
+//! them, and keeps the wallet operations outside a sale (standing, redemption, codes, expiry).
+//!
 //! Each operation loads what the pure engine needs (program, cafe timezone, the wallet's
 //! ledger), asks the engine for a plan, and posts the plan's entries. All writes go through
 //! [`LedgerRepo::post_entry`] with keys derived from the
-//! request, so every operation can be retried safely: a webhook delivered twice earns once, a
-//! redemption retried after a timeout hands back the code it already issued.
+//! request, so every operation can be retried safely: a redemption retried after a timeout
+//! hands back the code it already issued.
 //!
 //! ```no_run
 //! # async fn demo(store: &dyn regulars_core::store::Store, purchase: regulars_core::purchase::NewPurchase)
 //! # -> regulars_core::Result<()> {
-//! use regulars_core::ids::ChainId;
-//! use regulars_core::ledger::Actor;
-//! use regulars_core::loyalty::{Loyalty, PurchaseContext};
+//! use regulars_core::ids::{ChainId, ProgramId};
+//! use regulars_core::loyalty::Loyalty;
 //!
 //! let loyalty = Loyalty::new(store);
-//! let ctx = PurchaseContext { actor: Actor::Pos("octopos".into()), shift_id: None, promotions: vec![] };
-//! let receipt = loyalty.record_purchase(ChainId(1), purchase, &ctx).await?;
-//! for earned in &receipt.earned {
-//!     println!("{} points, tier {:?}", earned.calculation.points, earned.calculation.tier_after.name());
-//! }
+//! let calc = loyalty.preview(ChainId(1), ProgramId(1), &purchase, &[]).await?;
+//! println!("{} points, tier {:?}", calc.points, calc.tier_after.name());
 //! # Ok(()) }
 //! ```
 //!
 //! Concurrency: the ledger's own guarantees (unique keys, no forbidden overdraft) hold under
-//! any interleaving. Two purchases of one guest computed at the same instant each see the
-//! ledger without the other, so a daily cap may be exceeded by one purchase's worth in that
-//! race, and an automatic reward one of them could not pay for is issued by the next earn.
+//! any interleaving; these operations read the ledger outside the write's transaction, so
+//! the ones that the till runs (a redemption handed over there and then) are workflows over
+//! a locked wallet instead ([`crate::pos::redeem`]).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -58,32 +59,6 @@ pub struct PurchaseContext {
     pub shift_id: Option<ShiftId>,
     /// Promotions the guest takes part in now.
     pub promotions: Vec<Promotion>,
-}
-
-/// What recording a purchase did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PurchaseReceipt {
-    /// The purchase as stored.
-    pub purchase: Purchase,
-    /// True when the same `(source, external_id)` had been recorded before.
-    pub duplicate: bool,
-    /// What it earned in each program that earns at the cafe (none without a guest).
-    pub earned: Vec<ProgramEarn>,
-}
-
-/// What a purchase earned in one program.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProgramEarn {
-    /// The program.
-    pub program_id: ProgramId,
-    /// The wallet written to.
-    pub wallet_id: WalletId,
-    /// The engine's calculation; its `entries` are what was posted.
-    pub calculation: Calculation,
-    /// The ledger's answer for each entry.
-    pub outcomes: Vec<LedgerOutcome>,
-    /// Codes of rewards issued automatically, one per `calculation.rewards_issued`.
-    pub codes: Vec<RewardCode>,
 }
 
 /// A request to redeem a reward.
@@ -198,9 +173,8 @@ pub struct EarnPlan {
 }
 
 /// The pure part of an earn: the engine's calculation turned into ledger writes and reward
-/// codes for one wallet. [`Loyalty::record_purchase`] posts it write by write; a store that
-/// applies a whole POS delivery in one transaction
-/// ([`PosRepo::ingest_purchase`](crate::store::PosRepo::ingest_purchase)) posts the same plan.
+/// codes for one wallet, which the purchase workflow ([`crate::pos::workflow::apply_purchase`])
+/// posts inside the sale's transaction.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] from the engine (a purchase it cannot rate).
@@ -322,61 +296,8 @@ impl<'a, S: LoyaltyStore + ?Sized> Loyalty<'a, S> {
         Ok(entries)
     }
 
-    /// Records a purchase once and earns in every program of the chain that earns at its cafe.
-    ///
-    /// A purchase without a guest is only recorded. Reporting it again (a webhook retry)
-    /// returns the same receipt and writes nothing new.
-    ///
-    /// # Errors
-    /// The store's errors ([`Error::InvalidInput`], [`Error::NotFound`] for an unknown cafe or
-    /// guest, [`Error::Unavailable`]).
-    pub async fn record_purchase(
-        &self,
-        chain: ChainId,
-        new: NewPurchase,
-        ctx: &PurchaseContext,
-    ) -> Result<PurchaseReceipt> {
-        let (purchase, duplicate) = self.store.record_purchase(chain, new).await?;
-        let mut earned = Vec::new();
-        if let Some(guest) = purchase.details.guest_id {
-            let cafe = self.store.cafe(chain, purchase.details.cafe_id).await?;
-            for program in self.store.list_programs(chain).await? {
-                if !program.rules.earns_at(cafe.id) {
-                    continue;
-                }
-                earned.push(self.earn_in(chain, &program, guest, &purchase, cafe.timezone, ctx).await?);
-            }
-        }
-        Ok(PurchaseReceipt { purchase, duplicate, earned })
-    }
-
-    async fn earn_in(
-        &self,
-        chain: ChainId,
-        program: &Program,
-        guest: crate::ids::GuestId,
-        purchase: &Purchase,
-        tz: Tz,
-        ctx: &PurchaseContext,
-    ) -> Result<ProgramEarn> {
-        let wallet = self.store.open_wallet(chain, wallet_scope(program, guest, purchase.details.cafe_id)).await?;
-        let history = self.history(chain, wallet.id).await?;
-        let plan =
-            plan_earn(&EarnSetting { program, wallet: &wallet, history: &history, purchase, cafe_timezone: tz, ctx })?;
-        let mut outcomes = Vec::new();
-        for entry in plan.entries {
-            outcomes.push(self.store.post_entry(chain, entry).await?);
-        }
-        let mut codes = Vec::new();
-        for code in &plan.codes {
-            codes.push(self.issue_code(chain, wallet.id, &code.reward, code.cost, &code.entry_key, code.cafe).await?);
-        }
-        self.sync_tier(chain, &wallet, plan.calculation.tier_after.name()).await?;
-        Ok(ProgramEarn { program_id: program.id, wallet_id: wallet.id, calculation: plan.calculation, outcomes, codes })
-    }
-
     /// What `purchase` would earn in `program` now, writing nothing: the same calculation
-    /// [`Loyalty::record_purchase`] posts. A guest without a wallet yet previews as new.
+    /// the purchase workflow posts ([`plan_earn`]). A guest without a wallet yet previews as new.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming `guest_id` when the purchase names no guest; the store's
@@ -700,12 +621,11 @@ mod tests {
 
     /// axum handlers and spawned jobs need `Send` futures: this only has to compile.
     #[expect(dead_code, reason = "a compile-time check; never called")]
-    fn futures_over_dyn_store_are_send(store: &dyn Store, purchase: NewPurchase, ctx: &PurchaseContext) {
+    fn futures_over_dyn_store_are_send(store: &dyn Store, purchase: &NewPurchase, ctx: &PurchaseContext) {
         let loyalty = Loyalty::new(store);
         let chain = ChainId(1);
         let now = Utc::now();
-        assert_send(&loyalty.preview(chain, ProgramId(1), &purchase, &[]));
-        assert_send(&loyalty.record_purchase(chain, purchase, ctx));
+        assert_send(&loyalty.preview(chain, ProgramId(1), purchase, &[]));
         let redeem = RedeemRequest {
             wallet_id: WalletId(1),
             reward_key: String::new(),

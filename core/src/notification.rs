@@ -170,6 +170,15 @@ pub enum Notification {
         /// Each program it took from (`change` is negative).
         programs: Vec<ProgramProgress>,
     },
+    /// A reward was redeemed for the guest at the till, paid from one program's balance.
+    Redeemed {
+        /// Where it was handed over.
+        cafe_id: CafeId,
+        /// The reward's name.
+        reward: String,
+        /// The program that paid (`change` is the cost, negative) and what is left.
+        program: ProgramProgress,
+    },
     /// Someone on another messenger gave this guest's phone number: the code that proves it
     /// is them (see [`crate::conversation::phone_check`]).
     PhoneCode {
@@ -187,6 +196,7 @@ impl Notification {
         match self {
             Self::Earned { .. } => "earned",
             Self::Refunded { .. } => "refunded",
+            Self::Redeemed { .. } => "redeemed",
             Self::PhoneCode { .. } => "phone_code",
         }
     }

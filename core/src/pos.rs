@@ -47,6 +47,7 @@ use crate::{Error, Result};
 pub mod conformance;
 pub mod ingest;
 pub mod payload;
+pub mod redeem;
 pub mod signature;
 pub mod workflow;
 

@@ -33,6 +33,7 @@ use crate::ledger::{LedgerEntry, LedgerOutcome, NewLedgerEntry};
 use crate::notification::{ClaimScope, ClaimedMessage, Expired, NewNotification, OutboxMessage};
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
+use crate::pos::redeem::{TillRedeem, TillRedemption};
 use crate::program::{NewProgram, Program};
 use crate::purchase::{NewPurchase, Purchase};
 use crate::rules::codes::{RewardCode, RewardCodeStatus};
@@ -546,7 +547,9 @@ pub trait PosRepo: Send + Sync {
     ///   used, expired or for another cafe is reported in the outcome, not an error: the sale
     ///   happened.
     /// - Queues a [`Notification::Earned`](crate::notification::Notification) for the guest in
-    ///   the outbox when any program changed.
+    ///   the outbox when any program changed; with
+    ///   [`Notify::Silent`](crate::pos::ingest::Notify) it queues nothing (and the outcome says
+    ///   `notified: false`), everything else is the same.
     /// - Stores the outcome under the delivery id and `purchase:<receipt>`.
     /// - When it returns `Ok`, all of it is durable; when it returns `Err`, none of it was written.
     async fn ingest_purchase(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome>;
@@ -569,6 +572,27 @@ pub trait PosRepo: Send + Sync {
 
     /// The purchase `source` recorded as `receipt`, or [`Error::NotFound`].
     async fn purchase_by_receipt(&self, chain: ChainId, source: &str, receipt: &str) -> Result<Purchase>;
+
+    /// Redeems a reward at the till (see [`crate::pos::redeem`]): everything below happens in
+    /// one transaction, or nothing does.
+    ///
+    /// # Behaviour
+    /// - Debits the reward's cost from the guest's wallet in the program (for a per-cafe
+    ///   program, the wallet of `request.cafe`), planned with
+    ///   [`plan_redeem`](crate::rules::rewards::plan_redeem) over the ledger as read after
+    ///   locking the wallet; issues the reward's code and marks it used at the cafe
+    ///   (`reward_code.issued` and `reward_code.used` events); queues a
+    ///   [`Notification::Redeemed`](crate::notification::Notification) for the guest.
+    /// - A request key redeemed before is answered with the first redemption (its code, the
+    ///   balances right after it) and `replayed: true`; nothing is written. Of concurrent
+    ///   requests with one key, exactly one redeems.
+    /// - Concurrent redemptions from one wallet never overdraw it: each plans over what the
+    ///   ones before it left, and one the balance no longer covers is
+    ///   [`Error::InsufficientBalance`] and writes nothing.
+    /// - An unknown program, cafe or reward, or a guest without a wallet there, is
+    ///   [`Error::NotFound`]; a reward not available for the guest's tier or at the cafe is
+    ///   [`Error::Conflict`].
+    async fn redeem_at_till(&self, chain: ChainId, request: TillRedeem) -> Result<TillRedemption>;
 }
 
 /// The outbox of guest notifications (see [`crate::notification`]).

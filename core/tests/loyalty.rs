@@ -1,18 +1,25 @@
-//! The loyalty service end to end over an in-memory store that follows the `# Behaviour`
-//! contracts of the repository traits it needs (idempotent ledger keys, forbidden overdrafts,
-//! compare-and-set on reward codes).
+//! The loyalty service and the till's workflows (a sale, a redemption) end to end over an
+//! in-memory store that follows the `# Behaviour` contracts of the repository traits and the
+//! workflow primitives they need (idempotent ledger keys, forbidden overdrafts, compare-and-set
+//! on reward codes).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use regulars_core::chain::{Cafe, GeoPoint, NewCafe, OpeningHours};
 use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, NewGuest};
-use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, WalletId};
-use regulars_core::ledger::{Actor, LedgerEntry, LedgerOutcome, NewLedgerEntry};
-use regulars_core::loyalty::{Loyalty, PurchaseContext, RedeemRequest, RefundCommand};
+use regulars_core::identity::totp::TimeStep;
+use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
+use regulars_core::ledger::{Actor, IdempotencyKey, LedgerEntry, LedgerOutcome, NewLedgerEntry};
+use regulars_core::loyalty::{Loyalty, RedeemRequest, RefundCommand};
 use regulars_core::money::{Currency, Money};
+use regulars_core::notification::{NewNotification, Notification};
 use regulars_core::page::{Cursor, Page, PageRequest};
+use regulars_core::pos::RecordedRefund;
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseIngest, StaffSale};
+use regulars_core::pos::redeem::{RedeemTx, TillRedeem, redeem_at_till};
+use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase};
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
 use regulars_core::purchase::{NewPurchase, Purchase};
 use regulars_core::rules::ProgramRules;
@@ -33,6 +40,8 @@ struct State {
     entries: Vec<LedgerEntry>,
     purchases: Vec<Purchase>,
     codes: Vec<RewardCode>,
+    outbox: Vec<NewNotification>,
+    deliveries: Vec<String>,
 }
 
 #[derive(Default)]
@@ -360,6 +369,136 @@ impl PurchaseRepo for MemStore {
     }
 }
 
+/// The workflow primitives over the in-memory store. No transaction: these tests run one
+/// workflow at a time and never roll one back.
+struct MemTx<'a>(&'a MemStore);
+
+/// A `Conflict` from the store as a primitive's "taken": `None`.
+fn taken<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.kind() == ErrorKind::Conflict => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl SaleTx for MemTx<'_> {
+    type Error = Error;
+
+    async fn cafe(&mut self, chain: ChainId, cafe: CafeId) -> Result<Arc<Cafe>> {
+        Ok(Arc::new(self.0.cafe(chain, cafe).await?))
+    }
+    async fn programs(&mut self, chain: ChainId) -> Result<Arc<[Program]>> {
+        Ok(self.0.list_programs(chain).await?.into())
+    }
+    async fn guest_public_id(&mut self, chain: ChainId, guest: GuestId) -> Result<Option<String>> {
+        let s = self.0.state();
+        Ok(s.guests.iter().find(|g| g.id == guest && g.chain_id == chain).map(|g| g.public_id.to_string()))
+    }
+    async fn accept_card_step(&mut self, _: ChainId, _: GuestId, _: TimeStep) -> Result<bool> {
+        refused()
+    }
+    async fn insert_purchase(&mut self, chain: ChainId, purchase: &NewPurchase) -> Result<Option<Purchase>> {
+        let (purchase, duplicate) = self.0.record_purchase(chain, purchase.clone()).await?;
+        Ok((!duplicate).then_some(purchase))
+    }
+    async fn purchase_by_receipt(&mut self, _: ChainId, _: &str, _: &str) -> Result<Option<Purchase>> {
+        refused()
+    }
+    async fn open_wallet(&mut self, chain: ChainId, _: &Program, scope: WalletScope) -> Result<Wallet> {
+        LedgerRepo::open_wallet(self.0, chain, scope).await
+    }
+    async fn lock_wallet(&mut self, chain: ChainId, scope: WalletScope) -> Result<Option<Wallet>> {
+        Ok(self.0.state().wallets.iter().find(|w| w.scope == scope && w.chain_id == chain).cloned())
+    }
+    async fn history(&mut self, wallet: WalletId) -> Result<Vec<LedgerEntry>> {
+        Loyalty::new(self.0).history(CHAIN, wallet).await
+    }
+    fn keep_history(&mut self, _: WalletId, _: Vec<LedgerEntry>) {}
+    async fn post_entry(&mut self, chain: ChainId, entry: NewLedgerEntry) -> Result<bool> {
+        Ok(taken(LedgerRepo::post_entry(self.0, chain, entry).await)?.is_some_and(|o| !o.replayed))
+    }
+    async fn set_tier(&mut self, chain: ChainId, wallet: &Wallet, tier: Option<String>) -> Result<()> {
+        self.0.set_wallet_tier(chain, wallet.id, tier).await.map(drop)
+    }
+    async fn issue_code(&mut self, chain: ChainId, code: RewardCode) -> Result<Option<RewardCode>> {
+        taken(self.0.issue_reward_code(chain, code).await)
+    }
+    async fn lock_reward_code(&mut self, chain: ChainId, code: &str) -> Result<Option<RewardCode>> {
+        match self.0.reward_code(chain, code).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            found => found.map(Some),
+        }
+    }
+    async fn update_reward_code(
+        &mut self,
+        chain: ChainId,
+        expected: RewardCodeStatus,
+        next: &RewardCode,
+    ) -> Result<bool> {
+        Ok(taken(LedgerRepo::update_reward_code(self.0, chain, expected, next.clone()).await)?.is_some())
+    }
+    async fn refunds_of(&mut self, _: ChainId, _: PurchaseId) -> Result<Vec<RecordedRefund>> {
+        refused()
+    }
+    async fn record_refund(&mut self, _: ChainId, _: &Purchase, _: &RecordedRefund) -> Result<bool> {
+        refused()
+    }
+    async fn enqueue(&mut self, _: ChainId, notification: NewNotification) -> Result<bool> {
+        let mut s = self.0.state();
+        if s.outbox.iter().any(|n| n.dedupe_key == notification.dedupe_key) {
+            return Ok(false);
+        }
+        s.outbox.push(notification);
+        Ok(true)
+    }
+    async fn store_outcome(&mut self, _: ChainId, delivery: Delivery<'_>, _: &IngestOutcome) -> Result<bool> {
+        let mut s = self.0.state();
+        let keys = [delivery.delivery_id.to_owned(), delivery.event_key.to_owned()];
+        if keys.iter().any(|k| s.deliveries.contains(k)) {
+            return Ok(false);
+        }
+        s.deliveries.extend(keys);
+        Ok(true)
+    }
+}
+
+impl RedeemTx for MemTx<'_> {
+    async fn code_of_entry(&mut self, _: ChainId, key: &IdempotencyKey) -> Result<Option<RewardCode>> {
+        Ok(self.0.state().codes.iter().find(|c| c.ledger_key == *key).cloned())
+    }
+}
+
+/// `purchase` as the till's POS delivers it, through the purchase workflow: what it did, or
+/// `None` when its receipt was recorded before.
+async fn sell(store: &MemStore, purchase: NewPurchase) -> Option<IngestOutcome> {
+    let public_id = match purchase.guest_id {
+        Some(guest) => MemTx(store).guest_public_id(CHAIN, guest).await.unwrap(),
+        None => None,
+    };
+    let ingest = PurchaseIngest {
+        source: purchase.source.clone(),
+        delivery_id: format!("delivery-{}", purchase.external_id),
+        guest: public_id.map_or(GuestMatch::None, |public_id| GuestMatch::Matched { public_id, via: None }),
+        purchase,
+        card_step: None,
+        reward_code: None,
+        promotions: Vec::new(),
+        staff: None,
+        notify: Notify::Guest,
+    };
+    match apply_purchase(&mut MemTx(store), CHAIN, &ingest, now()).await.unwrap() {
+        Applied::Done(outcome) => Some(outcome),
+        Applied::Taken => None,
+    }
+}
+
+/// The guest's wallet in `program`.
+fn wallet_of(store: &MemStore, guest: GuestId, program: ProgramId) -> WalletId {
+    let s = store.state();
+    s.wallets.iter().find(|w| w.scope.guest_id == guest && w.scope.program_id == program).map(|w| w.id).unwrap()
+}
+
 /// A chain with one Belgrade cafe, a chain-wide points program and a per-cafe stamp card.
 async fn setup() -> (MemStore, CafeId, ProgramId, ProgramId, GuestId) {
     let store = MemStore::default();
@@ -424,10 +563,6 @@ fn purchase(cafe: CafeId, guest: GuestId, receipt: &str, total: i64, hour: u32) 
     }
 }
 
-fn pos() -> PurchaseContext {
-    PurchaseContext { actor: Actor::Pos("octopos".into()), shift_id: None, promotions: vec![] }
-}
-
 #[tokio::test]
 async fn a_purchase_earns_in_every_program_once_and_preview_matches() {
     let (store, cafe, points, stamps, guest) = setup().await;
@@ -436,21 +571,22 @@ async fn a_purchase_earns_in_every_program_once_and_preview_matches() {
     let preview = loyalty.preview(CHAIN, points, &new, &[]).await.unwrap();
     assert_eq!(store.entry_count(), 0, "a preview writes nothing");
 
-    let receipt = loyalty.record_purchase(CHAIN, new.clone(), &pos()).await.unwrap();
-    assert!(!receipt.duplicate);
-    assert_eq!(receipt.earned.len(), 2);
-    let earned_points = receipt.earned.iter().find(|e| e.program_id == points).unwrap();
-    assert_eq!(earned_points.calculation.entries, preview.entries, "preview equals earn");
-    assert_eq!(earned_points.calculation.points, 600);
-    let wallet = store.wallet(CHAIN, earned_points.wallet_id).await.unwrap();
+    let sold = sell(&store, new.clone()).await.expect("a new receipt");
+    assert_eq!(sold.programs.len(), 2);
+    let earned = sold.programs.iter().find(|p| p.program_id == points).unwrap();
+    assert_eq!((earned.change, preview.points), (600, 600));
+    let wallet = store.wallet(CHAIN, wallet_of(&store, guest, points)).await.unwrap();
+    let written = store.ledger_entries(CHAIN, wallet.id, PageRequest::first(10)).await.unwrap().items;
+    let written: Vec<&str> = written.iter().rev().map(|e| e.idempotency_key.as_str()).collect();
+    let planned: Vec<&str> = preview.entries.iter().map(|e| e.idempotency_key.as_str()).collect();
+    assert_eq!(written, planned, "preview equals earn");
     assert_eq!((wallet.balances.points, wallet.tier.as_deref()), (600, Some("Silver")), "the tier cache follows");
-    let card = receipt.earned.iter().find(|e| e.program_id == stamps).unwrap();
-    assert_eq!(store.wallet(CHAIN, card.wallet_id).await.unwrap().scope.cafe_id, Some(cafe));
+    let card = store.wallet(CHAIN, wallet_of(&store, guest, stamps)).await.unwrap();
+    assert_eq!(card.scope.cafe_id, Some(cafe));
+    assert!(sold.notified && store.state().outbox.len() == 1, "the guest is told");
 
     let count = store.entry_count();
-    let again = loyalty.record_purchase(CHAIN, new, &pos()).await.unwrap();
-    assert!(again.duplicate);
-    assert!(again.earned.iter().all(|e| e.calculation.replayed && e.outcomes.iter().all(|o| o.replayed)));
+    assert!(sell(&store, new).await.is_none(), "the receipt is taken");
     assert_eq!(store.entry_count(), count, "a webhook delivered twice earns once");
 }
 
@@ -460,14 +596,11 @@ async fn the_seventh_stamp_issues_a_code_the_till_applies_once() {
     let loyalty = Loyalty::new(&store);
     let mut codes = Vec::new();
     for i in 0..7 {
-        let receipt = loyalty
-            .record_purchase(CHAIN, purchase(cafe, guest, &format!("s{i}"), 30_000, 8 + i), &pos())
-            .await
-            .unwrap();
-        codes.extend(receipt.earned.into_iter().filter(|e| e.program_id == stamps).flat_map(|e| e.codes));
+        let sold = sell(&store, purchase(cafe, guest, &format!("s{i}"), 30_000, 8 + i)).await.unwrap();
+        codes.extend(sold.programs.into_iter().filter(|p| p.program_id == stamps).flat_map(|p| p.codes));
     }
     assert_eq!(codes.len(), 1);
-    let code = &codes[0];
+    let code = &store.reward_code(CHAIN, &codes[0].code).await.unwrap();
     assert_eq!((code.reward_key.as_str(), code.cafe_id, code.cost_stamps), ("card-coffee", Some(cafe), 7));
     let staff = Actor::Staff(regulars_core::ids::StaffId(1));
     let used = loyalty.apply_code(CHAIN, &code.code.to_lowercase(), cafe, staff.clone(), now()).await.unwrap();
@@ -480,8 +613,8 @@ async fn the_seventh_stamp_issues_a_code_the_till_applies_once() {
 async fn redeem_charges_once_and_cancel_gives_back() {
     let (store, cafe, points, _stamps, guest) = setup().await;
     let loyalty = Loyalty::new(&store);
-    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 40_000, 9), &pos()).await.unwrap();
-    let wallet = receipt.earned.iter().find(|e| e.program_id == points).unwrap().wallet_id;
+    sell(&store, purchase(cafe, guest, "r-1", 40_000, 9)).await.unwrap();
+    let wallet = wallet_of(&store, guest, points);
     let request = RedeemRequest {
         wallet_id: wallet,
         reward_key: "free-coffee".into(),
@@ -513,12 +646,12 @@ async fn redeem_charges_once_and_cancel_gives_back() {
 async fn a_refund_reverses_the_earn_and_the_tier() {
     let (store, cafe, points, _stamps, guest) = setup().await;
     let loyalty = Loyalty::new(&store);
-    loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
-    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-2", 40_000, 10), &pos()).await.unwrap();
-    let wallet = receipt.earned.iter().find(|e| e.program_id == points).unwrap().wallet_id;
+    sell(&store, purchase(cafe, guest, "r-1", 20_000, 9)).await.unwrap();
+    let sold = sell(&store, purchase(cafe, guest, "r-2", 40_000, 10)).await.unwrap();
+    let wallet = wallet_of(&store, guest, points);
     assert_eq!(store.wallet(CHAIN, wallet).await.unwrap().tier.as_deref(), Some("Silver"));
     let command = RefundCommand {
-        purchase_id: receipt.purchase.id,
+        purchase_id: sold.purchase_id,
         refund: RefundRequest { refund_id: "ref-1".into(), amount_minor: 40_000 },
         actor: Actor::Pos("octopos".into()),
         shift_id: None,
@@ -540,8 +673,8 @@ async fn a_refund_reverses_the_earn_and_the_tier() {
 async fn the_expiry_job_expires_due_lots_once() {
     let (store, cafe, points, _stamps, guest) = setup().await;
     let loyalty = Loyalty::new(&store);
-    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
-    let wallet = receipt.earned.iter().find(|e| e.program_id == points).unwrap().wallet_id;
+    sell(&store, purchase(cafe, guest, "r-1", 20_000, 9)).await.unwrap();
+    let wallet = wallet_of(&store, guest, points);
     let standing = loyalty.standing(CHAIN, wallet, None, now()).await.unwrap();
     let due = standing.expiring[0].at;
     assert_eq!(due, Utc.with_ymd_and_hms(2027, 11, 2, 9, 0, 0).unwrap());
@@ -557,10 +690,10 @@ async fn the_expiry_job_expires_due_lots_once() {
 async fn a_refund_larger_than_the_purchase_writes_nothing() {
     let (store, cafe, _points, _stamps, guest) = setup().await;
     let loyalty = Loyalty::new(&store);
-    let receipt = loyalty.record_purchase(CHAIN, purchase(cafe, guest, "r-1", 20_000, 9), &pos()).await.unwrap();
+    let sold = sell(&store, purchase(cafe, guest, "r-1", 20_000, 9)).await.unwrap();
     let count = store.entry_count();
     let command = RefundCommand {
-        purchase_id: receipt.purchase.id,
+        purchase_id: sold.purchase_id,
         refund: RefundRequest { refund_id: "ref-1".into(), amount_minor: 20_001 },
         actor: Actor::Pos("octopos".into()),
         shift_id: None,
@@ -568,4 +701,55 @@ async fn a_refund_larger_than_the_purchase_writes_nothing() {
     let err = loyalty.refund(CHAIN, &command, now()).await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "amount_minor"), "{err}");
     assert_eq!(store.entry_count(), count);
+}
+
+#[tokio::test]
+async fn a_reward_redeemed_at_the_till_is_paid_once_and_handed_over() {
+    let (store, cafe, points, _stamps, guest) = setup().await;
+    sell(&store, purchase(cafe, guest, "r-1", 40_000, 9)).await.unwrap();
+    let told = store.state().outbox.len();
+    let request = TillRedeem {
+        guest,
+        program: points,
+        reward_key: "free-coffee".into(),
+        cafe,
+        request_key: "messenger-staff:1:42".into(),
+        staff: StaffSale { staff_id: StaffId(1), shift_id: ShiftId(5) },
+    };
+    let redeem = async |request: &TillRedeem| match redeem_at_till(&mut MemTx(&store), CHAIN, request, now()).await {
+        Ok(Applied::Done(done)) => Ok(done),
+        Ok(Applied::Taken) => panic!("no other transaction runs"),
+        Err(e) => Err(e),
+    };
+    let done = redeem(&request).await.unwrap();
+    assert!(!done.replayed);
+    assert_eq!((done.reward.as_str(), done.balances.points), ("Free coffee", 100));
+    assert_eq!(store.wallet(CHAIN, done.wallet_id).await.unwrap().balances.points, 100, "charged");
+    let code = store.reward_code(CHAIN, &done.code.code).await.unwrap();
+    assert_eq!((code.status, code.used_at_cafe), (RewardCodeStatus::Used, Some(cafe)), "handed over at the till");
+    assert_eq!(code.closed_by, Some(Actor::Staff(StaffId(1))));
+    let paid = &store.ledger_entries(CHAIN, done.wallet_id, PageRequest::first(1)).await.unwrap().items[0];
+    assert_eq!((paid.points, paid.shift_id), (-300, Some(ShiftId(5))));
+    let notes = store.state().outbox.clone();
+    assert_eq!(notes.len(), told + 1, "the guest is told");
+    match &notes[told].notification {
+        Notification::Redeemed { reward, program, cafe_id } => {
+            assert_eq!((reward.as_str(), program.change, program.balance, *cafe_id), ("Free coffee", -300, 100, cafe));
+        }
+        other => panic!("a redemption notification: {other:?}"),
+    }
+
+    // The press delivered again: the same answer, nothing written.
+    let entries = store.entry_count();
+    let again = redeem(&request).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!((again.code.code.as_str(), again.balances), (done.code.code.as_str(), done.balances));
+    assert_eq!((store.entry_count(), store.state().outbox.len()), (entries, told + 1));
+
+    // Another press: 100 points do not pay for a 300-point coffee.
+    let other = TillRedeem { request_key: "messenger-staff:1:43".into(), ..request.clone() };
+    assert_eq!(redeem(&other).await.unwrap_err().kind(), ErrorKind::InsufficientBalance);
+    let unknown = TillRedeem { reward_key: "caviar".into(), request_key: "messenger-staff:1:44".into(), ..request };
+    assert_eq!(redeem(&unknown).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.entry_count(), entries, "refusals write nothing");
 }

@@ -13,9 +13,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use regulars_core::chain::{Chain, GeoPoint, NewCafe, NewChain, OpeningHours, OpeningInterval};
 use regulars_core::guest::{ChannelIdentity, Consent, NewGuest};
-use regulars_core::ledger::Actor;
-use regulars_core::loyalty::{Loyalty, PurchaseContext};
 use regulars_core::money::{Currency, Money};
+use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
 use regulars_core::program::NewProgram;
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::store::Store;
@@ -227,8 +226,6 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
             },
         )
         .await?;
-    let loyalty = Loyalty::new(store);
-    let context = PurchaseContext { actor: Actor::Pos(DEMO_SOURCE.into()), shift_id: None, promotions: Vec::new() };
     // A few regulars visit a lot; most come now and then.
     let visits = if n.is_multiple_of(10) { rng.random_range(25..40) } else { rng.random_range(1..14) };
     let now = Utc::now();
@@ -260,7 +257,21 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
             items,
             occurred_at,
         };
-        loyalty.record_purchase(chain, purchase, &context).await?;
+        // The one purchase workflow, as a POS delivery would run it, except that history being
+        // seeded tells the guest nothing (a fresh demo would otherwise queue some 2,000
+        // "you earned" messages for sales months old).
+        let ingest = PurchaseIngest {
+            source: DEMO_SOURCE.into(),
+            delivery_id: format!("seed-{}", purchase.external_id),
+            purchase,
+            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
+            card_step: None,
+            reward_code: None,
+            promotions: Vec::new(),
+            staff: None,
+            notify: Notify::Silent,
+        };
+        store.ingest_purchase(chain, ingest).await?;
     }
     Ok(visits)
 }

@@ -16,10 +16,12 @@ use diesel_async::RunQueryDsl;
 use regulars_core::chain::Cafe;
 use regulars_core::identity::totp::TimeStep;
 use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId, WalletId};
+use regulars_core::ledger::IdempotencyKey;
 use regulars_core::ledger::{Actor, LedgerEntry, NewLedgerEntry};
 use regulars_core::notification::NewNotification;
 use regulars_core::pos::RecordedRefund;
 use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest};
+use regulars_core::pos::redeem::{RedeemTx, TillRedeem, TillRedemption, redeem_at_till};
 use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase, apply_refund};
 use regulars_core::program::Program;
 use regulars_core::purchase::{NewPurchase, Purchase};
@@ -124,6 +126,24 @@ impl PosRepo for DbStore {
     async fn purchase_by_receipt(&self, chain: ChainId, source: &str, receipt: &str) -> Result<Purchase> {
         let row: Option<PurchaseRow> = read!(self, |c| Ok(purchase_by_receipt_in!(c, chain, source, receipt)))?;
         Ok(row.ok_or_else(|| Error::not_found(PurchaseId::ENTITY, receipt))?.into_purchase()?)
+    }
+
+    async fn redeem_at_till(&self, chain: ChainId, request: TillRedeem) -> Result<TillRedemption> {
+        // The wallet's lock orders redemptions of one wallet, and a retried request finds its
+        // key on the ledger; a key taken anyway (by a transaction that committed between our
+        // read and our write) is found on the next attempt.
+        for _ in 0..3 {
+            let (request, caches) = (request.clone(), self.caches.clone());
+            let done = write_tx!(self, |c| {
+                let mut tx = OneTx { c, caches: &caches };
+                taken_as_race(redeem_at_till(&mut tx, chain, &request, Utc::now()).await?)
+            });
+            match done {
+                Err(DbError::KeyRace) => {}
+                other => return Ok(other?),
+            }
+        }
+        Err(Error::unavailable("concurrent redemptions of the same request; retry"))
     }
 }
 
@@ -301,7 +321,7 @@ fn into_refund((source, refund_id, amount_minor, lines): RefundColumns) -> Resul
     Ok(RecordedRefund { refund_id, amount_minor, lines: from_json("purchase_refunds.lines", &lines)?, source })
 }
 
-/// Implements [`SaleTx`] for [`OneTx`] over a connection type; every body is a call.
+/// Implements [`SaleTx`] and [`RedeemTx`] for [`OneTx`] over a connection type; every body is a call.
 macro_rules! impl_sale_tx {
     ($conn:ty) => {
         impl SaleTx for OneTx<'_, $conn> {
@@ -485,6 +505,19 @@ macro_rules! impl_sale_tx {
                 .execute(self.c)
                 .await?;
                 Ok(stored == 1)
+            }
+        }
+
+        impl RedeemTx for OneTx<'_, $conn> {
+            async fn code_of_entry(&mut self, chain: ChainId, key: &IdempotencyKey) -> Result<Option<RewardCode>, DbError> {
+                let row: Option<RewardCodeRow> = reward_codes::table
+                    .filter(reward_codes::chain_id.eq(chain.get()))
+                    .filter(reward_codes::ledger_key.eq(key.as_str()))
+                    .select(RewardCodeRow::as_select())
+                    .first(self.c)
+                    .await
+                    .optional()?;
+                row.map(RewardCodeRow::into_code).transpose()
             }
         }
     };

@@ -6,7 +6,7 @@ use regulars_core::guest::{ChannelIdentity, Guest, NewGuest};
 use regulars_core::ids::{ChainId, GuestId, WalletId};
 use regulars_core::ledger::{Actor, EntryKind, IdempotencyKey, NewLedgerEntry, Overdraft};
 use regulars_core::money::{Currency, Money};
-use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest};
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseIngest};
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::rules::ProgramRules;
@@ -139,22 +139,24 @@ impl TestChain {
     ///
     /// [`Notification::Earned`]: regulars_core::notification::Notification::Earned
     pub async fn sale(&self, store: &dyn Store, guest: &Guest, receipt: &str, total_minor: i64) -> IngestOutcome {
-        store
-            .ingest_purchase(
-                self.id(),
-                PurchaseIngest {
-                    source: "test-pos".into(),
-                    delivery_id: format!("delivery-{receipt}"),
-                    purchase: self.purchase(Some(guest.id), receipt, total_minor),
-                    guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
-                    card_step: None,
-                    reward_code: None,
-                    promotions: Vec::new(),
-                    staff: None,
-                },
-            )
-            .await
-            .expect("ingest purchase")
+        store.ingest_purchase(self.id(), self.ingest(guest, receipt, total_minor)).await.expect("ingest purchase")
+    }
+
+    /// The delivery [`TestChain::sale`] sends: `receipt` for `guest` from `test-pos`, as
+    /// delivery `delivery-<receipt>`, telling the guest.
+    #[must_use]
+    pub fn ingest(&self, guest: &Guest, receipt: &str, total_minor: i64) -> PurchaseIngest {
+        PurchaseIngest {
+            source: "test-pos".into(),
+            delivery_id: format!("delivery-{receipt}"),
+            purchase: self.purchase(Some(guest.id), receipt, total_minor),
+            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
+            card_step: None,
+            reward_code: None,
+            promotions: Vec::new(),
+            staff: None,
+            notify: Notify::Guest,
+        }
     }
 
     /// The guest's chain-wide points wallet.

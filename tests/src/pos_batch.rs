@@ -9,7 +9,7 @@ use std::sync::Arc;
 use regulars_core::guest::Guest;
 use regulars_core::ids::ChainId;
 use regulars_core::page::PageRequest;
-use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
 use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
 use regulars_core::store::Store;
 use serde_json::Value;
@@ -63,12 +63,13 @@ fn delivery(chain: &TestChain, guest: Option<&Guest>, receipt: &str, total_minor
         reward_code: None,
         promotions: Vec::new(),
         staff: None,
+        notify: Notify::Guest,
     }
 }
 
 /// The sales, wave by wave: first one per guest alone (opening the wallets), then waves with
-/// one sale per guest, an anonymous sale and a retry of the previous wave's first receipt,
-/// and, with `repeat_guests`, a last wave with three sales per guest.
+/// one sale per guest (the second guest's silent in every other wave), an anonymous sale and
+/// a retry of the previous wave's first receipt, and, with `repeat_guests`, a last wave with three sales per guest.
 fn waves(chain: &TestChain, guests: &[Guest], repeat_guests: bool) -> Vec<Vec<PurchaseIngest>> {
     let mut waves: Vec<Vec<PurchaseIngest>> = guests
         .iter()
@@ -81,7 +82,12 @@ fn waves(chain: &TestChain, guests: &[Guest], repeat_guests: bool) -> Vec<Vec<Pu
             .enumerate()
             .map(|(g, guest)| {
                 let total = 29_000 + 10_000 * i64::try_from((g + wave) % 5).unwrap_or(0);
-                delivery(chain, Some(guest), &format!("R{wave}-{g}"), total)
+                let mut sale = delivery(chain, Some(guest), &format!("R{wave}-{g}"), total);
+                // History being loaded, mixed in: both stores must record it and tell nobody.
+                if g == 1 && wave % 2 == 1 {
+                    sale.notify = Notify::Silent;
+                }
+                sale
             })
             .collect();
         sales.push(delivery(chain, None, &format!("R{wave}-anonymous"), 54_000));
@@ -144,6 +150,8 @@ async fn run(store: &dyn Store, repeat_guests: bool) -> (BTreeMap<String, Value>
     let mut wallets = Vec::new();
     for guest in &guests {
         wallets.extend(ledgers(store, chain.id(), guest).await);
+        let queued = store.outbox_of_guest(chain.id(), guest.id).await.expect("outbox").len();
+        wallets.push(serde_json::json!({ "guest": guest.id, "notifications": queued }));
     }
     (answers, wallets)
 }
@@ -186,4 +194,9 @@ pub async fn batches_match_one_by_one(batched: Arc<dyn Store>, alone: Arc<dyn St
     assert!(codes > 0, "the scenario issues reward codes");
     let tiers = alone_answers.values().filter(|a| a.to_string().contains("\"tier_changed\":true")).count();
     assert!(tiers > 0, "the scenario changes tiers");
+    for wave in (1..=WAVES).filter(|w| w % 2 == 1) {
+        let silent = &alone_answers[&format!("R{wave}-1")];
+        assert!(silent["programs"][0]["change"].as_i64().is_some_and(|c| c > 0), "a silent sale earns: {silent}");
+        assert_eq!(silent["notified"], false, "a silent sale tells nobody: {silent}");
+    }
 }

@@ -47,6 +47,7 @@ macro_rules! storage_conformance {
             conversations_save_compare_and_set, guest_profiles_update_and_referrals_count,
             outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, outbox_undeliverable_messages_expire,
             guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land,
+            silent_sales_tell_nobody, till_redemptions_pay_once, till_redemptions_racing_never_overdraw,
             accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -1183,7 +1184,7 @@ fn refund_of(
 /// What is left to refund comes from the receipt: a second full refund gives back 0 (with or
 /// without a guest), and stated amounts never add up past the sale.
 pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
-    use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+    use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
     let chain = TestChain::create(&*store, "refunds").await;
     let guest = chain.guest(&*store, "1").await;
     let sold = chain.sale(&*store, &guest, "R-1", 60_000).await;
@@ -1209,6 +1210,7 @@ pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
         reward_code: None,
         promotions: Vec::new(),
         staff: None,
+        notify: Notify::Guest,
     };
     store.ingest_purchase(chain.id(), anonymous).await.unwrap();
     let all = store.ingest_refund(chain.id(), refund_of(&chain, "R-2", "a1", None)).await.unwrap();
@@ -1241,7 +1243,7 @@ pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
 /// Many sales racing on one reward code: every sale is recorded, the code is used by one.
 pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
     use regulars_core::ledger::IdempotencyKey;
-    use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+    use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
     use regulars_core::rules::Reward;
     use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
     let chain = TestChain::create(&*store, "code-race").await;
@@ -1273,6 +1275,7 @@ pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
                 reward_code: Some("race0001".into()),
                 promotions: Vec::new(),
                 staff: None,
+                notify: Notify::Guest,
             };
             store.ingest_purchase(chain.id(), ingest).await
         }
@@ -1286,4 +1289,170 @@ pub async fn sales_racing_on_a_reward_code_all_land(store: Arc<dyn Store>) {
         "every other sale says why the code was refused"
     );
     assert_eq!(store.reward_code(chain.id(), "RACE0001").await.unwrap().status, RewardCodeStatus::Used);
+}
+
+/// A sale ingested with [`Notify::Silent`](regulars_core::pos::ingest::Notify) earns, issues
+/// and stores its answer like any other, and queues nothing for the guest; the next live sale
+/// does.
+pub async fn silent_sales_tell_nobody(store: Arc<dyn Store>) {
+    use regulars_core::pos::ingest::Notify;
+    let chain = TestChain::create(&*store, "silent").await;
+    let guest = chain.guest(&*store, "1").await;
+    let silent = |receipt: &str| {
+        let mut ingest = chain.ingest(&guest, receipt, 60_000);
+        ingest.notify = Notify::Silent;
+        ingest
+    };
+    let outcome = store.ingest_purchase(chain.id(), silent("H-1")).await.unwrap();
+    assert!(!outcome.notified, "{outcome:?}");
+    assert!(outcome.programs.iter().any(|p| p.change > 0), "a silent sale earns: {outcome:?}");
+    assert!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().is_empty(), "nothing queued");
+    let retried = store.ingest_purchase(chain.id(), silent("H-1")).await.unwrap();
+    assert!(retried.duplicate && !retried.notified);
+    // Several at once (batched where the store batches), then the wallet holds them all.
+    let many =
+        futures::future::join_all((2..10).map(|n| store.ingest_purchase(chain.id(), silent(&format!("H-{n}"))))).await;
+    assert!(many.iter().all(|o| o.as_ref().is_ok_and(|o| !o.notified && !o.duplicate)), "{many:?}");
+    assert!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().is_empty(), "nothing queued by the batch");
+    let points = chain.points_wallet(&*store, &guest).await.balances.points;
+    assert_eq!(points, 9 * outcome.programs.iter().find(|p| p.program_id == chain.points.id).unwrap().change);
+
+    let live = chain.sale(&*store, &guest, "L-1", 60_000).await;
+    assert!(live.notified);
+    assert_eq!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().len(), 1, "a live sale is told");
+}
+
+/// A chain whose points program has a 10-point coffee, a guest with 100 points in it (one
+/// sale), and a barista in a shift at the cafe: the setting of a redemption at the till.
+async fn till_with_points(
+    store: &dyn Store,
+    slug: &str,
+) -> (TestChain, Guest, regulars_core::program::Program, regulars_core::pos::ingest::StaffSale) {
+    use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
+    let chain = TestChain::create(store, slug).await;
+    let rules = r#"{ "earn": { "points": 1, "per_minor": 10000 },
+        "rewards": [{ "key": "coffee", "name": "Coffee", "cost": 10 }] }"#;
+    let program = store
+        .create_program(
+            chain.id(),
+            NewProgram {
+                name: "Till points".into(),
+                kind: ProgramKind::Points,
+                scope: ProgramScope::Chain,
+                rules: crate::fixtures::rules(rules),
+            },
+        )
+        .await
+        .unwrap();
+    let guest = chain.guest(store, "1").await;
+    chain.sale(store, &guest, "R-100", 1_000_000).await;
+    let barista = store
+        .create_staff(
+            chain.id(),
+            NewStaff { name: "B".into(), role: Role::Barista, cafes: vec![chain.cafe.id], identity: None, login: None },
+        )
+        .await
+        .unwrap();
+    let shift = store.open_shift(chain.id(), barista.id, chain.cafe.id).await.unwrap();
+    (chain, guest, program, regulars_core::pos::ingest::StaffSale { staff_id: barista.id, shift_id: shift.id })
+}
+
+/// A redemption at the till: the debit, the code used at the cafe, the guest's notification,
+/// all at once; a retried request answers the first, and one the balance cannot pay writes
+/// nothing.
+pub async fn till_redemptions_pay_once(store: Arc<dyn Store>) {
+    use regulars_core::notification::Notification;
+    use regulars_core::pos::redeem::TillRedeem;
+    use regulars_core::rules::codes::RewardCodeStatus;
+    let (chain, guest, program, staff) = till_with_points(&*store, "till-redeem").await;
+    let told = store.outbox_of_guest(chain.id(), guest.id).await.unwrap().len();
+    let request = |key: &str| TillRedeem {
+        guest: guest.id,
+        program: program.id,
+        reward_key: "coffee".into(),
+        cafe: chain.cafe.id,
+        request_key: key.into(),
+        staff,
+    };
+    let done = store.redeem_at_till(chain.id(), request("press-1")).await.unwrap();
+    assert!(!done.replayed);
+    assert_eq!((done.reward.as_str(), done.balances.points), ("Coffee", 90));
+    assert_eq!(store.wallet(chain.id(), done.wallet_id).await.unwrap().balances.points, 90);
+    let code = store.reward_code(chain.id(), &done.code.code).await.unwrap();
+    assert_eq!((code.status, code.used_at_cafe), (RewardCodeStatus::Used, Some(chain.cafe.id)));
+    let queued = store.outbox_of_guest(chain.id(), guest.id).await.unwrap();
+    assert_eq!(queued.len(), told + 1, "the guest is told");
+    assert!(matches!(&queued[told].notification, Notification::Redeemed { program: p, .. } if p.balance == 90));
+    let paid = &store.ledger_entries(chain.id(), done.wallet_id, PageRequest::first(1)).await.unwrap().items[0];
+    assert_eq!((paid.points, paid.shift_id, paid.cafe_id), (-10, Some(staff.shift_id), Some(chain.cafe.id)));
+
+    let again = store.redeem_at_till(chain.id(), request("press-1")).await.unwrap();
+    assert!(again.replayed, "{again:?}");
+    assert_eq!((again.code.code.as_str(), again.balances), (done.code.code.as_str(), done.balances));
+    assert_eq!(store.wallet(chain.id(), done.wallet_id).await.unwrap().balances.points, 90, "charged once");
+    assert_eq!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().len(), told + 1, "told once");
+
+    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    for kind in ["reward_code.issued", "reward_code.used"] {
+        assert_eq!(events.iter().filter(|e| e.kind == kind).count(), 1, "{kind}");
+    }
+    let unknown = TillRedeem { reward_key: "caviar".into(), ..request("press-2") };
+    assert_eq!(store.redeem_at_till(chain.id(), unknown).await.unwrap_err().kind(), ErrorKind::NotFound);
+    let stranger = chain.guest(&*store, "2").await;
+    let no_wallet = TillRedeem { guest: stranger.id, ..request("press-3") };
+    assert_eq!(store.redeem_at_till(chain.id(), no_wallet).await.unwrap_err().kind(), ErrorKind::NotFound);
+    let other = TestChain::create(&*store, "till-redeem-other").await;
+    assert_eq!(store.redeem_at_till(other.id(), request("press-4")).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// 20 redemptions of a 10-point coffee racing on 100 points: ten are paid, the rest are
+/// refused for the balance, and nothing is overdrawn; 20 presses of one request racing redeem
+/// once and all answer with its code.
+pub async fn till_redemptions_racing_never_overdraw(store: Arc<dyn Store>) {
+    use regulars_core::pos::redeem::TillRedeem;
+    let (chain, guest, program, staff) = till_with_points(&*store, "till-race").await;
+    let request = move |key: String| TillRedeem {
+        guest: guest.id,
+        program: program.id,
+        reward_key: "coffee".into(),
+        cafe: chain.cafe.id,
+        request_key: key,
+        staff,
+    };
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (store, chain, request) = (store.clone(), chain.id(), request(format!("race-{i}")));
+            tokio::spawn(async move { store.redeem_at_till(chain, request).await })
+        })
+        .collect();
+    let mut paid = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(done) => {
+                assert!(done.balances.points >= 0 && !done.replayed, "{done:?}");
+                paid.push(done);
+            }
+            Err(e) => assert_eq!(e.kind(), ErrorKind::InsufficientBalance, "unexpected error: {e}"),
+        }
+    }
+    assert_eq!(paid.len(), 10, "100 points pay for ten coffees");
+    let mut left: Vec<i64> = paid.iter().map(|d| d.balances.points).collect();
+    left.sort_unstable();
+    assert_eq!(left, (0..10).map(|n| n * 10).collect::<Vec<_>>(), "each planned over what the one before left");
+    let wallet = store.wallet(chain.id(), paid[0].wallet_id).await.unwrap();
+    assert_eq!(wallet.balances.points, 0);
+    let codes: HashSet<String> = paid.iter().map(|d| d.code.code.clone()).collect();
+    assert_eq!(codes.len(), 10, "a code each");
+
+    // The same press, 20 times at once, after the guest earned again.
+    chain.sale(&*store, &guest, "R-101", 200_000).await;
+    let same = futures::future::join_all((0..20).map(|_| {
+        let (store, chain, request) = (store.clone(), chain.id(), request("press-again".into()));
+        tokio::spawn(async move { store.redeem_at_till(chain, request).await })
+    }))
+    .await;
+    let same: Vec<_> = same.into_iter().map(|t| t.unwrap().expect("every press is answered")).collect();
+    assert_eq!(same.iter().filter(|d| !d.replayed).count(), 1, "one press redeems");
+    assert!(same.iter().all(|d| d.code.code == same[0].code.code && d.balances == same[0].balances));
+    assert_eq!(store.wallet(chain.id(), wallet.id).await.unwrap().balances.points, 10, "20 earned, 10 paid once");
 }

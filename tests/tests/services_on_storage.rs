@@ -1,5 +1,5 @@
-//! The core services over the real stores, on both backends: the rules engine's earn, preview,
-//! duplicate and refund through `Loyalty`, and identity at the till through `TillIdentity`.
+//! The core services over the real stores, on both backends: the rules engine's preview against
+//! the purchase workflow's earn, a duplicate, a refund through `Loyalty`, and identity at the till through `TillIdentity`.
 //! Their own tests use in-memory fakes; these prove the real storage keeps their contracts.
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use regulars_core::identity::deep_link::DeepLinkSigner;
 use regulars_core::identity::secret::{KeyId, SecretKey, SecretKeyring};
 use regulars_core::identity::till::{TillActor, TillConfig, TillIdentity, TillOutcome, TillRefusal};
 use regulars_core::ledger::Actor;
-use regulars_core::loyalty::{Loyalty, PurchaseContext, RefundCommand};
+use regulars_core::loyalty::{Loyalty, RefundCommand};
 use regulars_core::rules::refunds::RefundRequest;
 use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
@@ -30,28 +30,27 @@ async fn loyalty_earns_previews_and_refunds(store: Arc<dyn Store>) {
     let purchase = chain.purchase(Some(guest.id), "R-1", 45_000);
     let loyalty = Loyalty::new(&*store);
     let preview = loyalty.preview(chain.id(), chain.points.id, &purchase, &[]).await.unwrap();
-    let context = PurchaseContext { actor: Actor::Pos("test-pos".into()), shift_id: None, promotions: Vec::new() };
-    let receipt = loyalty.record_purchase(chain.id(), purchase.clone(), &context).await.unwrap();
-    assert!(!receipt.duplicate);
-    let earned = receipt.earned.iter().find(|e| e.program_id == chain.points.id).unwrap();
-    assert_eq!(earned.calculation.points, 4, "450 RSD at 1 point per 100 RSD, rounded down");
-    assert_eq!(earned.calculation.points, preview.points, "the preview is what the earn writes");
-    let wallet = store.wallet(chain.id(), earned.wallet_id).await.unwrap();
+    let sold = chain.sale(&*store, &guest, "R-1", 45_000).await;
+    assert!(!sold.duplicate);
+    let earned = sold.programs.iter().find(|p| p.program_id == chain.points.id).unwrap();
+    assert_eq!(earned.change, 4, "450 RSD at 1 point per 100 RSD, rounded down");
+    assert_eq!(earned.change, preview.points, "the preview is what the earn writes");
+    let wallet = chain.points_wallet(&*store, &guest).await;
     assert_eq!(wallet.balances.points, 4);
 
-    let again = loyalty.record_purchase(chain.id(), purchase, &context).await.unwrap();
+    let again = chain.sale(&*store, &guest, "R-1", 45_000).await;
     assert!(again.duplicate);
-    assert_eq!(store.wallet(chain.id(), earned.wallet_id).await.unwrap().balances.points, 4, "earns once");
+    assert_eq!(store.wallet(chain.id(), wallet.id).await.unwrap().balances.points, 4, "earns once");
 
     let refund = RefundCommand {
-        purchase_id: receipt.purchase.id,
+        purchase_id: sold.purchase_id,
         refund: RefundRequest { refund_id: "F-1".into(), amount_minor: 45_000 },
         actor: Actor::Pos("test-pos".into()),
         shift_id: None,
     };
     loyalty.refund(chain.id(), &refund, Utc::now()).await.unwrap();
     loyalty.refund(chain.id(), &refund, Utc::now()).await.unwrap();
-    let after = store.wallet(chain.id(), earned.wallet_id).await.unwrap().balances;
+    let after = store.wallet(chain.id(), wallet.id).await.unwrap().balances;
     assert_eq!((after.points, after.lifetime_points), (0, 0), "a full refund, delivered twice, reverses once");
 }
 

@@ -11,14 +11,13 @@ use crate::program::{Program, ProgramKind, ProgramScope};
 use crate::rules::rewards::{RewardOption, catalogue};
 use crate::rules::stamps::card_progress;
 use crate::rules::tiers::{QualificationBasis, TierStatus, tier_status};
-use crate::wallet::{Balances, Wallet};
+use crate::wallet::Balances;
 use crate::{Result, store::Store};
 
 /// A guest's standing in one program, as the card and staff mode show it.
 #[derive(Debug, Clone)]
 pub(crate) struct ProgramView {
     pub(crate) program: Program,
-    pub(crate) wallet: Option<Wallet>,
     pub(crate) balances: Balances,
     pub(crate) tier: TierStatus,
     pub(crate) catalogue: Vec<RewardOption>,
@@ -51,7 +50,6 @@ pub(crate) async fn program_views(
                 let standing = loyalty.standing(guest.chain_id, wallet.id, cafe, now).await?;
                 ProgramView {
                     program: program.clone(),
-                    wallet: Some(standing.wallet),
                     balances: standing.balances,
                     tier: standing.tier,
                     catalogue: standing.catalogue,
@@ -60,7 +58,7 @@ pub(crate) async fn program_views(
             None => {
                 let tier = tier_status(&program.rules, &[], now);
                 let catalogue = catalogue(&program.rules, 0, tier.name(), cafe);
-                ProgramView { program: program.clone(), wallet: None, balances: Balances::default(), tier, catalogue }
+                ProgramView { program: program.clone(), balances: Balances::default(), tier, catalogue }
             }
         };
         views.push(view);

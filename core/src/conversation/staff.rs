@@ -19,7 +19,7 @@
 //! [`TillIdentity::claim_action`]: crate::identity::till::TillIdentity::claim_action
 
 use super::Arg;
-use super::card::{ProgramView, program_views};
+use super::card::program_views;
 use super::payload::Payload;
 use super::reply::{Phrase, ReplyButton};
 use super::state::{StaffAction, StaffAwaiting, StaffSession, Step};
@@ -30,11 +30,10 @@ use crate::identity::TerminalId;
 use crate::identity::double_tap::{ClaimOutcome, TillAction};
 use crate::identity::till::{TillActor, TillOutcome, TillRefusal};
 use crate::ids::{CafeId, StaffId};
-use crate::ledger::Actor;
-use crate::loyalty::{Loyalty, RedeemRequest};
 use crate::money::Money;
 use crate::notification::ProgramProgress;
-use crate::pos::ingest::{GuestMatch, PurchaseIngest, StaffSale};
+use crate::pos::ingest::{GuestMatch, Notify, PurchaseIngest, StaffSale};
+use crate::pos::redeem::TillRedeem;
 use crate::program::ProgramKind;
 use crate::purchase::NewPurchase;
 use crate::rules::stamps::card_progress;
@@ -572,6 +571,7 @@ impl Turn<'_> {
             reward_code: None,
             promotions: Vec::new(),
             staff: Some(StaffSale { staff_id: staff.id, shift_id: shift.id }),
+            notify: Notify::Guest,
         };
         let outcome = self.store().ingest_purchase(self.chain(), ingest).await?;
         let kinds: Vec<(ProgramKind, &ProgramProgress)> = outcome
@@ -616,7 +616,9 @@ impl Turn<'_> {
         Ok(())
     }
 
-    /// Redeems and applies the reward at the till. False when it could not be done (told).
+    /// Redeems the reward at the till, in one transaction with the code it is given by (see
+    /// [`redeem_at_till`](crate::pos::redeem::redeem_at_till)). False when it could not be done
+    /// (told).
     async fn redeem(
         &mut self,
         staff: &Staff,
@@ -626,26 +628,21 @@ impl Turn<'_> {
         (program, reward): (crate::ids::ProgramId, &str),
         key: &str,
     ) -> Result<bool> {
-        let views = program_views(self.store(), &self.catalog.programs, guest, Some(cafe.id), self.now).await?;
-        let Some(view): Option<&ProgramView> = views.iter().find(|v| v.program.id == program) else {
+        let Some(kind) = self.catalog.programs.iter().find(|p| p.id == program).map(|p| p.kind) else {
             self.line(Phrase::msg("error-reward-unavailable"));
             return Ok(false);
         };
-        let Some(wallet) = view.wallet.as_ref() else {
-            self.line(Phrase::msg("error-reward-unavailable"));
-            return Ok(false);
-        };
-        let loyalty = Loyalty::new(self.store());
-        let request = RedeemRequest {
-            wallet_id: wallet.id,
+        let request = TillRedeem {
+            guest: guest.id,
+            program,
             reward_key: reward.to_owned(),
-            cafe_id: Some(cafe.id),
+            cafe: cafe.id,
             request_key: key.to_owned(),
-            actor: Actor::Staff(staff.id),
-            shift_id: Some(shift.id),
+            staff: StaffSale { staff_id: staff.id, shift_id: shift.id },
         };
-        let code = match loyalty.redeem(self.chain(), &request, self.now).await {
-            Ok(code) => code,
+        // A repeated press is answered with the first redemption, as if it were the first.
+        let done = match self.store().redeem_at_till(self.chain(), request).await {
+            Ok(done) => done,
             Err(e)
                 if matches!(e.kind(), ErrorKind::InsufficientBalance | ErrorKind::Conflict | ErrorKind::NotFound) =>
             {
@@ -654,18 +651,11 @@ impl Turn<'_> {
             }
             Err(e) => return Err(e),
         };
-        match loyalty.apply_code(self.chain(), &code.code, cafe.id, Actor::Staff(staff.id), self.now).await {
-            Ok(_) => {}
-            // Applied by the first delivery of this press.
-            Err(e) if e.kind() == ErrorKind::Conflict => {}
-            Err(e) => return Err(e),
-        }
-        let balance = self.store().wallet(self.chain(), wallet.id).await?;
-        let left = match view.program.kind {
-            ProgramKind::Points => balance.balances.points,
-            ProgramKind::Stamps { .. } => balance.balances.stamps,
+        let left = match kind {
+            ProgramKind::Points => done.balances.points,
+            ProgramKind::Stamps { .. } => done.balances.stamps,
         };
-        let name = self.reward(program, reward).map_or_else(|| reward.to_owned(), |r| r.name.clone());
+        let name = self.reward(program, reward).map_or(done.reward, |r| r.name.clone());
         self.line(Phrase::with(
             "staff-redeem-done",
             vec![("reward", Arg::Text(name)), ("name", guest_name(guest)), ("balance", Arg::Int(left))],

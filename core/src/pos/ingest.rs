@@ -39,6 +39,22 @@ pub struct PurchaseIngest {
     /// The staff member who recorded the sale at the till (the bot's staff mode, the web
     /// till), when it is not the POS itself.
     pub staff: Option<StaffSale>,
+    /// Whether the guest is told what the sale earned. Set by the caller in code, never from a
+    /// delivery's payload: every live sale says [`Notify::Guest`].
+    pub notify: Notify,
+}
+
+/// Whether recording a sale queues the guest's notification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Notify {
+    /// Queue the guest's notification, when the sale changed anything for them: every sale
+    /// that happens now (a POS delivery, staff mode, the web till).
+    #[default]
+    Guest,
+    /// Record the sale and what it earns, and tell nobody: history being loaded (the demo
+    /// seed's months of past purchases, an import), which the guest must not hear about as
+    /// thousands of messages. The outcome says `notified: false`.
+    Silent,
 }
 
 /// A sale recorded by a staff member, in their shift.

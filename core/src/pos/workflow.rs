@@ -28,7 +28,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::RecordedRefund;
-use super::ingest::{CodeOutcome, GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, RefundSummary, Unmatched};
+use super::ingest::{
+    CodeOutcome, GuestMatch, IngestOutcome, Notify, PurchaseIngest, RefundIngest, RefundSummary, Unmatched,
+};
 use crate::chain::Cafe;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, PurchaseId, WalletId};
@@ -299,7 +301,8 @@ macro_rules! or_taken {
 /// the purchase is recorded; each program that earns at the cafe opens the guest's wallet,
 /// plans over its history and posts the plan's entries, reward codes and tier; a reward code
 /// redeemed with the sale is applied (or refused, which never fails the sale); the guest's
-/// notification is queued; and the answer is stored under the delivery's keys.
+/// notification is queued (unless the ingest is [`Notify::Silent`]); and the answer is stored
+/// under the delivery's keys.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a sale in another currency than the cafe's or one the rules
@@ -350,8 +353,8 @@ pub async fn apply_purchase<T: SaleTx>(
         None => None,
     };
     let notified = match earned_notification(&ingest.source, &purchase, &progress) {
-        Some(notification) => tx.enqueue(chain, notification).await?,
-        None => false,
+        Some(notification) if ingest.notify == Notify::Guest => tx.enqueue(chain, notification).await?,
+        _ => false,
     };
     let outcome = IngestOutcome {
         event: "purchase.completed".into(),
@@ -437,9 +440,22 @@ async fn issue_drawn_code<T: SaleTx>(
     wallet: WalletId,
     now: DateTime<Utc>,
 ) -> Result<IssuedCode, T::Error> {
+    let code = draw_code(tx, chain, to_issue, wallet, now).await?;
+    Ok(IssuedCode { reward: code.reward_name, code: code.code })
+}
+
+/// Issues the reward code a ledger entry paid for, drawing a new text on a collision (up to
+/// [`CODE_DRAWS`] times).
+pub(super) async fn draw_code<T: SaleTx>(
+    tx: &mut T,
+    chain: ChainId,
+    to_issue: &CodeToIssue,
+    wallet: WalletId,
+    now: DateTime<Utc>,
+) -> Result<RewardCode, T::Error> {
     for _ in 0..CODE_DRAWS {
         if let Some(code) = tx.issue_code(chain, to_issue.draw(wallet, now)).await? {
-            return Ok(IssuedCode { reward: code.reward_name, code: code.code });
+            return Ok(code);
         }
     }
     Err(Error::internal("no free reward code text after several draws").into())

@@ -1,9 +1,10 @@
 //! The earn plan: what a purchase earns, as the ledger entries to post.
 //!
 //! [`calculate`] is the one function behind both the till's (and the guest's) preview and the
-//! real earn: [`Loyalty::record_purchase`](crate::loyalty::Loyalty::record_purchase) posts exactly the
-//! [`Calculation::entries`] that [`Loyalty::preview`](crate::loyalty::Loyalty::preview) shows,
-//! so a preview equals the earn by construction.
+//! real earn: the purchase workflow ([`apply_purchase`](crate::pos::workflow::apply_purchase))
+//! posts exactly the [`Calculation::entries`] that
+//! [`Loyalty::preview`](crate::loyalty::Loyalty::preview) shows, so a preview equals the earn
+//! by construction.
 //!
 //! Idempotency keys are derived from the purchase, `purchase:<source>:<external id>:p<program>`
 //! followed by `:earn`, `:settle`, `:reward:<key>:<n>` or `:refund:<refund id>`, so a webhook

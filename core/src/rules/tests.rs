@@ -78,7 +78,7 @@ impl MemLedger {
         planned.iter().map(|p| self.post(&p.to_new_entry(&ctx()))).collect()
     }
 
-    /// Calculates and posts a purchase, as `Loyalty::record_purchase` does.
+    /// Calculates and posts a purchase, as the purchase workflow (`apply_purchase`) does.
     fn earn(&mut self, program: &Program, purchase: &NewPurchase) -> Calculation {
         self.earn_with(program, purchase, BELGRADE, &[])
     }

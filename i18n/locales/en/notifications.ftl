@@ -29,6 +29,9 @@ notify-reward-redeemed =
         [one] Balance left: { $balance } point.
        *[other] Balance left: { $balance } points.
     }
+notify-stamp-reward-redeemed =
+    Enjoy your { $reward }!
+    Stamps on your card: { $stamps }.
 notify-tier-up = Congratulations, { $name }! You're now { $tier }.
 notify-tier-benefits = Your perks: { $benefits }
 notify-points-expiring =

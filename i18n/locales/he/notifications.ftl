@@ -38,6 +38,9 @@ notify-reward-redeemed =
         [many] נשארו לכם { $balance } נקודות.
        *[other] נשארו לכם { $balance } נקודות.
     }
+notify-stamp-reward-redeemed =
+    בתיאבון! תיהנו מ־{ $reward }.
+    חותמות בכרטיס: { $stamps }.
 notify-tier-up = מזל טוב, { $name }! עליתם לדרגת { $tier }.
 notify-tier-benefits = ההטבות שלכם: { $benefits }
 notify-points-expiring =

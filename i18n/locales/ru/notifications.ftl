@@ -38,6 +38,9 @@ notify-reward-redeemed =
         [many] Осталось { $balance } баллов.
        *[other] Осталось { $balance } балла.
     }
+notify-stamp-reward-redeemed =
+    Приятного аппетита! «{ $reward }» — ваш.
+    Штампов на карте: { $stamps }.
 notify-tier-up = Поздравляем, { $name }! Теперь у вас уровень { $tier }.
 notify-tier-benefits = Ваши привилегии: { $benefits }
 notify-points-expiring =

@@ -34,6 +34,9 @@ notify-reward-redeemed =
         [few] Преостало стање: { $balance } поена.
        *[other] Преостало стање: { $balance } поена.
     }
+notify-stamp-reward-redeemed =
+    Пријатно уз „{ $reward }”!
+    Печата на картици: { $stamps }.
 notify-tier-up = Честитамо, { $name }! Сада сте на нивоу { $tier }.
 notify-tier-benefits = Ваше погодности: { $benefits }
 notify-points-expiring =

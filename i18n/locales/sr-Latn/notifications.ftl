@@ -33,6 +33,9 @@ notify-reward-redeemed =
         [few] Preostalo stanje: { $balance } poena.
        *[other] Preostalo stanje: { $balance } poena.
     }
+notify-stamp-reward-redeemed =
+    Prijatno uz „{ $reward }”!
+    Pečata na kartici: { $stamps }.
 notify-tier-up = Čestitamo, { $name }! Sada ste na nivou { $tier }.
 notify-tier-benefits = Vaše pogodnosti: { $benefits }
 notify-points-expiring =

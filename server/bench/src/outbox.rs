@@ -28,7 +28,7 @@ use regulars_core::channel::Channel;
 use regulars_core::guest::{ChannelIdentity, NewGuest};
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::money::{Currency, Money};
-use regulars_core::pos::ingest::{GuestMatch, PurchaseIngest};
+use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
 use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::store::Store;
@@ -248,6 +248,7 @@ async fn sale(store: &dyn Store, chain: ChainId, cafe: CafeId, run: &str, i: usi
                 reward_code: None,
                 promotions: Vec::new(),
                 staff: None,
+                notify: Notify::Guest,
             },
         )
         .await?;

@@ -282,7 +282,7 @@ impl Delivery {
         let chain = item.message.chain_id;
         let (cafe_id, purchase) = match &item.message.notification {
             Notification::Earned { cafe_id, purchase_id, .. } => (*cafe_id, Some(*purchase_id)),
-            Notification::Refunded { cafe_id, .. } => (*cafe_id, None),
+            Notification::Refunded { cafe_id, .. } | Notification::Redeemed { cafe_id, .. } => (*cafe_id, None),
             // About no cafe and no purchase.
             Notification::PhoneCode { .. } => return Ok(Facts { cafe: String::new(), total: None }),
         };

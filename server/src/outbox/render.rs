@@ -16,7 +16,9 @@
 //! - **earned, stamps**: `notify-stamp-earned` (stamps on the card of how many), or
 //!   `notify-stamp-card-full` when the card is full and no code was issued for it;
 //! - **a reward code issued** by the purchase: `notify-reward-unlocked` for each;
-//! - **refunded**: `notify-refund` (what was taken back, in points or stamps).
+//! - **refunded**: `notify-refund` (what was taken back, in points or stamps);
+//! - **redeemed** at the till: `notify-reward-redeemed` (the reward, the points left), or
+//!   `notify-stamp-reward-redeemed` (the stamps left) for a stamp card's reward.
 //!
 //! Parts are joined with line breaks. Fluent's bidi isolation marks stay in the text (the
 //! channels send them on; they keep a Latin cafe name upright inside Hebrew).
@@ -73,6 +75,21 @@ pub fn render(i18n: &Localizer, claimed: &ClaimedMessage, facts: &Facts) -> Mess
                 args.set("points", -program.change);
                 parts.push(voice.say("notify-refund", &args));
             }
+        }
+        Notification::Redeemed { reward, program, .. } => {
+            let mut args = FluentArgs::new();
+            args.set("reward", reward.as_str());
+            let id = match program.unit {
+                Unit::Points => {
+                    args.set("balance", program.balance);
+                    "notify-reward-redeemed"
+                }
+                Unit::Stamps => {
+                    args.set("stamps", program.balance);
+                    "notify-stamp-reward-redeemed"
+                }
+            };
+            parts.push(voice.say(id, &args));
         }
         Notification::PhoneCode { code, messenger } => {
             let mut args = FluentArgs::new();
@@ -315,6 +332,17 @@ mod tests {
         assert_eq!(text, "Your purchase at Dorćol was refunded, so 8 points were taken back.");
         let text = plain(&render(&i18n, &claimed("ru", refund), &facts()));
         assert_eq!(text, "Покупка в кафе Dorćol возвращена, поэтому списано 8 баллов.");
+    }
+
+    #[test]
+    fn redemptions_say_what_is_left_in_the_programs_unit() {
+        let i18n = i18n();
+        let paid =
+            |progress| Notification::Redeemed { cafe_id: CafeId(3), reward: "Free coffee".into(), program: progress };
+        let text = plain(&render(&i18n, &claimed("en", paid(points(-300, 120))), &facts()));
+        assert_eq!(text, "Enjoy your Free coffee!\nBalance left: 120 points.");
+        let text = plain(&render(&i18n, &claimed("en", paid(stamps(0, 7))), &facts()));
+        assert_eq!(text, "Enjoy your Free coffee!\nStamps on your card: 0.");
     }
 
     #[test]

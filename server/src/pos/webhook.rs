@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use regulars_core::ErrorKind;
 use regulars_core::ids::CafeId;
-use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, PurchaseIngest, RefundIngest, purchase_event_key};
+use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseIngest, RefundIngest, purchase_event_key};
 use regulars_core::pos::{PosError, PosPayload, PosPurchase, PosRequest, PosSourceExt as _};
 use serde::Serialize;
 use serde_json::json;
@@ -251,6 +251,7 @@ async fn record_purchase(
         reward_code: purchase.reward_code.clone(),
         promotions: Vec::new(),
         staff: None,
+        notify: Notify::Guest,
     };
     Ok(state.store.ingest_purchase(route.chain, ingest).await?)
 }

@@ -8,9 +8,8 @@ use regulars_core::channel::{ButtonAction, Capabilities, InboundEvent, Message, 
 use regulars_core::conversation::{Conversation, ConversationConfig, Reply};
 use regulars_core::guest::{ChannelIdentity, Guest};
 use regulars_core::ids::{CafeId, ChainId};
-use regulars_core::ledger::Actor;
-use regulars_core::loyalty::{Loyalty, PurchaseContext};
 use regulars_core::money::{Currency, Money};
+use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
 use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
@@ -162,6 +161,13 @@ impl Bot {
         self.guest(who).await
     }
 
+    /// A staff member of the chain at its first cafe, known on Telegram as `telegram_id`.
+    async fn staff(&self, telegram_id: &str, name: &str, role: Role) -> regulars_core::staff::Staff {
+        let identity = Some(ChannelIdentity::new("telegram", telegram_id).unwrap());
+        let new = NewStaff { name: name.into(), role, cafes: vec![self.cafes[0]], identity, login: None };
+        self.store.create_staff(self.chain, new).await.unwrap()
+    }
+
     async fn buy(&self, guest: &Guest, receipt: &str, rsd: i64) {
         let purchase = NewPurchase {
             cafe_id: self.cafes[0],
@@ -172,8 +178,19 @@ impl Bot {
             items: Vec::new(),
             occurred_at: morning(),
         };
-        let ctx = PurchaseContext { actor: Actor::Pos("test-pos".into()), shift_id: None, promotions: Vec::new() };
-        Loyalty::new(&*self.store).record_purchase(self.chain, purchase, &ctx).await.unwrap();
+        // Past purchases the scenario starts from: nobody is told about them.
+        let ingest = PurchaseIngest {
+            source: "test-pos".into(),
+            delivery_id: format!("delivery-{receipt}"),
+            purchase,
+            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
+            card_step: None,
+            reward_code: None,
+            promotions: Vec::new(),
+            staff: None,
+            notify: Notify::Silent,
+        };
+        self.store.ingest_purchase(self.chain, ingest).await.unwrap();
     }
 }
 
@@ -301,20 +318,7 @@ async fn staff_open_a_guest_by_link_and_earn_inside_a_shift_once() {
     let guest_person = person("9007", "Marko");
     let guest = bot.onboard(&guest_person, "en").await;
     let barista = person("7001", "Ana Barista");
-    let staff = bot
-        .store
-        .create_staff(
-            bot.chain,
-            NewStaff {
-                name: "Ana".into(),
-                role: Role::Barista,
-                cafes: vec![bot.cafes[0]],
-                identity: Some(ChannelIdentity::new("telegram", "7001").unwrap()),
-                login: None,
-            },
-        )
-        .await
-        .unwrap();
+    let staff = bot.staff("7001", "Ana", Role::Barista).await;
     // The guest's card carries the staff link (seed 003: the barista taps it).
     let card = bot.press(&guest_person, "v1:card").await;
     assert!(card.has("bot-card-staff-link"), "{}", card.text());
@@ -386,19 +390,7 @@ async fn staff_open_a_guest_by_the_typed_code() {
     let bot = Bot::new().await;
     let guest_person = person("9008", "Yael");
     let guest = bot.onboard(&guest_person, "he").await;
-    bot.store
-        .create_staff(
-            bot.chain,
-            NewStaff {
-                name: "Nikola".into(),
-                role: Role::Manager,
-                cafes: vec![bot.cafes[0]],
-                identity: Some(ChannelIdentity::new("telegram", "7003").unwrap()),
-                login: None,
-            },
-        )
-        .await
-        .unwrap();
+    bot.staff("7003", "Nikola", Role::Manager).await;
     let card = bot.state.till.present_card(bot.chain, &guest, morning()).await.unwrap();
     let manager = person("7003", "Nikola");
     let no_shift = bot.say(&manager, &card.code.to_string()).await;
@@ -408,6 +400,46 @@ async fn staff_open_a_guest_by_the_typed_code() {
     assert!(opened.has("staff-guest-opened"), "{}", opened.text());
     // A guest typing six digits is just a guest typing.
     assert!(bot.say(&guest_person, "123456").await.has("bot-fallback"));
+}
+
+#[tokio::test]
+async fn staff_redeem_a_reward_at_the_till_once() {
+    use regulars_core::notification::Notification;
+    use regulars_core::rules::codes::RewardCodeStatus;
+    let bot = Bot::new().await;
+    let guest_person = person("9010", "Sara");
+    let guest = bot.onboard(&guest_person, "en").await;
+    bot.buy(&guest, "R-redeem", 3_500).await;
+    let staff = bot.staff("7010", "Ana", Role::Barista).await;
+    let barista = person("7010", "Ana Barista");
+    bot.press(&barista, &format!("v1:shift:open:{}", bot.cafes[0])).await;
+    let card = bot.state.till.present_card(bot.chain, &guest, morning()).await.unwrap();
+    assert!(bot.say(&barista, &card.code.to_string()).await.has("staff-guest-opened"));
+
+    let choice = bot.press(&barista, "v1:st:rdm").await;
+    assert!(choice.has("staff-redeem-prompt"), "{}", choice.text());
+    let confirm = bot.press(&barista, &choice.payload("v1:st:rw:")).await;
+    assert!(confirm.has("staff-redeem-confirm"), "{}", confirm.text());
+    let ok = confirm.payload("v1:st:ok:");
+    let done = bot.press(&barista, &ok).await;
+    assert!(done.has("staff-redeem-done"), "{}", done.text());
+    assert!(done.text().contains("Done: Free coffee for Sara. Balance left: 50."), "{}", done.text());
+    // Telegram redelivers the press: nothing is paid twice.
+    assert!(bot.press(&barista, &ok).await.has("staff-duplicate-tap"));
+
+    let wallets = bot.store.wallets_of_guest(bot.chain, guest.id).await.unwrap();
+    let wallet = wallets.iter().find(|w| w.tier.is_some()).expect("the points wallet");
+    assert_eq!(wallet.balances.points, 50, "350 earned, 300 paid once");
+    let codes = bot.store.reward_codes_of_wallet(bot.chain, wallet.id).await.unwrap();
+    assert_eq!(codes.len(), 1);
+    assert_eq!((codes[0].status, codes[0].used_at_cafe), (RewardCodeStatus::Used, Some(bot.cafes[0])));
+    let paid = &bot.store.ledger_entries(bot.chain, wallet.id, regulars_core::page::PageRequest::first(1)).await;
+    let shift = bot.store.open_shift_of(bot.chain, staff.id).await.unwrap().unwrap();
+    let paid = &paid.as_ref().unwrap().items[0];
+    assert_eq!((paid.points, paid.shift_id), (-300, Some(shift.id)));
+    let told = bot.store.outbox_of_guest(bot.chain, guest.id).await.unwrap();
+    assert_eq!(told.len(), 1, "the guest is told of the redemption, once: {told:?}");
+    assert!(matches!(&told[0].notification, Notification::Redeemed { reward, .. } if reward == "Free coffee"));
 }
 
 #[tokio::test]

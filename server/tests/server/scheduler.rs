@@ -4,8 +4,6 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use regulars_core::ledger::Actor;
-use regulars_core::loyalty::{Loyalty, PurchaseContext};
 use regulars_core::program::{NewProgram, ProgramKind, ProgramScope};
 use regulars_core::store::Store;
 use regulars_server::scheduler::expire_points;
@@ -28,12 +26,9 @@ async fn expiry_runs_once(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let guest = chain.guest(&*store, "1").await;
-    let context = PurchaseContext { actor: Actor::Pos("test-pos".into()), shift_id: None, promotions: Vec::new() };
-    let receipt = Loyalty::new(&*store)
-        .record_purchase(chain.id(), chain.purchase(Some(guest.id), "R-1", 50_000), &context)
-        .await
-        .unwrap();
-    let earned = |program| receipt.earned.iter().find(|e| e.program_id == program).unwrap().wallet_id;
+    chain.sale(&*store, &guest, "R-1", 50_000).await;
+    let wallets = store.wallets_of_guest(chain.id(), guest.id).await.unwrap();
+    let earned = |program| wallets.iter().find(|w| w.scope.program_id == program).unwrap().id;
     let (expiring_wallet, lasting_wallet) = (earned(expiring.id), earned(chain.points.id));
     assert_eq!(store.wallet(chain.id(), expiring_wallet).await.unwrap().balances.points, 5);
 
