@@ -223,11 +223,7 @@ async fn open_session(
         None => Via::Session(session.id),
     };
     let view = session_view(state, member, &via, all).await?;
-    let mut response = Json(view).into_response();
-    let cookie =
-        session_cookie(token.plain.expose(), Some(session.expires_at - now), state.auth.settings.secure_cookies);
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(setting_cookie(Json(view), token.plain.expose(), session.expires_at - now, state))
 }
 
 /// Who is signed in (session cookie or token).
@@ -287,10 +283,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result
             Err(e) => return Err(e.into()),
         }
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    let cleared = session_cookie("", Some(Duration::zero()), state.auth.settings.secure_cookies);
-    response.headers_mut().insert(header::SET_COOKIE, cleared);
-    Ok(response)
+    Ok(setting_cookie(StatusCode::NO_CONTENT, "", Duration::zero(), &state))
 }
 
 /// Sign out everywhere: ends every session of the signed-in account, in every chain and
@@ -310,23 +303,23 @@ pub async fn logout_everywhere(State(state): State<AppState>, caller: Caller) ->
         .ok_or_else(|| Error::invalid("session", "only a password session can sign its account out everywhere"))?;
     let sessions = state.store.end_sessions_of_account(account, Utc::now()).await?;
     tracing::info!(account = %account, sessions, "signed out everywhere");
-    let mut response = Json(Ended { sessions }).into_response();
-    let cleared = session_cookie("", Some(Duration::zero()), state.auth.settings.secure_cookies);
-    response.headers_mut().insert(header::SET_COOKIE, cleared);
-    Ok(response)
+    Ok(setting_cookie(Json(Ended { sessions }), "", Duration::zero(), &state))
 }
 
-/// The `Set-Cookie` value: `HttpOnly` (no script reads it), `SameSite=Lax` (no cross-site
-/// POST carries it), `Secure` behind https.
-fn session_cookie(value: &str, max_age: Option<Duration>, secure: bool) -> HeaderValue {
-    let mut text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if let Some(age) = max_age {
-        text.push_str(&format!("; Max-Age={}", age.num_seconds().max(0)));
-    }
-    if secure {
+/// `answer` with the session cookie set to `value` for `max_age` (zero clears it):
+/// `HttpOnly` (no script reads it), `SameSite=Lax` (no cross-site POST carries it), `Secure`
+/// behind https.
+fn setting_cookie(answer: impl IntoResponse, value: &str, max_age: Duration, state: &AppState) -> Response {
+    let mut text =
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", max_age.num_seconds().max(0));
+    if state.auth.settings.secure_cookies {
         text.push_str("; Secure");
     }
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("regulars_session=; Max-Age=0"))
+    let cookie =
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("regulars_session=; Max-Age=0"));
+    let mut response = answer.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    response
 }
 
 /// Runs CPU-heavy hashing off the async workers.
