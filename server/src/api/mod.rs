@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(field(r#"{"name": "a", "count": -1}"#), "count");
         assert_eq!(field(r#"{"name": "a\u0000", "count": 1}"#), "name");
         assert_eq!(field(r#"{"name": "a", "name": "b", "count": 1}"#), "name");
-        assert_eq!(field(r#"{"name": "a", "count": 1, "extra": 1}"#), ".");
+        assert_eq!(field(r#"{"name": "a", "count": 1, "extra": 1}"#), "extra", "an unknown key is named");
         assert_eq!(field("not json"), ".");
         assert!(json::<Body>(br#"{"name": "a", "count": 1}"#).is_ok());
     }
