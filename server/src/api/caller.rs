@@ -39,36 +39,34 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let now = Utc::now();
-        let address = client_address(&parts.extensions);
-        let mut caller = identify(parts, state, now).await?;
-        caller.address = address;
-        Ok(caller)
+        let (principal, account) = identify(parts, state, Utc::now()).await?;
+        Ok(Self { principal, account, address: client_address(&parts.extensions) })
     }
 }
 
-async fn identify(parts: &Parts, state: &AppState, now: DateTime<Utc>) -> Result<Caller, AppError> {
-    {
-        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(|| Error::Unauthenticated("send `Authorization: Bearer <API token>`".into()))?;
-            return Ok(by_token(state, token.trim(), now).await?);
-        }
-        if let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) {
-            if !is_safe(&parts.method) {
-                same_origin(&parts.headers, &state.auth.settings)?;
-            }
-            return Ok(by_session(state, &cookie, now).await?);
-        }
-        Err(Error::Unauthenticated("sign in (POST /api/v1/session) or send `Authorization: Bearer <API token>`".into())
-            .into())
+/// Who a request's credential names, and the account behind a password session.
+type Identified = (Principal, Option<AccountId>);
+
+async fn identify(parts: &Parts, state: &AppState, now: DateTime<Utc>) -> Result<Identified, AppError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| Error::Unauthenticated("send `Authorization: Bearer <API token>`".into()))?;
+        return Ok(by_token(state, token.trim(), now).await?);
     }
+    if let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) {
+        if !is_safe(&parts.method) {
+            same_origin(&parts.headers, &state.auth.settings)?;
+        }
+        return Ok(by_session(state, &cookie, now).await?);
+    }
+    Err(Error::Unauthenticated("sign in (POST /api/v1/session) or send `Authorization: Bearer <API token>`".into())
+        .into())
 }
 
-async fn by_token(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Caller, Error> {
+async fn by_token(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Identified, Error> {
     let invalid = || Error::Unauthenticated("this API token is not valid".into());
     if !looks_like(TokenKind::Api, token) {
         return Err(invalid());
@@ -82,10 +80,10 @@ async fn by_token(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<C
         state.store.touch_api_token(stored.id, now).await?;
     }
     let via = Via::Token { token: stored.id, permissions: stored.permissions };
-    Ok(Caller { principal: Principal::new(&staff, via), account: None, address: String::new() })
+    Ok((Principal::new(&staff, via), None))
 }
 
-async fn by_session(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Result<Caller, Error> {
+async fn by_session(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Result<Identified, Error> {
     let session = session_of_cookie(state, cookie, now).await?;
     let staff = state
         .store
@@ -105,7 +103,7 @@ async fn by_session(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Resul
     if now - session.last_seen_at > TOUCH_EVERY {
         state.store.touch_session(session.id, now).await?;
     }
-    Ok(Caller { principal: Principal::new(&staff, via), account: session.account_id, address: String::new() })
+    Ok((Principal::new(&staff, via), session.account_id))
 }
 
 /// The open session a cookie names, or why there is none.
