@@ -1,51 +1,58 @@
 //! The PostgreSQL backend: a deadpool of `AsyncPgConnection`s; each write is its own
 //! transaction, and row locks taken by `UPDATE` serialise writes to the same wallet.
 //!
-//! POS sales go through [`BATCHERS`] batcher tasks instead (unless `DbStore::with_pos_batches`
-//! turned batches off): each takes every sale waiting (up to [`MAX_BATCH`]) and applies them
-//! in one transaction with multi-row statements (see [`crate::pos_batch`]). A statement costs
-//! the server about the same whether it writes one row or a hundred, which is what batches are
-//! meant to save. Several batchers run at once so one batch's commit overlaps the next one's
-//! work; they lock receipts and then wallets in one order, so they never deadlock each other.
+//! Batched writes (the POS sales, unless the store turned batches off) go
+//! through [`BATCHERS`] batcher tasks instead: each takes every job waiting (up to
+//! [`Batched::MAX_JOBS`]) and hands them to their [`Batched`] implementation at once, which
+//! applies them in one transaction with multi-row statements. A statement costs the server
+//! about the same whether it writes one row or a hundred, which is what batches are meant to
+//! save. Several batchers run at once so one batch's commit overlaps the next one's work.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection as _};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use futures::FutureExt as _;
 use futures::future::BoxFuture;
-use regulars_core::ids::ChainId;
-use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::{DbError, OpenError};
 use crate::pg_statistics;
-use crate::pos_batch::{MAX_BATCH, PurchaseJob, apply_batch, by_chain};
 use crate::store::Caches;
 
-/// Batcher tasks applying POS sales (see the module docs).
+/// Batcher tasks applying batched writes (see the module docs).
 const BATCHERS: usize = 2;
+
+/// Writes applied in batches by the batcher tasks instead of a transaction each.
+pub(crate) trait Batched: 'static {
+    /// One queued write, with whoever waits for its answer.
+    type Job: Send + 'static;
+
+    /// Most jobs a batcher takes at once.
+    const MAX_JOBS: usize;
+
+    /// Applies `jobs` (in arrival order) with connections from `pool` and answers each.
+    fn run(pool: &Pool<PgConn>, jobs: Vec<Self::Job>, caches: &Caches) -> impl Future<Output = ()> + Send;
+}
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 pub(crate) type PgConn = AsyncPgConnection;
 
-pub(crate) struct PgDb {
+pub(crate) struct PgDb<B: Batched> {
     pool: Pool<PgConn>,
     /// To the batchers; dropped with the store, which stops them.
-    sales: mpsc::Sender<PurchaseJob>,
+    batched: mpsc::Sender<B::Job>,
     /// Dropped with the store, which stops the statistics task (see [`crate::pg_statistics`]).
     _statistics: oneshot::Sender<()>,
 }
 
-impl PgDb {
+impl<B: Batched> PgDb<B> {
     /// Opens a pool of `pool_size` connections (the batchers use some of them) and starts the
-    /// POS batchers, which keep wallet histories in `caches`.
+    /// batchers, which keep what they cache in `caches`.
     pub(crate) async fn open(url: &str, pool_size: u32, caches: Arc<Caches>) -> Result<Self, OpenError> {
         let connect = |reason: String| OpenError::Connect { backend: "postgres", reason };
         let migrate_url = url.to_owned();
@@ -70,14 +77,14 @@ impl PgDb {
         let manager = AsyncDieselConnectionManager::<PgConn>::new_with_config(url, manager_config);
         let pool =
             Pool::builder(manager).max_size(pool_size.max(1) as usize).build().map_err(|e| connect(e.to_string()))?;
-        let (sales, queue) = mpsc::channel(4 * MAX_BATCH);
+        let (batched, queue) = mpsc::channel(4 * B::MAX_JOBS);
         let queue = Arc::new(Mutex::new(queue));
         for _ in 0..BATCHERS {
-            tokio::spawn(run_batcher(pool.clone(), queue.clone(), caches.clone()));
+            tokio::spawn(run_batcher::<B>(pool.clone(), queue.clone(), caches.clone()));
         }
         let (statistics, stop_statistics) = oneshot::channel();
         pg_statistics::keep_if_autovacuum_off(pool.clone(), stop_statistics).await;
-        Ok(Self { pool, sales, _statistics: statistics })
+        Ok(Self { pool, batched, _statistics: statistics })
     }
 
     pub(crate) async fn conn(&self) -> Result<Object<PgConn>, DbError> {
@@ -93,6 +100,11 @@ impl PgDb {
         let mut conn = self.conn().await?;
         conn.transaction(async move |c| f(c).await).await
     }
+
+    /// Queues a batched write (see [`Batched`]); the job answers its caller itself.
+    pub(crate) async fn write_batched(&self, job: B::Job) -> Result<(), DbError> {
+        self.batched.send(job).await.map_err(|_| DbError::unavailable("the PostgreSQL batchers have stopped"))
+    }
 }
 
 /// A connection from `pool`; a pool that cannot give one makes the store unavailable.
@@ -100,27 +112,15 @@ pub(crate) async fn checkout(pool: &Pool<PgConn>) -> Result<Object<PgConn>, DbEr
     pool.get().await.map_err(|e| DbError::unavailable(format!("postgres pool: {e}")))
 }
 
-impl PgDb {
-    /// Applies a POS sale in a batch with the other sales waiting, and answers once committed.
-    pub(crate) async fn ingest(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome, DbError> {
-        let (reply, answer) = oneshot::channel();
-        self.sales
-            .send(PurchaseJob { chain, ingest, reply })
-            .await
-            .map_err(|_| DbError::unavailable("the PostgreSQL batchers have stopped"))?;
-        answer.await.map_err(|_| DbError::Domain(regulars_core::Error::internal("the write failed unexpectedly")))?
-    }
-}
-
-/// Takes every sale waiting (at most [`MAX_BATCH`]) and applies them, until the store is
-/// dropped.
-async fn run_batcher(pool: Pool<PgConn>, queue: Arc<Mutex<mpsc::Receiver<PurchaseJob>>>, caches: Arc<Caches>) {
+/// Takes every job waiting (at most [`Batched::MAX_JOBS`]) and applies them, until the store
+/// is dropped.
+async fn run_batcher<B: Batched>(pool: Pool<PgConn>, queue: Arc<Mutex<mpsc::Receiver<B::Job>>>, caches: Arc<Caches>) {
     loop {
         let jobs = {
             let mut queue = queue.lock().await;
             let Some(first) = queue.recv().await else { break };
             let mut jobs = vec![first];
-            while jobs.len() < MAX_BATCH {
+            while jobs.len() < B::MAX_JOBS {
                 match queue.try_recv() {
                     Ok(job) => jobs.push(job),
                     Err(_) => break,
@@ -128,71 +128,7 @@ async fn run_batcher(pool: Pool<PgConn>, queue: Arc<Mutex<mpsc::Receiver<Purchas
             }
             jobs
         };
-        for (chain, sales, replies) in by_chain(jobs) {
-            let applied = batch(&pool, chain, &sales, &caches).await;
-            for ((ingest, reply), outcome) in sales.into_iter().zip(replies).zip(applied) {
-                let answer = match outcome {
-                    Some(outcome) => Ok(outcome),
-                    None => alone(&pool, chain, ingest, &caches).await,
-                };
-                let _ = reply.send(answer);
-            }
-        }
+        B::run(&pool, jobs, &caches).await;
     }
-    tracing::debug!("PostgreSQL POS batcher stopped: the store was dropped");
-}
-
-/// Applies `sales` as one batch in one transaction: the committed outcome of each sale it
-/// applied, `None` for each it left. A batch that fails (or does not commit) leaves them all.
-async fn batch(
-    pool: &Pool<PgConn>,
-    chain: ChainId,
-    sales: &[PurchaseIngest],
-    caches: &Caches,
-) -> Vec<Option<IngestOutcome>> {
-    let none = || vec![None; sales.len()];
-    let Ok(mut conn) = pool.get().await else { return none() };
-    let started = std::time::Instant::now();
-    let done = AssertUnwindSafe(conn.transaction(async |c| {
-        // A batch joins its `VALUES` list to the ledger and the wallets, a few rows per value.
-        // Before `ANALYZE` has run (a young database) PostgreSQL expects hundreds per value and
-        // hashes a sequential scan of the whole table instead (measured: 93 ms against 8 ms for
-        // 64 wallets, growing with the ledger). Looking each value up is always right here.
-        c.batch_execute(
-            "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_hashjoin = off; \
-             SET LOCAL enable_mergejoin = off",
-        )
-        .await?;
-        apply_batch(&mut **c, chain, sales, caches).await
-    }))
-    .catch_unwind()
-    .await;
-    match done {
-        Ok(Ok(applied)) => {
-            let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            tracing::debug!(sales = sales.len(), elapsed_us, "POS batch committed");
-            applied
-        }
-        Ok(Err(e)) => {
-            tracing::debug!(error = ?e, sales = sales.len(), "a POS batch stepped back; its sales go one by one");
-            none()
-        }
-        Err(_) => {
-            tracing::error!(sales = sales.len(), "a POS batch panicked; it was rolled back, its sales go one by one");
-            // Its transaction may still be open: the connection must not go back to the pool.
-            let _ = Object::take(conn);
-            none()
-        }
-    }
-}
-
-/// Applies one sale in its own transaction, as a write of its own would.
-async fn alone(
-    pool: &Pool<PgConn>,
-    chain: ChainId,
-    ingest: PurchaseIngest,
-    caches: &Caches,
-) -> Result<IngestOutcome, DbError> {
-    let mut conn = checkout(pool).await?;
-    conn.transaction(async |c| crate::pos::purchase_alone(&mut **c, caches, chain, &ingest).await).await
+    tracing::debug!("PostgreSQL batcher stopped: the store was dropped");
 }

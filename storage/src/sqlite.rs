@@ -17,6 +17,10 @@
 //! with its fsyncs) inside whichever commit crosses 1,000 pages, stalling every write queued
 //! behind it. The writer's automatic checkpoints are off; a thread of its own runs a passive
 //! checkpoint every [`CHECKPOINT_EVERY`] instead.
+//!
+//! Why grouped writes: some writes are cheaper applied together than one savepoint each (POS
+//! sales, with multi-row statements). The writer takes those of a group apart and hands them
+//! all to their [`GroupedWrites`] implementation at once; it knows nothing else of them.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -34,12 +38,8 @@ use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
-use regulars_core::ids::ChainId;
-use regulars_core::pos::ingest::{IngestOutcome, PurchaseIngest};
-
 use crate::error::{DbError, OpenError};
-use crate::pos_batch::{MAX_BATCH, PurchaseJob, Replier, apply_batch, by_chain};
-use crate::store::Caches;
+use crate::store::{Caches, answered};
 
 /// The async SQLite connection readers use: statements run inline, on the task that awaits
 /// them (see [`Inline`]).
@@ -75,8 +75,9 @@ impl SpawnBlocking for Inline {
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
-/// Most writes grouped into one commit; bounds the latency a single commit adds.
-const MAX_GROUP: usize = MAX_BATCH;
+/// Most writes grouped into one commit; bounds the latency a single commit adds (and the size
+/// of the grouped writes handed over together).
+const MAX_GROUP: usize = 256;
 
 /// How long a connection waits for a lock held by another process before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -84,9 +85,39 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the checkpointer copies the WAL back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
-pub(crate) struct SqliteDb {
+/// Writes the writer applies together: all of a group's are handed to [`GroupedWrites::run`]
+/// at once, inside the group's transaction, before its other writes.
+pub(crate) trait GroupedWrites: 'static {
+    /// One queued write, with whoever waits for its answer.
+    type Job: Send + 'static;
+
+    /// Applies `jobs` (in arrival order; at most a group's worth) inside the writer's open
+    /// transaction, each part that can fail alone in a savepoint of its own ([`in_savepoint`]),
+    /// and says for each job, in any order, how it settled, or which write to run on its own
+    /// with the group's other writes instead. A savepoint statement that failed is recorded in
+    /// `broken`: the group cannot commit then.
+    fn run(
+        conn: &mut SqliteWriteConn,
+        jobs: Vec<Self::Job>,
+        caches: &Arc<Caches>,
+        broken: &mut Option<String>,
+    ) -> impl Future<Output = Vec<Ran>>;
+
+    /// Answers a job that never ran: the group could not start.
+    fn fail(job: Self::Job, reason: &str);
+}
+
+/// What became of a grouped write.
+pub(crate) enum Ran {
+    /// It ran; answer it once the group's commit is known.
+    Settled(Settled),
+    /// It was left: run this write on its own (in a savepoint) with the group's other writes.
+    Alone(Box<dyn WriteJob>),
+}
+
+pub(crate) struct SqliteDb<G: GroupedWrites> {
     readers: Pool<SqliteConn>,
-    writes: mpsc::Sender<Queued>,
+    writes: mpsc::Sender<Queued<G>>,
     /// Dropped with the store, which stops the checkpointer thread.
     _checkpoints: std::sync::mpsc::Sender<()>,
 }
@@ -112,7 +143,7 @@ fn open_connection(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
     Ok(conn)
 }
 
-impl SqliteDb {
+impl<G: GroupedWrites> SqliteDb<G> {
     /// Opens the file with `readers` reader connections and starts the writer; a failed group
     /// commit clears `caches` (the writer may have read its own group's lost writes).
     pub(crate) async fn open(path: &Path, readers: u32, caches: Arc<Caches>) -> Result<Self, OpenError> {
@@ -182,7 +213,7 @@ impl SqliteDb {
         let (writes, queue) = mpsc::channel(4 * MAX_GROUP);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(SyncConnectionWrapper::new(writer_conn), queue, &caches))
+            .spawn(move || run_writer::<G>(SyncConnectionWrapper::new(writer_conn), queue, &caches))
             .map_err(|e| connect(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { readers, writes, _checkpoints: checkpoints })
     }
@@ -201,35 +232,31 @@ impl SqliteDb {
         self.queue(Queued::Job(job(f, reply)), answer).await
     }
 
-    /// Applies a POS sale in the writer's current group, batched with the other sales waiting
-    /// (see [`crate::pos_batch`]), and answers once it is committed.
-    pub(crate) async fn ingest(&self, chain: ChainId, ingest: PurchaseIngest) -> Result<IngestOutcome, DbError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue(Queued::Purchase(Box::new(PurchaseJob { chain, ingest, reply })), answer).await
+    /// Queues a grouped write (see [`GroupedWrites`]); the job answers its caller itself.
+    pub(crate) async fn write_grouped(&self, job: G::Job) -> Result<(), DbError> {
+        self.send(Queued::Grouped(job)).await
     }
 
-    async fn queue<T>(&self, write: Queued, answer: oneshot::Receiver<Result<T, DbError>>) -> Result<T, DbError> {
-        self.writes.send(write).await.map_err(|_| DbError::unavailable("the SQLite writer has stopped"))?;
-        // A dropped reply means the write panicked (and was rolled back) or the writer stopped.
-        answer.await.map_err(|_| DbError::Domain(regulars_core::Error::internal("the write failed unexpectedly")))?
+    async fn queue<T>(&self, write: Queued<G>, answer: oneshot::Receiver<Result<T, DbError>>) -> Result<T, DbError> {
+        self.send(write).await?;
+        answered(answer).await
+    }
+
+    async fn send(&self, write: Queued<G>) -> Result<(), DbError> {
+        self.writes.send(write).await.map_err(|_| DbError::unavailable("the SQLite writer has stopped"))
     }
 }
 
 /// What the writer's queue carries.
-enum Queued {
+enum Queued<G: GroupedWrites> {
     /// Any write, as a closure over the connection.
     Job(Box<dyn WriteJob>),
-    /// A POS sale, which the writer applies in a batch with the others of its group.
-    Purchase(Box<PurchaseJob>),
-}
-
-/// The one-by-one write of a sale a batch left (or failed), answering `reply`.
-fn sale_alone(chain: ChainId, ingest: PurchaseIngest, reply: Replier, caches: Arc<Caches>) -> Box<dyn WriteJob> {
-    job(move |c| Box::pin(async move { crate::pos::purchase_alone(c, &caches, chain, &ingest).await }), reply)
+    /// A write applied together with the others of its kind in the group.
+    Grouped(G::Job),
 }
 
 /// A queued write of `body`, answering `reply`.
-fn job<T, F>(body: F, reply: oneshot::Sender<Result<T, DbError>>) -> Box<dyn WriteJob>
+pub(crate) fn job<T, F>(body: F, reply: oneshot::Sender<Result<T, DbError>>) -> Box<dyn WriteJob>
 where
     T: Send + 'static,
     F: for<'c> FnOnce(&'c mut SqliteWriteConn) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
@@ -238,7 +265,7 @@ where
 }
 
 /// One queued write, type-erased so writes of every result type share the queue.
-trait WriteJob: Send {
+pub(crate) trait WriteJob: Send {
     /// Runs the write; returns whether it succeeded and a way to answer the caller later.
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteWriteConn) -> BoxFuture<'c, Settled>;
     /// Answers the caller without running (the group could not start).
@@ -254,9 +281,29 @@ struct Job<F, T> {
 type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
 
 /// A write that ran, waiting for the fate of its group's commit.
-struct Settled {
+pub(crate) struct Settled {
     succeeded: bool,
     answer: Answer,
+}
+
+/// A write that ran with `result`, answering `reply` once the group's commit is known: a
+/// failed commit turns a success into an "unavailable" error.
+pub(crate) fn settled<T: Send + 'static>(
+    result: Result<T, DbError>,
+    reply: oneshot::Sender<Result<T, DbError>>,
+) -> Settled {
+    let succeeded = result.is_ok();
+    Settled {
+        succeeded,
+        answer: Box::new(move |commit_failure: Option<&str>| {
+            let outcome = match commit_failure {
+                Some(reason) if succeeded => Err(DbError::unavailable(format!("commit failed: {reason}"))),
+                _ => result,
+            };
+            // The caller may have gone away (timeout, disconnect): nothing to do then.
+            let _ = reply.send(outcome);
+        }),
+    }
 }
 
 impl<F, T> WriteJob for Job<F, T>
@@ -266,21 +313,7 @@ where
 {
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteWriteConn) -> BoxFuture<'c, Settled> {
         let Job { body, reply } = *self;
-        Box::pin(async move {
-            let result = body(conn).await;
-            let succeeded = result.is_ok();
-            Settled {
-                succeeded,
-                answer: Box::new(move |commit_failure: Option<&str>| {
-                    let outcome = match commit_failure {
-                        Some(reason) if succeeded => Err(DbError::unavailable(format!("commit failed: {reason}"))),
-                        _ => result,
-                    };
-                    // The caller may have gone away (timeout, disconnect): nothing to do then.
-                    let _ = reply.send(outcome);
-                }),
-            }
-        })
+        Box::pin(async move { settled(body(conn).await, reply) })
     }
 
     fn fail(self: Box<Self>, reason: String) {
@@ -305,7 +338,7 @@ fn run_checkpointer(mut conn: SqliteConnection, stop: &std::sync::mpsc::Receiver
     tracing::debug!("SQLite checkpointer stopped: the store was dropped");
 }
 
-fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Queued>, caches: &Arc<Caches>) {
+fn run_writer<G: GroupedWrites>(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Queued<G>>, caches: &Arc<Caches>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -316,51 +349,46 @@ fn run_writer(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Queued>, cach
             }
         }
         // Every statement completes inline, so this never actually waits on another task.
-        futures::executor::block_on(commit_group(&mut conn, group.drain(..), caches));
+        futures::executor::block_on(commit_group::<G>(&mut conn, group.drain(..), caches));
     }
     tracing::debug!("SQLite writer stopped: every store handle was dropped");
 }
 
-async fn commit_group(conn: &mut SqliteWriteConn, group: impl Iterator<Item = Queued>, caches: &Arc<Caches>) {
+async fn commit_group<G: GroupedWrites>(
+    conn: &mut SqliteWriteConn,
+    group: impl Iterator<Item = Queued<G>>,
+    caches: &Arc<Caches>,
+) {
     let mut jobs: Vec<Box<dyn WriteJob>> = Vec::new();
-    let mut sales: Vec<PurchaseJob> = Vec::new();
+    let mut grouped: Vec<G::Job> = Vec::new();
     for queued in group {
         match queued {
             Queued::Job(job) => jobs.push(job),
-            Queued::Purchase(sale) => sales.push(*sale),
+            Queued::Grouped(job) => grouped.push(job),
         }
     }
     // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
     // (busy_timeout) instead of failing half-way through the group.
     if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE").await {
         tracing::warn!(error = %e, "could not start a write transaction");
+        let reason = format!("database busy: {e}");
         for job in jobs {
-            job.fail(format!("database busy: {e}"));
+            job.fail(reason.clone());
         }
-        for sale in sales {
-            let _ = sale.reply.send(Err(DbError::unavailable(format!("database busy: {e}"))));
+        for job in grouped {
+            G::fail(job, &reason);
         }
         return;
     }
     let mut settled = Vec::new();
     let mut broken = None;
-    // POS sales first, in batches; what a batch leaves joins the other writes, one by one.
+    // The grouped writes first, together; what they leave joins the other writes, one by one.
     let mut alone: Vec<Box<dyn WriteJob>> = Vec::new();
-    for (chain, ingests, replies) in by_chain(sales) {
-        let applied = batch(conn, chain, &ingests, caches, &mut broken).await;
-        for ((ingest, reply), outcome) in ingests.into_iter().zip(replies).zip(applied) {
-            match outcome {
-                Some(outcome) => settled.push(Settled {
-                    succeeded: true,
-                    answer: Box::new(move |commit_failure: Option<&str>| {
-                        let answer = match commit_failure {
-                            Some(reason) => Err(DbError::unavailable(format!("commit failed: {reason}"))),
-                            None => Ok(outcome),
-                        };
-                        let _ = reply.send(answer);
-                    }),
-                }),
-                None => alone.push(sale_alone(chain, ingest, reply, caches.clone())),
+    if !grouped.is_empty() {
+        for ran in G::run(conn, grouped, caches, &mut broken).await {
+            match ran {
+                Ran::Settled(done) => settled.push(done),
+                Ran::Alone(job) => alone.push(job),
             }
         }
     }
@@ -407,44 +435,39 @@ async fn commit_group(conn: &mut SqliteWriteConn, group: impl Iterator<Item = Qu
     }
 }
 
-/// Applies `sales` as one batch in a savepoint of their own: the outcome of each sale the batch
-/// applied, `None` for each it left. A failed batch is rolled back and leaves them all.
-async fn batch(
+/// Runs `body` in a savepoint of its own inside the group's transaction (`what` names it in
+/// logs): its result when it succeeded and the savepoint was released; `None` when it failed
+/// or panicked (rolled back to the savepoint, the rest of the group unharmed) or the group was
+/// already broken. A savepoint statement that fails breaks the group.
+pub(crate) async fn in_savepoint<T>(
     conn: &mut SqliteWriteConn,
-    chain: ChainId,
-    sales: &[PurchaseIngest],
-    caches: &Caches,
     broken: &mut Option<String>,
-) -> Vec<Option<IngestOutcome>> {
-    let none = || vec![None; sales.len()];
+    what: &str,
+    body: impl AsyncFnOnce(&mut SqliteWriteConn) -> Result<T, DbError>,
+) -> Option<T> {
     if broken.is_some() {
-        return none();
+        return None;
     }
-    if let Err(e) = conn.batch_execute("SAVEPOINT batch").await {
+    if let Err(e) = conn.batch_execute("SAVEPOINT grouped").await {
         *broken = Some(e.to_string());
-        return none();
+        return None;
     }
-    let started = std::time::Instant::now();
-    let done = AssertUnwindSafe(apply_batch(conn, chain, sales, caches)).catch_unwind().await;
-    let (close, applied) = match done {
-        Ok(Ok(applied)) => {
-            let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            tracing::debug!(sales = sales.len(), elapsed_us, "POS batch applied");
-            ("RELEASE batch", applied)
-        }
+    let done = AssertUnwindSafe(body(&mut *conn)).catch_unwind().await;
+    let (close, kept) = match done {
+        Ok(Ok(kept)) => ("RELEASE grouped", Some(kept)),
         Ok(Err(e)) => {
-            tracing::debug!(error = ?e, sales = sales.len(), "a POS batch stepped back; its sales go one by one");
-            ("ROLLBACK TO batch; RELEASE batch", none())
+            tracing::debug!(error = ?e, "{what} stepped back");
+            ("ROLLBACK TO grouped; RELEASE grouped", None)
         }
         Err(_) => {
-            tracing::error!(sales = sales.len(), "a POS batch panicked; it was rolled back, its sales go one by one");
-            ("ROLLBACK TO batch; RELEASE batch", none())
+            tracing::error!("{what} panicked; it was rolled back");
+            ("ROLLBACK TO grouped; RELEASE grouped", None)
         }
     };
     if let Err(e) = conn.batch_execute(close).await {
         *broken = Some(e.to_string());
     }
-    applied
+    kept
 }
 
 #[cfg(test)]
@@ -471,10 +494,30 @@ mod tests {
         })
     }
 
+    /// A writer with no grouped writes.
+    enum Ungrouped {}
+
+    impl GroupedWrites for Ungrouped {
+        type Job = std::convert::Infallible;
+
+        async fn run(
+            _: &mut SqliteWriteConn,
+            jobs: Vec<Self::Job>,
+            _: &Arc<Caches>,
+            _: &mut Option<String>,
+        ) -> Vec<Ran> {
+            jobs.into_iter().map(|job| match job {}).collect()
+        }
+
+        fn fail(job: Self::Job, _: &str) {
+            match job {}
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panicking_write_fails_alone_and_the_writer_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let db = SqliteDb::open(&dir.path().join("w.db"), 1, Arc::new(Caches::new())).await.unwrap();
+        let db = SqliteDb::<Ungrouped>::open(&dir.path().join("w.db"), 1, Arc::new(Caches::new())).await.unwrap();
         let (kept, panicked) = tokio::join!(db.write(|c| insert_chain(c, "kept")), db.write(insert_then_panic));
         assert_eq!(kept.unwrap(), 1);
         let err = regulars_core::Error::from(panicked.unwrap_err());

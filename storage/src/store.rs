@@ -8,14 +8,16 @@ use regulars_core::store::Store;
 
 use crate::catalog_cache::CatalogCache;
 use crate::config::{StoreConfig, Target};
-use crate::error::OpenError;
+use crate::error::{DbError, OpenError};
 use crate::history_cache::{self, HistoryCache};
+use crate::pos_batch::Sales;
 use crate::postgres::PgDb;
 use crate::sqlite::SqliteDb;
 
+/// The backend, its batched writes being the POS sales.
 pub(crate) enum Backend {
-    Sqlite(SqliteDb),
-    Postgres(PgDb),
+    Sqlite(SqliteDb<Sales>),
+    Postgres(PgDb<Sales>),
 }
 
 /// The store behind every repository trait, on SQLite or PostgreSQL.
@@ -51,6 +53,12 @@ impl Caches {
         self.histories.clear();
         self.catalog.clear();
     }
+}
+
+/// The answer a queued write sends back: a reply dropped unanswered means the write panicked
+/// (and was rolled back) or its writer stopped.
+pub(crate) async fn answered<T>(answer: tokio::sync::oneshot::Receiver<Result<T, DbError>>) -> Result<T, DbError> {
+    answer.await.map_err(|_| DbError::Domain(regulars_core::Error::internal("the write failed unexpectedly")))?
 }
 
 impl std::fmt::Debug for DbStore {
