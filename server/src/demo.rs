@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use regulars_core::chain::{Chain, GeoPoint, NewCafe, NewChain, OpeningHours, OpeningInterval};
 use regulars_core::guest::{ChannelIdentity, Consent, NewGuest};
 use regulars_core::money::{Currency, Money};
-use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
+use regulars_core::pos::ingest::PurchaseIngest;
 use regulars_core::program::NewProgram;
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::store::Store;
@@ -260,17 +260,7 @@ async fn seed_guest(store: &dyn Store, world: &World, n: usize) -> Result<usize>
         // The one purchase workflow, as a POS delivery would run it, except that history being
         // seeded tells the guest nothing (a fresh demo would otherwise queue some 2,000
         // "you earned" messages for sales months old).
-        let ingest = PurchaseIngest {
-            source: DEMO_SOURCE.into(),
-            delivery_id: format!("seed-{}", purchase.external_id),
-            purchase,
-            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
-            card_step: None,
-            reward_code: None,
-            promotions: Vec::new(),
-            staff: None,
-            notify: Notify::Silent,
-        };
+        let ingest = PurchaseIngest::history(purchase, guest.public_id.to_string());
         store.ingest_purchase(chain, ingest).await?;
     }
     Ok(visits)

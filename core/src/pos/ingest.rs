@@ -67,6 +67,24 @@ pub struct StaffSale {
 }
 
 impl PurchaseIngest {
+    /// A past sale loaded in code (the demo seed, an import of history): recorded under its
+    /// own source as delivery `history-<receipt>`, for the guest with public id `public_id`
+    /// (the purchase's `guest_id`), telling nobody ([`Notify::Silent`]).
+    #[must_use]
+    pub fn history(purchase: NewPurchase, public_id: String) -> Self {
+        Self {
+            source: purchase.source.clone(),
+            delivery_id: format!("history-{}", purchase.external_id),
+            purchase,
+            guest: GuestMatch::Matched { public_id, via: None },
+            card_step: None,
+            reward_code: None,
+            promotions: Vec::new(),
+            staff: None,
+            notify: Notify::Silent,
+        }
+    }
+
     /// Who the ledger records as the actor: the staff member, or else the POS source.
     #[must_use]
     pub fn actor(&self) -> Actor {

@@ -9,7 +9,7 @@ use regulars_core::conversation::{Conversation, ConversationConfig, Reply};
 use regulars_core::guest::{ChannelIdentity, Guest};
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::money::{Currency, Money};
-use regulars_core::pos::ingest::{GuestMatch, Notify, PurchaseIngest};
+use regulars_core::pos::ingest::PurchaseIngest;
 use regulars_core::purchase::NewPurchase;
 use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
@@ -179,17 +179,7 @@ impl Bot {
             occurred_at: morning(),
         };
         // Past purchases the scenario starts from: nobody is told about them.
-        let ingest = PurchaseIngest {
-            source: "test-pos".into(),
-            delivery_id: format!("delivery-{receipt}"),
-            purchase,
-            guest: GuestMatch::Matched { public_id: guest.public_id.to_string(), via: None },
-            card_step: None,
-            reward_code: None,
-            promotions: Vec::new(),
-            staff: None,
-            notify: Notify::Silent,
-        };
+        let ingest = PurchaseIngest::history(purchase, guest.public_id.to_string());
         self.store.ingest_purchase(self.chain, ingest).await.unwrap();
     }
 }
