@@ -137,6 +137,18 @@ pub struct Cafe {
     pub currency: Currency,
     /// Weekly opening hours.
     pub opening_hours: OpeningHours,
+    /// When an owner or manager closed it for good: hidden from guests choosing a cafe, kept
+    /// for history and for sales the till still reports.
+    #[serde(default)]
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl Cafe {
+    /// Whether guests can still choose it (it is not archived).
+    #[must_use]
+    pub fn is_open_for_guests(&self) -> bool {
+        self.archived_at.is_none()
+    }
 }
 
 /// What is needed to create a [`Cafe`].
@@ -164,6 +176,54 @@ impl NewCafe {
     pub fn validate(&self) -> Result<()> {
         non_empty("name", &self.name)?;
         self.location.validate()
+    }
+}
+
+/// A change to a [`Cafe`]: the fields given are replaced, the rest kept. The currency cannot
+/// change (every amount already recorded is in it); open another cafe instead.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CafeUpdate {
+    /// See [`Cafe::name`].
+    pub name: Option<String>,
+    /// See [`Cafe::address`].
+    pub address: Option<String>,
+    /// See [`Cafe::location`].
+    pub location: Option<GeoPoint>,
+    /// See [`Cafe::timezone`].
+    pub timezone: Option<Tz>,
+    /// See [`Cafe::opening_hours`].
+    pub opening_hours: Option<OpeningHours>,
+    /// `true` archives the cafe, `false` opens it again.
+    pub archived: Option<bool>,
+}
+
+impl CafeUpdate {
+    /// Checks the fields a person typed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(name) = &self.name {
+            non_empty("name", name)?;
+        }
+        self.location.as_ref().map_or(Ok(()), GeoPoint::validate)
+    }
+
+    /// `cafe` with this change applied, archived or opened again at `now`.
+    #[must_use]
+    pub fn apply(&self, mut cafe: Cafe, now: DateTime<Utc>) -> Cafe {
+        let this = self.clone();
+        cafe.name = this.name.unwrap_or(cafe.name);
+        cafe.address = this.address.unwrap_or(cafe.address);
+        cafe.location = this.location.unwrap_or(cafe.location);
+        cafe.timezone = this.timezone.unwrap_or(cafe.timezone);
+        cafe.opening_hours = this.opening_hours.unwrap_or(cafe.opening_hours);
+        cafe.archived_at = match this.archived {
+            Some(true) => cafe.archived_at.or(Some(now)),
+            Some(false) => None,
+            None => cafe.archived_at,
+        };
+        cafe
     }
 }
 

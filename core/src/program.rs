@@ -4,6 +4,7 @@
 //! program as JSON so they can change without a migration; the engine that applies them lives
 //! in [`crate::rules`].
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ChainId, ProgramId};
@@ -48,6 +49,56 @@ pub struct Program {
     pub scope: ProgramScope,
     /// Earning rules, tiers, rewards and expiry.
     pub rules: ProgramRules,
+    /// When it stopped earning: sales after it earn nothing in it, while its balances, codes,
+    /// refunds and history stay.
+    #[serde(default)]
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl Program {
+    /// Whether new sales earn in it (it is not archived).
+    #[must_use]
+    pub fn is_earning(&self) -> bool {
+        self.archived_at.is_none()
+    }
+}
+
+/// A change to a [`Program`]: the fields given are replaced, the rest kept. The kind and scope
+/// cannot change (every wallet already holds that kind, in that scope); make a new program
+/// instead. New rules take effect for sales after the change; entries already posted keep the
+/// rule snapshot they were posted with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProgramUpdate {
+    /// See [`Program::name`].
+    pub name: Option<String>,
+    /// See [`Program::rules`]: tiers and rewards are edited by giving the rules whole.
+    pub rules: Option<ProgramRules>,
+    /// `true` archives the program, `false` makes it earn again.
+    pub archived: Option<bool>,
+}
+
+impl ProgramUpdate {
+    /// `program` with this change applied and checked, archived or restored at `now`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad field, as [`NewProgram::validate`].
+    pub fn apply(&self, mut program: Program, now: DateTime<Utc>) -> Result<Program> {
+        let this = self.clone();
+        if let Some(name) = &this.name {
+            crate::chain::non_empty("name", name)?;
+        }
+        if let Some(rules) = &this.rules {
+            rules.validate_for(program.kind)?;
+        }
+        program.name = this.name.unwrap_or(program.name);
+        program.rules = this.rules.unwrap_or(program.rules);
+        program.archived_at = match this.archived {
+            Some(true) => program.archived_at.or(Some(now)),
+            Some(false) => None,
+            None => program.archived_at,
+        };
+        Ok(program)
+    }
 }
 
 /// What is needed to create a [`Program`].

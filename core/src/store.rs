@@ -15,10 +15,10 @@ use chrono::{DateTime, Duration, Utc};
 use crate::Error;
 use crate::Result;
 use crate::auth::{Account, ApiToken, NewApiToken, NewSession, NewTerminal, SecretHash, Session, Terminal};
-use crate::chain::{Cafe, Chain, NewCafe, NewChain};
+use crate::chain::{Cafe, CafeUpdate, Chain, NewCafe, NewChain};
 use crate::channel::ReceiptStatus;
 use crate::conversation::state::{ConversationState, StoredConversation};
-use crate::event::Event;
+use crate::event::{Event, EventFilter};
 use crate::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
 use crate::identity::double_tap::{ActionClaim, ClaimOutcome};
 use crate::identity::rate_limit::AttemptSubject;
@@ -34,7 +34,7 @@ use crate::notification::{ClaimScope, ClaimedMessage, Expired, NewNotification, 
 use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::pos::redeem::{TillRedeem, TillRedemption};
-use crate::program::{NewProgram, Program};
+use crate::program::{NewProgram, Program, ProgramUpdate};
 use crate::purchase::{NewPurchase, Purchase};
 use crate::rules::codes::{RewardCode, RewardCodeStatus};
 use crate::staff::{NewStaff, Shift, Staff};
@@ -72,8 +72,17 @@ pub trait CafeRepo: Send + Sync {
     /// The cafe, or [`Error::NotFound`] (also when it belongs to another chain).
     async fn cafe(&self, chain: ChainId, id: CafeId) -> Result<Cafe>;
 
-    /// The chain's cafes, oldest first.
+    /// The chain's cafes, oldest first, archived ones included.
     async fn list_cafes(&self, chain: ChainId) -> Result<Vec<Cafe>>;
+
+    /// Changes a cafe as [`CafeUpdate::apply`] says, and answers it as it now is.
+    ///
+    /// # Behaviour
+    /// - Validates the change ([`Error::InvalidInput`] naming the field); a cafe of another
+    ///   chain is [`Error::NotFound`].
+    /// - Appends a `cafe.updated` event; archiving twice keeps the first time.
+    /// - Sales read after the change see it (a cached copy of the cafe is dropped).
+    async fn update_cafe(&self, chain: ChainId, id: CafeId, update: CafeUpdate) -> Result<Cafe>;
 }
 
 /// Loyalty programs of a chain.
@@ -88,8 +97,18 @@ pub trait ProgramRepo: Send + Sync {
     /// The program, or [`Error::NotFound`].
     async fn program(&self, chain: ChainId, id: ProgramId) -> Result<Program>;
 
-    /// The chain's programs, oldest first.
+    /// The chain's programs, oldest first, archived ones included.
     async fn list_programs(&self, chain: ChainId) -> Result<Vec<Program>>;
+
+    /// Changes a program as [`ProgramUpdate::apply`] says, and answers it as it now is.
+    ///
+    /// # Behaviour
+    /// - Validates the change against the program's kind ([`Error::InvalidInput`] naming the
+    ///   field, `rules.…` for the rules); a program of another chain is [`Error::NotFound`].
+    /// - Appends a `program.updated` event.
+    /// - Sales after the change earn by the new rules (or not at all once archived); entries
+    ///   posted before keep their rule snapshots: history is never rewritten.
+    async fn update_program(&self, chain: ChainId, id: ProgramId, update: ProgramUpdate) -> Result<Program>;
 }
 
 /// Guests of a chain.
@@ -365,8 +384,12 @@ pub trait StaffRepo: Send + Sync {
 /// The event log.
 #[async_trait]
 pub trait EventRepo: Send + Sync {
-    /// Events of the chain, oldest first, a page at a time.
-    async fn events(&self, chain: ChainId, page: PageRequest) -> Result<Page<Event>>;
+    /// Events of the chain that pass `filter`, oldest first, a page at a time.
+    ///
+    /// # Behaviour
+    /// - Validates the filter ([`Error::InvalidInput`] naming the field).
+    /// - A kind ending in `.` matches the family (`audit.` matches `audit.cafe_updated`).
+    async fn events(&self, chain: ChainId, filter: &EventFilter, page: PageRequest) -> Result<Page<Event>>;
 
     /// Appends an event that is not part of another change (the admin API's audit entries:
     /// who did what, from where).

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
-use regulars_core::chain::{Cafe, GeoPoint, NewCafe, OpeningHours};
+use regulars_core::chain::{Cafe, CafeUpdate, GeoPoint, NewCafe, OpeningHours};
 use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, NewGuest};
 use regulars_core::identity::totp::TimeStep;
 use regulars_core::ids::{CafeId, ChainId, GuestId, LedgerEntryId, ProgramId, PurchaseId, ShiftId, StaffId, WalletId};
@@ -20,7 +20,7 @@ use regulars_core::pos::RecordedRefund;
 use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseIngest, StaffSale};
 use regulars_core::pos::redeem::{RedeemTx, TillRedeem, redeem_at_till};
 use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase};
-use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
+use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope, ProgramUpdate};
 use regulars_core::purchase::{NewPurchase, Purchase};
 use regulars_core::rules::ProgramRules;
 use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
@@ -101,6 +101,7 @@ impl CafeRepo for MemStore {
             timezone: new.timezone,
             currency: new.currency,
             opening_hours: new.opening_hours,
+            archived_at: None,
         };
         s.cafes.push(cafe.clone());
         Ok(cafe)
@@ -114,6 +115,9 @@ impl CafeRepo for MemStore {
             .ok_or_else(|| Error::not_found("cafe", id))
     }
     async fn list_cafes(&self, _chain: ChainId) -> Result<Vec<Cafe>> {
+        refused()
+    }
+    async fn update_cafe(&self, _chain: ChainId, _id: CafeId, _update: CafeUpdate) -> Result<Cafe> {
         refused()
     }
 }
@@ -130,6 +134,7 @@ impl ProgramRepo for MemStore {
             kind: new.kind,
             scope: new.scope,
             rules: new.rules,
+            archived_at: None,
         };
         s.programs.push(program.clone());
         Ok(program)
@@ -144,6 +149,16 @@ impl ProgramRepo for MemStore {
     }
     async fn list_programs(&self, chain: ChainId) -> Result<Vec<Program>> {
         Ok(self.state().programs.iter().filter(|p| p.chain_id == chain).cloned().collect())
+    }
+    async fn update_program(&self, chain: ChainId, id: ProgramId, update: ProgramUpdate) -> Result<Program> {
+        let mut s = self.state();
+        let slot = s
+            .programs
+            .iter_mut()
+            .find(|p| p.id == id && p.chain_id == chain)
+            .ok_or_else(|| Error::not_found("program", id))?;
+        *slot = update.apply(slot.clone(), Utc::now())?;
+        Ok(slot.clone())
     }
 }
 
@@ -588,6 +603,35 @@ async fn a_purchase_earns_in_every_program_once_and_preview_matches() {
     let count = store.entry_count();
     assert!(sell(&store, new).await.is_none(), "the receipt is taken");
     assert_eq!(store.entry_count(), count, "a webhook delivered twice earns once");
+}
+
+#[tokio::test]
+async fn a_rules_change_applies_to_later_sales_and_an_archived_program_earns_nothing() {
+    let (store, cafe, points, stamps, guest) = setup().await;
+    sell(&store, purchase(cafe, guest, "before", 60_000, 9)).await.unwrap();
+    let wallet = wallet_of(&store, guest, points);
+    let before = store.ledger_entries(CHAIN, wallet, PageRequest::first(10)).await.unwrap().items;
+
+    let mut doubled = store.program(CHAIN, points).await.unwrap().rules;
+    doubled.earn.as_mut().unwrap().points = 2;
+    let update = ProgramUpdate { rules: Some(doubled), ..ProgramUpdate::default() };
+    store.update_program(CHAIN, points, update).await.unwrap();
+    let sold = sell(&store, purchase(cafe, guest, "after", 60_000, 10)).await.unwrap();
+    let earned = sold.programs.iter().find(|p| p.program_id == points).unwrap();
+    assert_eq!(earned.change, 1_200, "the new rate, for the sale after the change");
+    let history = store.ledger_entries(CHAIN, wallet, PageRequest::first(10)).await.unwrap().items;
+    let old = history.iter().find(|e| e.id == before[0].id).unwrap();
+    assert_eq!((old.points, &old.rule_snapshot), (before[0].points, &before[0].rule_snapshot), "history kept");
+
+    let archive = ProgramUpdate { archived: Some(true), ..ProgramUpdate::default() };
+    assert!(store.update_program(CHAIN, stamps, archive).await.unwrap().archived_at.is_some());
+    let sold = sell(&store, purchase(cafe, guest, "archived", 30_000, 11)).await.unwrap();
+    let earning: Vec<_> = sold.programs.iter().map(|p| p.program_id).collect();
+    assert_eq!(earning, vec![points], "the archived card earns nothing");
+
+    let bad = ProgramUpdate { rules: Some(ProgramRules::default()), ..ProgramUpdate::default() };
+    let err = store.update_program(CHAIN, points, bad).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "rules.earn"), "{err}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use regulars_core::chain::{Cafe, GeoPoint, NewCafe};
+use regulars_core::chain::{Cafe, CafeUpdate, GeoPoint, NewCafe};
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::money::Currency;
 use regulars_core::store::CafeRepo;
@@ -11,7 +11,7 @@ use regulars_core::{Error, Result};
 use serde_json::json;
 
 use crate::chains::require_chain;
-use crate::columns::{from_json, now_millis, to_json};
+use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
 use crate::error::{DbError, corrupt};
 use crate::events::append_event;
 use crate::schema::cafes;
@@ -29,6 +29,7 @@ pub(crate) struct CafeRow {
     timezone: String,
     currency: String,
     opening_hours: String,
+    archived_at: Option<i64>,
 }
 
 impl CafeRow {
@@ -42,6 +43,7 @@ impl CafeRow {
             timezone: self.timezone.parse().map_err(|e| corrupt("cafes.timezone", e))?,
             currency: Currency::new(&self.currency).map_err(|e| corrupt("cafes.currency", e))?,
             opening_hours: from_json("cafes.opening_hours", &self.opening_hours)?,
+            archived_at: self.archived_at.map(|ms| from_millis("cafes.archived_at", ms)).transpose()?,
         })
     }
 }
@@ -98,5 +100,37 @@ impl CafeRepo for DbStore {
                 .await?)
         })?;
         Ok(rows.into_iter().map(CafeRow::into_cafe).collect::<Result<_, _>>()?)
+    }
+
+    async fn update_cafe(&self, chain: ChainId, id: CafeId, update: CafeUpdate) -> Result<Cafe> {
+        update.validate()?;
+        let row: CafeRow = write_tx!(self, |c| {
+            let row: Option<CafeRow> = cafes::table
+                .filter(cafes::id.eq(id.get()))
+                .filter(cafes::chain_id.eq(chain.get()))
+                .select(CafeRow::as_select())
+                .first(c)
+                .await
+                .optional()?;
+            let Some(row) = row else { return Err(Error::not_found(CafeId::ENTITY, id).into()) };
+            let cafe = update.apply(row.into_cafe()?, chrono::Utc::now());
+            let row: CafeRow = diesel::update(cafes::table.filter(cafes::id.eq(id.get())))
+                .set((
+                    cafes::name.eq(&cafe.name),
+                    cafes::address.eq(&cafe.address),
+                    cafes::lat.eq(cafe.location.lat),
+                    cafes::lon.eq(cafe.location.lon),
+                    cafes::timezone.eq(cafe.timezone.name()),
+                    cafes::opening_hours.eq(to_json(&cafe.opening_hours)),
+                    cafes::archived_at.eq(cafe.archived_at.map(to_millis)),
+                ))
+                .returning(CafeRow::as_returning())
+                .get_result(c)
+                .await?;
+            append_event!(c, chain, "cafe.updated", format!("cafe:{id}"), json!({ "change": update }));
+            Ok(row)
+        })?;
+        self.caches.catalog.changed();
+        Ok(row.into_cafe()?)
     }
 }

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::Result;
-use regulars_core::event::Event;
+use regulars_core::event::{Event, EventFilter};
 use regulars_core::ids::{ChainId, EventId};
 use regulars_core::page::{Page, PageRequest};
 use regulars_core::store::EventRepo;
 
-use crate::columns::{from_json, from_millis, now_millis, to_json};
+use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
 use crate::error::DbError;
 use crate::schema::events;
 use crate::store::{DbStore, read};
@@ -91,18 +91,33 @@ impl EventRow {
 
 #[async_trait]
 impl EventRepo for DbStore {
-    async fn events(&self, chain: ChainId, page: PageRequest) -> Result<Page<Event>> {
+    async fn events(&self, chain: ChainId, filter: &EventFilter, page: PageRequest) -> Result<Page<Event>> {
+        filter.validate()?;
         let limit = page.clamped_limit();
         let after = page.after.map_or(0, |c| c.key());
         let rows: Vec<EventRow> = read!(self, |c| {
-            Ok(events::table
+            let mut query = events::table
                 .filter(events::chain_id.eq(chain.get()))
                 .filter(events::id.gt(after))
                 .order(events::id.asc())
                 .limit(limit + 1)
                 .select(EventRow::as_select())
-                .load(c)
-                .await?)
+                .into_boxed();
+            match (filter.kind_prefix(), &filter.kind) {
+                (Some(prefix), _) => query = query.filter(events::kind.like(prefix)),
+                (None, Some(kind)) => query = query.filter(events::kind.eq(kind.clone())),
+                (None, None) => {}
+            }
+            if let Some(subject) = &filter.subject {
+                query = query.filter(events::subject.eq(subject.clone()));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(events::created_at.ge(to_millis(since)));
+            }
+            if let Some(until) = filter.until {
+                query = query.filter(events::created_at.lt(to_millis(until)));
+            }
+            Ok(query.load(c).await?)
         })?;
         let events = rows.into_iter().map(EventRow::into_event).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(events, limit, |e| e.id.get()))

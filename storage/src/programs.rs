@@ -5,12 +5,12 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::Result;
 use regulars_core::ids::{ChainId, ProgramId};
-use regulars_core::program::{NewProgram, Program, ProgramScope};
+use regulars_core::program::{NewProgram, Program, ProgramScope, ProgramUpdate};
 use regulars_core::store::ProgramRepo;
 use serde_json::json;
 
 use crate::chains::require_chain;
-use crate::columns::{from_json, now_millis, to_json};
+use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
 use crate::error::{DbError, corrupt};
 use crate::events::append_event;
 use crate::schema::programs;
@@ -25,6 +25,7 @@ pub(crate) struct ProgramRow {
     kind: String,
     scope: String,
     rules: String,
+    archived_at: Option<i64>,
 }
 
 pub(crate) fn scope_name(scope: ProgramScope) -> &'static str {
@@ -47,6 +48,7 @@ impl ProgramRow {
                 other => return Err(corrupt("programs.scope", other)),
             },
             rules: from_json("programs.rules", &self.rules)?,
+            archived_at: self.archived_at.map(|ms| from_millis("programs.archived_at", ms)).transpose()?,
         })
     }
 }
@@ -114,5 +116,25 @@ impl ProgramRepo for DbStore {
                 .await?)
         })?;
         Ok(rows.into_iter().map(ProgramRow::into_program).collect::<Result<_, _>>()?)
+    }
+
+    async fn update_program(&self, chain: ChainId, id: ProgramId, update: ProgramUpdate) -> Result<Program> {
+        let row: ProgramRow = write_tx!(self, |c| {
+            let program = update.apply(load_program!(c, chain, id), chrono::Utc::now())?;
+            let row: ProgramRow = diesel::update(programs::table.filter(programs::id.eq(id.get())))
+                .set((
+                    programs::name.eq(&program.name),
+                    programs::rules.eq(to_json(&program.rules)),
+                    programs::archived_at.eq(program.archived_at.map(to_millis)),
+                ))
+                .returning(ProgramRow::as_returning())
+                .get_result(c)
+                .await?;
+            append_event!(c, chain, "program.updated", format!("program:{id}"), json!({ "change": update }));
+            Ok(row)
+        })?;
+        // As on creation: the POS path must not plan with the old rules (see CatalogCache).
+        self.caches.catalog.changed();
+        Ok(row.into_program()?)
     }
 }

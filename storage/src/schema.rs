@@ -23,6 +23,7 @@ diesel::table! {
         currency -> Text,
         opening_hours -> Text,
         created_at -> BigInt,
+        archived_at -> Nullable<BigInt>,
     }
 }
 
@@ -35,6 +36,7 @@ diesel::table! {
         scope -> Text,
         rules -> Text,
         created_at -> BigInt,
+        archived_at -> Nullable<BigInt>,
     }
 }
 

@@ -30,6 +30,7 @@ pub mod pos_batch;
 pub mod postgres;
 pub mod storage;
 pub mod storage_accounts;
+pub mod storage_catalog;
 
 use std::sync::Arc;
 

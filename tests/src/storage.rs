@@ -13,6 +13,7 @@ use regulars_core::ErrorKind;
 use regulars_core::channel::ReceiptStatus;
 use regulars_core::conversation::ConversationState;
 use regulars_core::conversation::state::Step;
+use regulars_core::event::EventFilter;
 use regulars_core::guest::{ChannelIdentity, Guest, GuestUpdate, NewGuest};
 use regulars_core::ids::{CafeId, ChainId, GuestId};
 use regulars_core::ledger::{EntryKind, Overdraft};
@@ -26,6 +27,9 @@ use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
 
 use crate::fixtures::{TestChain, entry};
+pub use crate::storage_catalog::{
+    cafe_changes_and_archive, events_filter_by_kind_subject_and_time, program_changes_apply_to_later_sales,
+};
 pub use crate::storage_accounts::{
     accounts_sign_in_across_chains, api_tokens_revoke_once, pins_and_terminals, sessions_end_once_and_everywhere,
 };
@@ -48,7 +52,8 @@ macro_rules! storage_conformance {
             outbox_goes_where_the_guest_wrote_last, outbox_receipts_never_go_back, outbox_undeliverable_messages_expire,
             guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land,
             silent_sales_tell_nobody, till_redemptions_pay_once, till_redemptions_racing_never_overdraw,
-            accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once);
+            accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once,
+            program_changes_apply_to_later_sales, cafe_changes_and_archive, events_filter_by_kind_subject_and_time);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(
@@ -363,7 +368,7 @@ pub async fn changes_write_events(store: Arc<dyn Store>) {
     let wallet = chain.points_wallet(&*store, &guest).await;
     store.post_entry(chain.id(), entry(wallet.id, EntryKind::Earn, 3, "e1")).await.unwrap();
     let _ = store.post_entry(chain.id(), entry(wallet.id, EntryKind::Redeem, -100, "refused")).await;
-    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     for expected in ["chain.created", "cafe.created", "program.created", "guest.joined", "wallet.opened"] {
         assert!(kinds.contains(&expected), "missing {expected} in {kinds:?}");
@@ -546,7 +551,7 @@ pub async fn security_events_count_failed_codes(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(by_terminal, vec![t0 + Duration::seconds(2)]);
     assert!(store.failed_code_attempts(other.id(), &AttemptSubject::Terminal(terminal), t0).await.unwrap().is_empty());
-    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
     assert!(events.iter().any(|e| e.kind == "till.wrong_code"), "also in the event log");
 }
 
@@ -618,7 +623,7 @@ pub async fn wallet_tier_is_cached(store: Arc<dyn Store>) {
     store.set_wallet_tier(chain.id(), wallet.id, Some("Silver".into())).await.unwrap();
     assert_eq!(store.wallet(chain.id(), wallet.id).await.unwrap().tier.as_deref(), Some("Silver"));
     assert_eq!(store.set_wallet_tier(other.id(), wallet.id, None).await.unwrap_err().kind(), ErrorKind::NotFound);
-    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
     assert_eq!(events.iter().filter(|e| e.kind == "wallet.tier_changed").count(), 1);
 }
 
@@ -988,7 +993,7 @@ pub async fn guest_profiles_update_and_referrals_count(store: Arc<dyn Store>) {
     let other_chain =
         store.update_guest(b.id(), guest.id, GuestUpdate { language: Some("en".into()), ..GuestUpdate::default() });
     assert_eq!(other_chain.await.unwrap_err().kind(), ErrorKind::NotFound);
-    let events = store.events(a.id(), PageRequest::first(1000)).await.unwrap().items;
+    let events = store.events(a.id(), &EventFilter::default(), PageRequest::first(1000)).await.unwrap().items;
     assert_eq!(events.iter().filter(|e| e.kind == "guest.updated").count(), 2, "the refused updates wrote nothing");
 
     let found = store.guest_by_referral_code(a.id(), &guest.referral_code.to_lowercase()).await.unwrap();
@@ -1144,7 +1149,7 @@ pub async fn guests_merge_into_one(store: Arc<dyn Store>) {
     assert_eq!(store.guests_by_phone(chain.id(), "+381600000700").await.unwrap().len(), 1);
     let notes = store.outbox_of_guest(chain.id(), kept.id).await.unwrap();
     assert_eq!(notes.len(), 1, "the absorbed guest's notification moved too");
-    let events = store.events(chain.id(), PageRequest::first(200)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(200)).await.unwrap().items;
     assert_eq!(events.iter().filter(|e| e.kind == "guest.merged").count(), 1);
 
     // Run again (a retry after a crash): nothing moves twice.
@@ -1153,7 +1158,7 @@ pub async fn guests_merge_into_one(store: Arc<dyn Store>) {
         store.wallets_of_guest(chain.id(), kept.id).await.unwrap().iter().map(|w| w.balances.points).sum();
     assert_eq!(points, 15);
     assert_eq!(again.guest.id, kept.id);
-    let events = store.events(chain.id(), PageRequest::first(200)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(200)).await.unwrap().items;
     assert_eq!(events.iter().filter(|e| e.kind == "guest.merged").count(), 1);
 }
 
@@ -1230,7 +1235,7 @@ pub async fn refunds_never_exceed_the_receipt(store: Arc<dyn Store>) {
     let rest = store.ingest_refund(chain.id(), refund_of(&chain, "R-3", "p3", None)).await.unwrap();
     assert_eq!(rest.refund.map(|r| r.amount_minor), Some(2_000));
 
-    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
     let mut refunded: Vec<i64> = events
         .iter()
         .filter(|e| e.kind == "purchase.refunded")
@@ -1392,7 +1397,7 @@ pub async fn till_redemptions_pay_once(store: Arc<dyn Store>) {
     assert_eq!(store.wallet(chain.id(), done.wallet_id).await.unwrap().balances.points, 90, "charged once");
     assert_eq!(store.outbox_of_guest(chain.id(), guest.id).await.unwrap().len(), told + 1, "told once");
 
-    let events = store.events(chain.id(), PageRequest::first(100)).await.unwrap().items;
+    let events = store.events(chain.id(), &EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
     for kind in ["reward_code.issued", "reward_code.used"] {
         assert_eq!(events.iter().filter(|e| e.kind == kind).count(), 1, "{kind}");
     }

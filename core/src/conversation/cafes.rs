@@ -80,7 +80,7 @@ impl Turn<'_> {
     /// Every cafe with its address and whether it is open now; nearest first when the
     /// person shared where they are. One button per cafe sends its pin.
     pub(crate) fn cafes(&mut self, near: Option<(f64, f64)>) -> Result<()> {
-        let mut cafes: Vec<&Cafe> = self.catalog.cafes.iter().collect();
+        let mut cafes: Vec<&Cafe> = self.catalog.open_cafes().collect();
         if let Some(point) = near {
             cafes.sort_by(|a, b| nearness(a, point).total_cmp(&nearness(b, point)));
         }
@@ -142,6 +142,7 @@ mod tests {
             timezone: chrono_tz::Europe::Belgrade,
             currency: Currency::new("RSD").unwrap(),
             opening_hours: hours,
+            archived_at: None,
         }
     }
 

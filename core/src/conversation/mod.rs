@@ -107,6 +107,12 @@ pub(crate) struct Catalog {
 }
 
 impl Catalog {
+    /// The cafes guests and staff may choose now: archived ones are left out (they stay in
+    /// [`Catalog::cafes`] for history).
+    pub(crate) fn open_cafes(&self) -> impl Iterator<Item = &Cafe> {
+        self.cafes.iter().filter(|c| c.is_open_for_guests())
+    }
+
     pub(crate) fn cafe(&self, id: crate::ids::CafeId) -> Option<&Cafe> {
         self.cafes.iter().find(|c| c.id == id)
     }

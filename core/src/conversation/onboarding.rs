@@ -69,8 +69,9 @@ impl Turn<'_> {
             self.state.step = Step::Cafe;
             self.ask_cafe();
         } else {
-            if let [only] = self.catalog.cafes.as_slice() {
-                self.state.home_cafe = Some(only.id);
+            let open: Vec<_> = self.catalog.open_cafes().map(|c| c.id).collect();
+            if let [only] = open.as_slice() {
+                self.state.home_cafe = Some(*only);
             }
             self.ask_for_phone_step().await?;
         }
@@ -80,14 +81,14 @@ impl Turn<'_> {
     /// The home cafe matters when a per-cafe program keeps a wallet per cafe and there is a
     /// choice to make.
     fn needs_cafe_choice(&self) -> bool {
-        self.catalog.cafes.len() > 1 && self.catalog.programs.iter().any(|p| p.scope == ProgramScope::Cafe)
+        self.catalog.open_cafes().nth(1).is_some()
+            && self.catalog.programs.iter().any(|p| p.is_earning() && p.scope == ProgramScope::Cafe)
     }
 
     fn ask_cafe(&mut self) {
         let mut buttons: Vec<ReplyButton> = self
             .catalog
-            .cafes
-            .iter()
+            .open_cafes()
             .map(|cafe| ReplyButton {
                 label: Phrase::Verbatim(cafe.name.clone()),
                 action: ButtonAction::Payload(Payload::Cafe(cafe.id).encode()),

@@ -177,8 +177,7 @@ impl Turn<'_> {
     fn shift_required(&mut self, staff: &Staff) {
         let mut buttons: Vec<ReplyButton> = self
             .catalog
-            .cafes
-            .iter()
+            .open_cafes()
             .filter(|c| staff.works_at(c.id))
             .map(|c| ReplyButton {
                 label: Phrase::Verbatim(c.name.clone()),

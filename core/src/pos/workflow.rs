@@ -343,7 +343,7 @@ pub async fn apply_purchase<T: SaleTx>(
             shift_id: ingest.shift_id(),
             promotions: ingest.promotions.clone(),
         };
-        for program in tx.programs(chain).await?.iter().filter(|p| p.rules.earns_at(cafe.id)) {
+        for program in tx.programs(chain).await?.iter().filter(|p| p.is_earning() && p.rules.earns_at(cafe.id)) {
             let shown = or_taken!(earn_in(tx, chain, program, guest, &purchase, &cafe, &ctx, now).await?);
             progress.push(shown);
         }

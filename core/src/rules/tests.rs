@@ -164,7 +164,15 @@ fn line(sku: &str, category: &str, quantity: u32, price: i64) -> LineItem {
 
 fn program(kind: ProgramKind, rules: ProgramRules) -> Program {
     rules.validate_for(kind).expect("valid test rules");
-    Program { id: ProgramId(1), chain_id: ChainId(1), name: "Test".into(), kind, scope: ProgramScope::Chain, rules }
+    Program {
+        id: ProgramId(1),
+        chain_id: ChainId(1),
+        name: "Test".into(),
+        kind,
+        scope: ProgramScope::Chain,
+        rules,
+        archived_at: None,
+    }
 }
 
 /// 1 point per 100.00 RSD, rounded down.

@@ -1,19 +1,19 @@
-//! The chain, its cafes, its programs, and its event log.
+//! The chain, its cafes, and its event log.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, Utc};
 use regulars_core::Error;
 use regulars_core::auth::{Action, Target};
-use regulars_core::chain::{GeoPoint, NewCafe, OpeningHours};
-use regulars_core::ids::{CafeId, ChainId, ProgramId};
+use regulars_core::event::EventFilter;
+use chrono_tz::Tz;
+use regulars_core::chain::{CafeUpdate, GeoPoint, NewCafe, OpeningHours};
+use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::money::Currency;
 use serde_json::json;
 
-use super::views::{
-    CafeView, ChainView, ErrorBody, EventPage, EventView, NewCafeBody, PageQuery, ProgramView, next_cursor,
-};
+use super::views::{CafeUpdateBody, CafeView, ChainView, ErrorBody, EventPage, EventView, NewCafeBody, PageQuery, next_cursor};
 use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -81,8 +81,7 @@ pub async fn create_cafe(
     caller.principal.require(Action::CreateCafe, Target::Chain(chain))?;
     let body: NewCafeBody = super::json(&body)?;
     let opening_hours = match body.opening_hours {
-        Some(value) => serde_json::from_value::<OpeningHours>(value)
-            .map_err(|e| Error::invalid("opening_hours", format!("expected a list of {{day, opens, closes}}: {e}")))?,
+        Some(value) => opening_hours(value)?,
         None => OpeningHours::daily(
             NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
             NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
@@ -92,10 +91,7 @@ pub async fn create_cafe(
         name: body.name,
         address: body.address,
         location: GeoPoint { lat: body.lat, lon: body.lon },
-        timezone: body
-            .timezone
-            .parse()
-            .map_err(|_| Error::invalid("timezone", format!("`{}` is not an IANA timezone", body.timezone)))?,
+        timezone: timezone(&body.timezone)?,
         currency: Currency::new(&body.currency)?,
         opening_hours,
     };
@@ -103,6 +99,15 @@ pub async fn create_cafe(
     super::audit(&state, &caller, "audit.cafe_created", format!("cafe:{}", cafe.id), json!({ "name": cafe.name }))
         .await?;
     Ok((StatusCode::CREATED, Json(CafeView::from(&cafe))))
+}
+
+fn opening_hours(value: serde_json::Value) -> Result<OpeningHours, Error> {
+    serde_json::from_value(value)
+        .map_err(|e| Error::invalid("opening_hours", format!("expected a list of {{day, opens, closes}}: {e}")))
+}
+
+fn timezone(name: &str) -> Result<Tz, Error> {
+    name.parse().map_err(|_| Error::invalid("timezone", format!("`{name}` is not an IANA timezone")))
 }
 
 /// One cafe.
@@ -125,53 +130,82 @@ pub async fn get_cafe(
     Ok(Json(CafeView::from(&state.store.cafe(chain, cafe).await?)))
 }
 
-/// The chain's programs with their rules.
+/// Changes a cafe: hours, address, coordinates, timezone, name, or archives it (managers of
+/// the cafe, owners). Sales after the change see it.
 #[utoipa::path(
-    get, path = "/api/v1/chains/{chain}/programs", tag = "chain",
-    params(("chain" = i64, Path, description = "The chain's id")),
+    patch, path = "/api/v1/chains/{chain}/cafes/{cafe}", tag = "chain", request_body = CafeUpdateBody,
+    params(("chain" = i64, Path, description = "The chain's id"), ("cafe" = i64, Path, description = "The cafe's id")),
     responses(
-        (status = 200, body = Vec<ProgramView>),
+        (status = 200, body = CafeView),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("token" = []))
 )]
-pub async fn list_programs(
+pub async fn update_cafe(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(chain): ApiPath<i64>,
-) -> Result<Json<Vec<ProgramView>>, AppError> {
-    let chain = ChainId(chain);
-    caller.principal.require(Action::ViewPrograms, Target::Chain(chain))?;
-    Ok(Json(state.store.list_programs(chain).await?.iter().map(ProgramView::from).collect()))
+    ApiPath((chain, cafe)): ApiPath<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> Result<Json<CafeView>, AppError> {
+    let (chain, cafe) = (ChainId(chain), CafeId(cafe));
+    caller.principal.require(Action::EditCafe, Target::Cafe(chain, cafe))?;
+    let body: CafeUpdateBody = super::json(&body)?;
+    let location = match (body.lat, body.lon) {
+        (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+        (None, None) => None,
+        (Some(_), None) => return Err(Error::invalid("lon", "give lat and lon together").into()),
+        (None, Some(_)) => return Err(Error::invalid("lat", "give lat and lon together").into()),
+    };
+    let update = CafeUpdate {
+        name: body.name,
+        address: body.address,
+        location,
+        timezone: body.timezone.as_deref().map(timezone).transpose()?,
+        opening_hours: body.opening_hours.map(opening_hours).transpose()?,
+        archived: body.archived,
+    };
+    let updated = state.store.update_cafe(chain, cafe, update.clone()).await?;
+    super::audit(&state, &caller, "audit.cafe_updated", format!("cafe:{cafe}"), json!({ "change": update })).await?;
+    Ok(Json(CafeView::from(&updated)))
 }
 
-/// One program.
-#[utoipa::path(
-    get, path = "/api/v1/chains/{chain}/programs/{program}", tag = "chain",
-    params(
-        ("chain" = i64, Path, description = "The chain's id"),
-        ("program" = i64, Path, description = "The program's id"),
-    ),
-    responses(
-        (status = 200, body = ProgramView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("session" = []), ("token" = []))
-)]
-pub async fn get_program(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiPath((chain, program)): ApiPath<(i64, i64)>,
-) -> Result<Json<ProgramView>, AppError> {
-    let chain = ChainId(chain);
-    caller.principal.require(Action::ViewPrograms, Target::Chain(chain))?;
-    Ok(Json(ProgramView::from(&state.store.program(chain, ProgramId(program)).await?)))
+/// Event log parameters: every one given must hold.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// A kind (`ledger.earn`) or a family ending in `.` (`audit.` for every admin write).
+    pub kind: Option<String>,
+    /// A subject such as `cafe:3` or `program:1`.
+    pub subject: Option<String>,
+    /// A guest's id: their events (the same as `subject=guest:<id>`).
+    pub guest: Option<i64>,
+    /// At or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (50).
+    pub limit: Option<u32>,
 }
 
-/// The chain's event log, oldest first (owners).
+impl EventQuery {
+    fn filter(&self) -> Result<EventFilter, Error> {
+        let subject = match (&self.subject, self.guest) {
+            (Some(_), Some(_)) => return Err(Error::invalid("guest", "give `guest` or `subject`, not both")),
+            (Some(subject), None) => Some(subject.clone()),
+            (None, Some(guest)) => Some(format!("guest:{guest}")),
+            (None, None) => None,
+        };
+        Ok(EventFilter { kind: self.kind.clone(), subject, since: self.since, until: self.until })
+    }
+}
+
+/// The chain's event log, oldest first, filtered by kind, subject or guest, and time (owners).
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/events", tag = "events",
-    params(("chain" = i64, Path, description = "The chain's id"), PageQuery),
+    params(("chain" = i64, Path, description = "The chain's id"), EventQuery),
     responses(
         (status = 200, body = EventPage),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -183,10 +217,11 @@ pub async fn list_events(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(chain): ApiPath<i64>,
-    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<EventQuery>,
 ) -> Result<Json<EventPage>, AppError> {
     let chain = ChainId(chain);
     caller.principal.require(Action::ViewEvents, Target::Chain(chain))?;
-    let events = state.store.events(chain, page.request()?).await?;
+    let page = PageQuery { cursor: query.cursor.clone(), limit: query.limit }.request()?;
+    let events = state.store.events(chain, &query.filter()?, page).await?;
     Ok(Json(EventPage { items: events.items.iter().map(EventView::from).collect(), next_cursor: next_cursor(&events) }))
 }

@@ -11,6 +11,7 @@
 pub mod caller;
 pub mod chain;
 pub mod guests;
+pub mod programs;
 pub mod session;
 pub mod staff;
 pub mod throttle;
@@ -136,9 +137,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(session::pin_login))
         .routes(routes!(chain::get_chain))
         .routes(routes!(chain::list_cafes, chain::create_cafe))
-        .routes(routes!(chain::get_cafe))
-        .routes(routes!(chain::list_programs))
-        .routes(routes!(chain::get_program))
+        .routes(routes!(chain::get_cafe, chain::update_cafe))
+        .routes(routes!(programs::list_programs, programs::create_program))
+        .routes(routes!(programs::get_program, programs::update_program))
         .routes(routes!(guests::list_guests))
         .routes(routes!(guests::lookup_guest))
         .routes(routes!(guests::get_guest))

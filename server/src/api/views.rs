@@ -81,6 +81,8 @@ pub struct CafeView {
     /// Opening hours: intervals of weekday, opening and closing time.
     #[schema(value_type = Vec<Object>)]
     pub opening_hours: serde_json::Value,
+    /// When it was archived (hidden from guests choosing a cafe); `null` while open.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 impl From<&Cafe> for CafeView {
@@ -94,6 +96,7 @@ impl From<&Cafe> for CafeView {
             timezone: c.timezone.name().to_owned(),
             currency: c.currency.to_string(),
             opening_hours: serde_json::to_value(&c.opening_hours).unwrap_or_default(),
+            archived_at: c.archived_at,
         }
     }
 }
@@ -120,6 +123,61 @@ pub struct NewCafeBody {
     pub opening_hours: Option<serde_json::Value>,
 }
 
+/// A change to a cafe: the fields given are replaced, the rest kept. The currency cannot
+/// change (every amount already recorded is in it).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CafeUpdateBody {
+    /// Its name.
+    pub name: Option<String>,
+    /// Street address.
+    pub address: Option<String>,
+    /// Latitude, -90 to 90 (with `lon`).
+    pub lat: Option<f64>,
+    /// Longitude, -180 to 180 (with `lat`).
+    pub lon: Option<f64>,
+    /// IANA timezone, e.g. `Europe/Belgrade`.
+    pub timezone: Option<String>,
+    /// Opening hours, as on creation.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub opening_hours: Option<serde_json::Value>,
+    /// `true` archives the cafe (guests no longer choose it), `false` opens it again.
+    pub archived: Option<bool>,
+}
+
+/// A new loyalty program.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProgramBody {
+    /// Its name, e.g. `Demo Points`.
+    pub name: String,
+    /// `points` or `stamps`.
+    pub kind: String,
+    /// Stamps per card, 1 to 100: required for a stamp program.
+    pub card_size: Option<u32>,
+    /// `chain` (one wallet per guest) or `cafe` (one per guest and cafe).
+    pub scope: String,
+    /// Earning rules, tiers, rewards and expiry: the rules engine's shape, as in the
+    /// configuration's `[[programs]]` (see the README); errors name the field (`rules.earn`).
+    #[schema(value_type = Object)]
+    pub rules: regulars_core::rules::ProgramRules,
+}
+
+/// A change to a program: the fields given are replaced, the rest kept. Kind and scope
+/// cannot change. New rules (tiers and rewards included: give the rules whole) apply to sales
+/// after the change; history keeps the rules it was earned under.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramUpdateBody {
+    /// Its name.
+    pub name: Option<String>,
+    /// Earning rules, tiers, rewards and expiry, whole.
+    #[schema(value_type = Option<Object>)]
+    pub rules: Option<regulars_core::rules::ProgramRules>,
+    /// `true` archives the program (sales stop earning in it), `false` makes it earn again.
+    pub archived: Option<bool>,
+}
+
 /// A loyalty program with its rules (the rules engine's JSON shape).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramView {
@@ -136,6 +194,8 @@ pub struct ProgramView {
     /// Earning rules, tiers, rewards and expiry.
     #[schema(value_type = Object)]
     pub rules: serde_json::Value,
+    /// When it stopped earning; `null` while it earns.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 impl From<&Program> for ProgramView {
@@ -151,6 +211,7 @@ impl From<&Program> for ProgramView {
             card_size,
             scope: serde_json::to_value(p.scope).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
             rules: serde_json::to_value(&p.rules).unwrap_or_default(),
+            archived_at: p.archived_at,
         }
     }
 }

@@ -102,7 +102,7 @@ pub(crate) async fn preview(
     for program in state.store.list_programs(route.chain).await? {
         let unit = Unit::of(program.kind);
         let value_of = |key: &str| program.rules.rewards.iter().find(|r| r.key == key).and_then(|r| r.value_minor);
-        if program.rules.earns_at(cafe_id) {
+        if program.is_earning() && program.rules.earns_at(cafe_id) {
             let calc = loyalty.preview(route.chain, program.id, &new, &[]).await?;
             let before = unit.pick(calc.balances_before.points, calc.balances_before.stamps);
             for option in catalogue(&program.rules, before, calc.tier_before.name(), Some(cafe_id)) {

@@ -294,6 +294,68 @@ async fn adjustments_need_a_reason_and_apply_once() {
     assert_eq!(adjust(other_guest_wallet).await.status, StatusCode::NOT_FOUND);
 }
 
+#[tokio::test]
+async fn owners_create_change_and_archive_programs_and_cafes_and_the_log_says_who() {
+    let app = TestApp::demo().build().await;
+    let chain = app.chain().get();
+    let owner = with_cookie(&app.sign_in(DEMO_OWNER.0, DEMO_OWNER.1).await);
+    let programs = format!("/api/v1/chains/{chain}/programs");
+    let send = |method: &'static str, path: String, body: Value| {
+        let owner = owner.clone();
+        let app = &app;
+        async move { app.send(method, &path, &refs(&owner), Some(body)).await }
+    };
+    let field = |answer: &crate::test_app::Answer| answer.body["error"]["field"].as_str().map(str::to_owned);
+
+    let new = json!({ "name": "Lunch", "kind": "points", "scope": "chain", "rules": { "earn": { "points": 1 } } });
+    let missing = send("POST", programs.clone(), new).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", missing.text);
+    assert_eq!(field(&missing).as_deref(), Some("rules.earn.per_minor"), "{}", missing.text);
+    let stamps = json!({ "name": "Card", "kind": "stamps", "scope": "cafe", "rules": { "per_visit": 1 } });
+    assert_eq!(field(&send("POST", programs.clone(), stamps).await).as_deref(), Some("card_size"));
+    let new = json!({
+        "name": "Lunch", "kind": "points", "scope": "chain",
+        "rules": { "earn": { "points": 1, "per_minor": 10000 }, "tiers": [{ "name": "Gold", "threshold": 100 }] }
+    });
+    let created = send("POST", programs.clone(), new).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_i64().unwrap();
+    let path = format!("{programs}/{id}");
+    let renamed = send("PATCH", path.clone(), json!({ "name": "Lunch club", "archived": true })).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.body["name"], "Lunch club");
+    assert!(renamed.body["archived_at"].is_string(), "{}", renamed.text);
+    assert_eq!(renamed.body["rules"]["tiers"][0]["name"], "Gold", "rules not given are kept");
+    let kind = send("PATCH", path.clone(), json!({ "kind": "stamps" })).await;
+    assert_eq!(field(&kind).as_deref(), Some("kind"), "the kind cannot change: {}", kind.text);
+
+    // A manager changes their cafe's hours but not its currency, nor another cafe.
+    let cafes = app.store.list_cafes(app.chain()).await.unwrap();
+    let manager = with_cookie(&app.sign_in(DEMO_MANAGER.0, DEMO_MANAGER.1).await);
+    let hours = json!({ "opening_hours": [{ "day": "Mon", "opens": "07:00:00", "closes": "15:00:00" }] });
+    let own = format!("/api/v1/chains/{chain}/cafes/{}", cafes[0].id);
+    let changed = app.send("PATCH", &own, &refs(&manager), Some(hours.clone())).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.body["opening_hours"].as_array().map(Vec::len), Some(1));
+    let currency = app.send("PATCH", &own, &refs(&manager), Some(json!({ "currency": "EUR" }))).await;
+    assert_eq!(field(&currency).as_deref(), Some("currency"), "{}", currency.text);
+    let half = app.send("PATCH", &own, &refs(&manager), Some(json!({ "lat": 45.0 }))).await;
+    assert_eq!(field(&half).as_deref(), Some("lon"), "{}", half.text);
+    let other = format!("/api/v1/chains/{chain}/cafes/{}", cafes[1].id);
+    assert_eq!(app.send("PATCH", &other, &refs(&manager), Some(hours)).await.status, StatusCode::NOT_FOUND);
+
+    // The log, filtered to admin writes, says who did what.
+    let audit = app.send("GET", &format!("/api/v1/chains/{chain}/events?kind=audit."), &refs(&owner), None).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let kinds: Vec<&str> = audit.body["items"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["audit.program_created", "audit.program_updated", "audit.cafe_updated"], "{}", audit.text);
+    let one = format!("/api/v1/chains/{chain}/events?subject=program:{id}&kind=program.updated");
+    let updates = app.send("GET", &one, &refs(&owner), None).await;
+    assert_eq!(updates.body["items"].as_array().map(Vec::len), Some(1), "{}", updates.text);
+    let bad = app.send("GET", &format!("/api/v1/chains/{chain}/events?since=yesterday"), &refs(&owner), None).await;
+    assert_eq!(field(&bad).as_deref(), Some("since"), "{}", bad.text);
+}
+
 /// What a cell of the matrix must answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -318,8 +380,11 @@ const MATRIX: &[(&str, Option<[Expect; 4]>)] = &[
     ("list_cafes", Some([Y, Y, Y, Y])),
     ("create_cafe", Some([F, F, F, Y])),
     ("get_cafe", Some([Y, Y, N, Y])),
+    ("update_cafe", Some([F, Y, N, Y])),
     ("list_programs", Some([Y, Y, Y, Y])),
     ("get_program", Some([Y, Y, Y, Y])),
+    ("create_program", Some([F, F, F, Y])),
+    ("update_program", Some([F, F, F, Y])),
     ("list_guests", Some([F, Y, Y, Y])),
     ("lookup_guest", Some([Y, Y, Y, Y])),
     ("get_guest", Some([F, Y, Y, Y])),
@@ -458,7 +523,7 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
                 path.push_str(&format!("?public_id={}", guest.public_id));
             }
             let method = method.to_uppercase();
-            let body = (method == "POST" || method == "PUT").then(|| json!({}));
+            let body = matches!(method.as_str(), "POST" | "PUT" | "PATCH").then(|| json!({}));
             let cell = |credential: Vec<(&'static str, String)>| {
                 let (method, path, body) = (method.clone(), path.clone(), body.clone());
                 let app = &app;

@@ -1,0 +1,130 @@
+//! Programs: their rules, tiers and rewards; created, changed and archived by owners. A
+//! change applies to sales after it; ledger entries keep the rule snapshot they were posted
+//! with, so history is never rewritten.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use regulars_core::Error;
+use regulars_core::auth::{Action, Target};
+use regulars_core::ids::{ChainId, ProgramId};
+use regulars_core::program::{NewProgram, ProgramKind, ProgramScope, ProgramUpdate};
+use serde_json::json;
+
+use super::views::{ErrorBody, NewProgramBody, ProgramUpdateBody, ProgramView};
+use super::{ApiPath, Caller};
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// The chain's programs with their rules.
+#[utoipa::path(
+    get, path = "/api/v1/chains/{chain}/programs", tag = "chain",
+    params(("chain" = i64, Path, description = "The chain's id")),
+    responses(
+        (status = 200, body = Vec<ProgramView>),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn list_programs(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(chain): ApiPath<i64>,
+) -> Result<Json<Vec<ProgramView>>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::ViewPrograms, Target::Chain(chain))?;
+    Ok(Json(state.store.list_programs(chain).await?.iter().map(ProgramView::from).collect()))
+}
+
+/// One program.
+#[utoipa::path(
+    get, path = "/api/v1/chains/{chain}/programs/{program}", tag = "chain",
+    params(
+        ("chain" = i64, Path, description = "The chain's id"),
+        ("program" = i64, Path, description = "The program's id"),
+    ),
+    responses(
+        (status = 200, body = ProgramView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn get_program(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, program)): ApiPath<(i64, i64)>,
+) -> Result<Json<ProgramView>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::ViewPrograms, Target::Chain(chain))?;
+    Ok(Json(ProgramView::from(&state.store.program(chain, ProgramId(program)).await?)))
+}
+
+/// Creates a program (owners). Its rules take the rules engine's shape and are checked
+/// against its kind; a bad one answers 422 naming the field (`rules.earn.per_minor`).
+#[utoipa::path(
+    post, path = "/api/v1/chains/{chain}/programs", tag = "chain", request_body = NewProgramBody,
+    params(("chain" = i64, Path, description = "The chain's id")),
+    responses(
+        (status = 201, body = ProgramView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn create_program(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(chain): ApiPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ProgramView>), AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::EditPrograms, Target::Chain(chain))?;
+    let body: NewProgramBody = super::json(&body)?;
+    let kind = match (body.kind.as_str(), body.card_size) {
+        ("points", None) => ProgramKind::Points,
+        ("points", Some(_)) => return Err(Error::invalid("card_size", "only a stamp program has cards").into()),
+        ("stamps", Some(card_size)) => ProgramKind::Stamps { card_size },
+        ("stamps", None) => return Err(Error::invalid("card_size", "a stamp program needs its card size").into()),
+        _ => return Err(Error::invalid("kind", "must be `points` or `stamps`").into()),
+    };
+    let scope = match body.scope.as_str() {
+        "chain" => ProgramScope::Chain,
+        "cafe" => ProgramScope::Cafe,
+        _ => return Err(Error::invalid("scope", "must be `chain` or `cafe`").into()),
+    };
+    let new = NewProgram { name: body.name, kind, scope, rules: body.rules };
+    let program = state.store.create_program(chain, new).await?;
+    let subject = format!("program:{}", program.id);
+    super::audit(&state, &caller, "audit.program_created", subject, json!({ "name": program.name })).await?;
+    Ok((StatusCode::CREATED, Json(ProgramView::from(&program))))
+}
+
+/// Changes a program's name or rules (tiers and rewards with them), or archives it (owners).
+#[utoipa::path(
+    patch, path = "/api/v1/chains/{chain}/programs/{program}", tag = "chain", request_body = ProgramUpdateBody,
+    params(
+        ("chain" = i64, Path, description = "The chain's id"),
+        ("program" = i64, Path, description = "The program's id"),
+    ),
+    responses(
+        (status = 200, body = ProgramView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn update_program(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, program)): ApiPath<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> Result<Json<ProgramView>, AppError> {
+    let (chain, program) = (ChainId(chain), ProgramId(program));
+    caller.principal.require(Action::EditPrograms, Target::Chain(chain))?;
+    let body: ProgramUpdateBody = super::json(&body)?;
+    let update = ProgramUpdate { name: body.name, rules: body.rules, archived: body.archived };
+    let updated = state.store.update_program(chain, program, update.clone()).await?;
+    let subject = format!("program:{program}");
+    super::audit(&state, &caller, "audit.program_updated", subject, json!({ "change": update })).await?;
+    Ok(Json(ProgramView::from(&updated)))
+}
