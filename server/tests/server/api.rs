@@ -315,7 +315,7 @@ async fn owners_create_change_and_archive_programs_and_cafes_and_the_log_says_wh
     assert_eq!(field(&send("POST", programs.clone(), stamps).await).as_deref(), Some("card_size"));
     let new = json!({
         "name": "Lunch", "kind": "points", "scope": "chain",
-        "rules": { "earn": { "points": 1, "per_minor": 10000 }, "tiers": [{ "name": "Gold", "threshold": 100 }] }
+        "rules": { "earn": { "points": 1, "per_minor": 10000 }, "tiers": [{ "name": "Member", "threshold": 0 }, { "name": "Gold", "threshold": 100 }] }
     });
     let created = send("POST", programs.clone(), new).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
@@ -325,7 +325,7 @@ async fn owners_create_change_and_archive_programs_and_cafes_and_the_log_says_wh
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
     assert_eq!(renamed.body["name"], "Lunch club");
     assert!(renamed.body["archived_at"].is_string(), "{}", renamed.text);
-    assert_eq!(renamed.body["rules"]["tiers"][0]["name"], "Gold", "rules not given are kept");
+    assert_eq!(renamed.body["rules"]["tiers"][1]["name"], "Gold", "rules not given are kept");
     let kind = send("PATCH", path.clone(), json!({ "kind": "stamps" })).await;
     assert_eq!(field(&kind).as_deref(), Some("kind"), "the kind cannot change: {}", kind.text);
 
