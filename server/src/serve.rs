@@ -63,7 +63,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .spawn();
     let (stop_polling, polling_stopped) = tokio::sync::watch::channel(false);
     let polling = crate::bots::polling::spawn(&state, &polling_stopped);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    // With the peer's address: login throttling per address and the audit log's "from where"
+    // read it (behind a proxy it is the proxy's).
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     // Jobs are idempotent: stopping one mid-pass loses nothing the next start does not redo.
     jobs.abort();
     let _ = stop_polling.send(true);

@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use regulars_core::Error;
 use regulars_core::auth::{Action, Target};
 use regulars_core::ids::{ChainId, ProgramId};
+use regulars_core::pos::PosError;
+use regulars_core::pos::payload::from_value;
 use regulars_core::program::{NewProgram, ProgramKind, ProgramScope, ProgramUpdate};
 use serde_json::json;
 
@@ -122,9 +124,56 @@ pub async fn update_program(
     let (chain, program) = (ChainId(chain), ProgramId(program));
     caller.principal.require(Action::EditPrograms, Target::Chain(chain))?;
     let body: ProgramUpdateBody = super::json(&body)?;
-    let update = ProgramUpdate { name: body.name, rules: body.rules, archived: body.archived };
+    let rules = match body.rules {
+        // Two owners patching at once: the later write wins over the whole rules.
+        Some(patch) => {
+            let mut rules = serde_json::to_value(state.store.program(chain, program).await?.rules)
+                .map_err(|e| Error::invalid("rules", e.to_string()))?;
+            merge_patch(&mut rules, patch);
+            Some(from_value(rules, "rules").map_err(|e| match e {
+                PosError::InvalidPayload { field, reason } => Error::invalid(field, reason),
+                other => Error::invalid("rules", other.to_string()),
+            })?)
+        }
+        None => None,
+    };
+    let update = ProgramUpdate { name: body.name, rules, archived: body.archived };
     let updated = state.store.update_program(chain, program, update.clone()).await?;
     let subject = format!("program:{program}");
     super::audit(&state, &caller, "audit.program_updated", subject, json!({ "change": update })).await?;
     Ok(Json(ProgramView::from(&updated)))
+}
+
+/// Applies a JSON merge patch (RFC 7386) to `target`.
+fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(fields) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(map) = target {
+        for (key, value) in fields {
+            if value.is_null() {
+                map.remove(&key);
+            } else {
+                merge_patch(map.entry(key).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_patch;
+    use serde_json::json;
+
+    #[test]
+    fn a_merge_patch_changes_what_it_names() {
+        let mut rules = json!({ "earn": { "points": 1, "per_minor": 100 }, "tiers": [1, 2], "per_visit": 3 });
+        merge_patch(&mut rules, json!({ "earn": { "points": 2 }, "tiers": [9], "per_visit": null }));
+        assert_eq!(rules, json!({ "earn": { "points": 2, "per_minor": 100 }, "tiers": [9] }));
+    }
 }

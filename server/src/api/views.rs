@@ -164,16 +164,18 @@ pub struct NewProgramBody {
 }
 
 /// A change to a program: the fields given are replaced, the rest kept. Kind and scope
-/// cannot change. New rules (tiers and rewards included: give the rules whole) apply to sales
-/// after the change; history keeps the rules it was earned under.
+/// cannot change. `rules` is a JSON merge patch (RFC 7386) over the current rules: an object
+/// changes only the keys it names (`{"earn": {"points": 2}}`), a list such as `tiers` or
+/// `rewards` is replaced whole, `null` removes a key. New rules apply to sales after the
+/// change; history keeps the rules it was earned under.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramUpdateBody {
     /// Its name.
     pub name: Option<String>,
-    /// Earning rules, tiers, rewards and expiry, whole.
+    /// A merge patch over the earning rules, tiers, rewards and expiry.
     #[schema(value_type = Option<Object>)]
-    pub rules: Option<regulars_core::rules::ProgramRules>,
+    pub rules: Option<serde_json::Value>,
     /// `true` archives the program (sales stop earning in it), `false` makes it earn again.
     pub archived: Option<bool>,
 }

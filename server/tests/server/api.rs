@@ -321,11 +321,14 @@ async fn owners_create_change_and_archive_programs_and_cafes_and_the_log_says_wh
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let id = created.body["id"].as_i64().unwrap();
     let path = format!("{programs}/{id}");
-    let renamed = send("PATCH", path.clone(), json!({ "name": "Lunch club", "archived": true })).await;
+    let renamed = send("PATCH", path.clone(), json!({ "name": "Lunch club", "archived": true, "rules": { "earn": { "points": 3 } } })).await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
     assert_eq!(renamed.body["name"], "Lunch club");
     assert!(renamed.body["archived_at"].is_string(), "{}", renamed.text);
     assert_eq!(renamed.body["rules"]["tiers"][1]["name"], "Gold", "rules not given are kept");
+    assert_eq!(renamed.body["rules"]["earn"], json!({ "points": 3, "per_minor": 10000 }), "a merge patch");
+    let negative = send("PATCH", path.clone(), json!({ "rules": { "earn": { "points": -1 } } })).await;
+    assert_eq!(field(&negative).as_deref(), Some("rules.earn.points"), "{}", negative.text);
     let kind = send("PATCH", path.clone(), json!({ "kind": "stamps" })).await;
     assert_eq!(field(&kind).as_deref(), Some("kind"), "the kind cannot change: {}", kind.text);
 

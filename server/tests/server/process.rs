@@ -23,10 +23,19 @@ fn regulars(dir: &std::path::Path) -> Command {
 
 /// A plain HTTP/1.1 GET over a socket, so this test depends on nothing but std.
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    http(port, "GET", path, "", None)
+}
+
+/// A plain HTTP/1.1 request with extra header lines (each ending in `\r\n`) and a JSON body.
+fn http(port: u16, method: &str, path: &str, headers: &str, json: Option<&str>) -> Option<(u16, String)> {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let body = json.map_or_else(String::new, |b| {
+        format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}", b.len())
+    });
+    let body = if body.is_empty() { "\r\n".to_owned() } else { body };
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}{body}").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
@@ -65,6 +74,16 @@ fn starts_with_no_configuration_serves_the_demo_and_stops_on_sigterm() {
     assert!(page.contains("Demo Coffee"), "the demo chain is seeded on first start");
     assert!(dir.path().join("data/regulars.db").exists(), "SQLite at ./data/regulars.db by default");
     assert!(dir.path().join("data/identity-keys.toml").exists(), "identity keys generated beside it");
+    // The admin API knows who is calling from where: the audit log has the peer's address.
+    let login = r#"{"login":"demo-owner","password":"demo-owner-password"}"#;
+    let (status, signed_in) = http(port, "POST", "/api/v1/session", "", Some(login)).unwrap();
+    assert_eq!(status, 200, "{signed_in}");
+    let cookie = signed_in.split("regulars_session=").nth(1).and_then(|c| c.split(';').next()).unwrap();
+    let cookie = format!("Cookie: regulars_session={cookie}\r\n");
+    let token = r#"{"name":"audit","permissions":["chain:read"]}"#;
+    assert_eq!(http(port, "POST", "/api/v1/chains/1/tokens", &cookie, Some(token)).unwrap().0, 201);
+    let (_, log) = http(port, "GET", "/api/v1/chains/1/events?kind=audit.", &cookie, None).unwrap();
+    assert!(log.contains(r#""address":"127.0.0.1""#), "{log}");
 
     sigterm(&child);
     let status = child.wait().unwrap();
