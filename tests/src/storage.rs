@@ -27,11 +27,11 @@ use regulars_core::store::Store;
 use regulars_core::wallet::WalletScope;
 
 use crate::fixtures::{TestChain, entry};
-pub use crate::storage_catalog::{
-    cafe_changes_and_archive, events_filter_by_kind_subject_and_time, program_changes_apply_to_later_sales,
-};
 pub use crate::storage_accounts::{
     accounts_sign_in_across_chains, api_tokens_revoke_once, pins_and_terminals, sessions_end_once_and_everywhere,
+};
+pub use crate::storage_catalog::{
+    cafe_changes_and_archive, events_filter_by_kind_subject_and_time, program_changes_apply_to_later_sales,
 };
 
 /// Expands to one test per conformance check, each on a store made by `$make`, an async

@@ -117,7 +117,11 @@ pub async fn pins_and_terminals(store: Arc<dyn Store>) {
     assert_eq!(again.revoked_at, Some(first_time), "unpairing twice keeps the first time");
     let ended = store.session_by_token(&cookie.hash).await.unwrap();
     assert_eq!((ended.id, ended.ended_at.is_some()), (session.id, true), "its sessions end with it");
-    let events = store.events(a.id(), &regulars_core::event::EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
+    let events = store
+        .events(a.id(), &regulars_core::event::EventFilter::default(), PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
     let revocations = events.iter().filter(|e| e.kind == "terminal.revoked").count();
     assert_eq!(revocations, 1);
     assert!(events.iter().any(|e| e.kind == "terminal.paired"));
@@ -223,7 +227,11 @@ pub async fn api_tokens_revoke_once(store: Arc<dyn Store>) {
     let revoked = store.revoke_api_token(a.id(), created.id, now).await.unwrap().revoked_at.expect("revoked");
     let again = store.revoke_api_token(a.id(), created.id, now + Duration::hours(1)).await.unwrap();
     assert_eq!(again.revoked_at, Some(revoked));
-    let events = store.events(a.id(), &regulars_core::event::EventFilter::default(), PageRequest::first(100)).await.unwrap().items;
+    let events = store
+        .events(a.id(), &regulars_core::event::EventFilter::default(), PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
     assert_eq!(events.iter().filter(|e| e.kind == "api_token.revoked").count(), 1);
     assert!(events.iter().any(|e| e.kind == "api_token.created"));
     assert!(!events.iter().any(|e| e.payload.to_string().contains(token.hash.as_str())));

@@ -4,16 +4,18 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
 use regulars_core::Error;
 use regulars_core::auth::{Action, Target};
-use regulars_core::event::EventFilter;
-use chrono_tz::Tz;
 use regulars_core::chain::{CafeUpdate, GeoPoint, NewCafe, OpeningHours};
+use regulars_core::event::EventFilter;
 use regulars_core::ids::{CafeId, ChainId};
 use regulars_core::money::Currency;
 use serde_json::json;
 
-use super::views::{CafeUpdateBody, CafeView, ChainView, ErrorBody, EventPage, EventView, NewCafeBody, PageQuery, next_cursor};
+use super::views::{
+    CafeUpdateBody, CafeView, ChainView, ErrorBody, EventPage, EventView, NewCafeBody, PageQuery, next_cursor,
+};
 use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
 use crate::error::AppError;

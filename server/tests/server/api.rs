@@ -321,7 +321,12 @@ async fn owners_create_change_and_archive_programs_and_cafes_and_the_log_says_wh
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let id = created.body["id"].as_i64().unwrap();
     let path = format!("{programs}/{id}");
-    let renamed = send("PATCH", path.clone(), json!({ "name": "Lunch club", "archived": true, "rules": { "earn": { "points": 3 } } })).await;
+    let renamed = send(
+        "PATCH",
+        path.clone(),
+        json!({ "name": "Lunch club", "archived": true, "rules": { "earn": { "points": 3 } } }),
+    )
+    .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
     assert_eq!(renamed.body["name"], "Lunch club");
     assert!(renamed.body["archived_at"].is_string(), "{}", renamed.text);

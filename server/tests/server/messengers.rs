@@ -129,7 +129,8 @@ impl MessengerApp {
     async fn events_of_kind(&self, kind: &str) -> usize {
         let (mut count, mut page) = (0, regulars_core::page::PageRequest::first(500));
         loop {
-            let events = self.store.events(self.chain, &regulars_core::event::EventFilter::default(), page).await.unwrap();
+            let events =
+                self.store.events(self.chain, &regulars_core::event::EventFilter::default(), page).await.unwrap();
             count += events.items.iter().filter(|e| e.kind == kind).count();
             match events.next {
                 Some(next) => page = regulars_core::page::PageRequest { after: Some(next), limit: 500 },
