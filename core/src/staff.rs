@@ -93,6 +93,36 @@ pub struct NewStaff {
     pub login: Option<String>,
 }
 
+/// A change to a [`Staff`] member: the fields given are replaced, the rest kept. Logins,
+/// passwords and PINs have their own calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffUpdate {
+    /// See [`Staff::name`].
+    pub name: Option<String>,
+    /// See [`Staff::role`].
+    pub role: Option<Role>,
+    /// See [`Staff::cafes`].
+    pub cafes: Option<Vec<CafeId>>,
+}
+
+impl StaffUpdate {
+    /// `staff` with this change applied and checked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `name` when it is blank.
+    pub fn apply(&self, mut staff: Staff) -> Result<Staff> {
+        if let Some(name) = &self.name {
+            crate::chain::non_empty("name", name)?;
+            staff.name.clone_from(name);
+        }
+        staff.role = self.role.unwrap_or(staff.role);
+        if let Some(cafes) = &self.cafes {
+            staff.cafes.clone_from(cafes);
+        }
+        Ok(staff)
+    }
+}
+
 /// Where a shift is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]

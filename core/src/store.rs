@@ -37,7 +37,7 @@ use crate::pos::redeem::{TillRedeem, TillRedemption};
 use crate::program::{NewProgram, Program, ProgramUpdate};
 use crate::purchase::{NewPurchase, Purchase};
 use crate::rules::codes::{RewardCode, RewardCodeStatus};
-use crate::staff::{NewStaff, Shift, Staff};
+use crate::staff::{NewStaff, Shift, Staff, StaffUpdate};
 use crate::wallet::{Wallet, WalletScope};
 
 /// Chains (tenants).
@@ -356,6 +356,15 @@ pub trait StaffRepo: Send + Sync {
 
     /// The staff member, or [`Error::NotFound`].
     async fn staff(&self, chain: ChainId, id: StaffId) -> Result<Staff>;
+
+    /// Changes a staff member's name, role or cafes as [`StaffUpdate::apply`] says.
+    ///
+    /// # Behaviour
+    /// - Every listed cafe must belong to the chain ([`Error::NotFound`]); a staff member of
+    ///   another chain is [`Error::NotFound`]; a blank name is [`Error::InvalidInput`].
+    /// - Appends a `staff.updated` event. Sessions stay, and act with the new role and cafes
+    ///   from their next request (the caller is read afresh each time).
+    async fn update_staff(&self, chain: ChainId, id: StaffId, update: StaffUpdate) -> Result<Staff>;
 
     /// The staff member with this messenger identity, or [`Error::NotFound`].
     async fn staff_by_identity(&self, chain: ChainId, identity: &ChannelIdentity) -> Result<Staff>;

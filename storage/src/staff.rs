@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use regulars_core::guest::ChannelIdentity;
 use regulars_core::ids::{CafeId, ChainId, ShiftId, StaffId};
 use regulars_core::page::{Page, PageRequest};
-use regulars_core::staff::{NewStaff, Role, Shift, ShiftState, Staff};
+use regulars_core::staff::{NewStaff, Role, Shift, ShiftState, Staff, StaffUpdate};
 use regulars_core::store::StaffRepo;
 use regulars_core::{Error, Result};
 use serde_json::json;
@@ -160,6 +160,34 @@ impl StaffRepo for DbStore {
     async fn staff(&self, chain: ChainId, id: StaffId) -> Result<Staff> {
         let member: Staff = read!(self, |c| Ok(load_staff!(c, chain, id)))?;
         Ok(member)
+    }
+
+    async fn update_staff(&self, chain: ChainId, id: StaffId, update: StaffUpdate) -> Result<Staff> {
+        let row: StaffRow = write_tx!(self, |c| {
+            let member = update.apply(load_staff!(c, chain, id))?;
+            let cafe_ids: Vec<i64> = member.cafes.iter().map(|c| c.get()).collect();
+            let known: Vec<i64> = cafes::table
+                .filter(cafes::chain_id.eq(chain.get()))
+                .filter(cafes::id.eq_any(&cafe_ids))
+                .select(cafes::id)
+                .load(c)
+                .await?;
+            if let Some(missing) = member.cafes.iter().find(|id| !known.contains(&id.get())) {
+                return Err(Error::not_found(CafeId::ENTITY, missing).into());
+            }
+            let row: StaffRow = diesel::update(staff::table.filter(staff::id.eq(id.get())))
+                .set((
+                    staff::name.eq(&member.name),
+                    staff::role.eq(member.role.as_str()),
+                    staff::cafes.eq(to_json(&member.cafes)),
+                ))
+                .returning(StaffRow::as_returning())
+                .get_result(c)
+                .await?;
+            append_event!(c, chain, "staff.updated", format!("staff:{id}"), json!({ "change": update }));
+            Ok(row)
+        })?;
+        Ok(row.into_staff()?)
     }
 
     async fn staff_by_identity(&self, chain: ChainId, identity: &ChannelIdentity) -> Result<Staff> {

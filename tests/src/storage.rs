@@ -32,6 +32,7 @@ pub use crate::storage_accounts::{
 };
 pub use crate::storage_catalog::{
     cafe_changes_and_archive, events_filter_by_kind_subject_and_time, program_changes_apply_to_later_sales,
+    staff_changes_read_back,
 };
 
 /// Expands to one test per conformance check, each on a store made by `$make`, an async
@@ -53,7 +54,8 @@ macro_rules! storage_conformance {
             guests_merge_into_one, refunds_never_exceed_the_receipt, sales_racing_on_a_reward_code_all_land,
             silent_sales_tell_nobody, till_redemptions_pay_once, till_redemptions_racing_never_overdraw,
             accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once,
-            program_changes_apply_to_later_sales, cafe_changes_and_archive, events_filter_by_kind_subject_and_time);
+            program_changes_apply_to_later_sales, cafe_changes_and_archive, events_filter_by_kind_subject_and_time,
+            staff_changes_read_back);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

@@ -1,4 +1,4 @@
-//! Conformance checks for changing cafes and programs, and for reading the event log
+//! Conformance checks for changing cafes, programs and staff, and for reading the event log
 //! filtered: the store's behaviour that the admin API's edit and archive routes rely on.
 
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use regulars_core::event::EventFilter;
 use regulars_core::ledger::EntryKind;
 use regulars_core::page::PageRequest;
 use regulars_core::program::ProgramUpdate;
+use regulars_core::staff::{NewStaff, Role, StaffUpdate};
 use regulars_core::store::Store;
 use regulars_core::{Error, ErrorKind};
 
@@ -117,4 +118,29 @@ pub async fn events_filter_by_kind_subject_and_time(store: Arc<dyn Store>) {
     assert_eq!(kinds(&past.items), ["program.created", "program.created", "program.updated"]);
     let err = read(EventFilter { kind: Some("cafe%".into()), ..EventFilter::default() }).await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "kind"));
+}
+
+/// A staff member's name, role and cafes change and read back; an unknown cafe or another
+/// chain's staff member is not found, and nothing changes.
+pub async fn staff_changes_read_back(store: Arc<dyn Store>) {
+    let chain = TestChain::create(&*store, "edit-staff").await;
+    let new = NewStaff { name: "Milica".into(), role: Role::Barista, cafes: vec![], identity: None, login: None };
+    let member = store.create_staff(chain.id(), new).await.unwrap();
+    let update =
+        StaffUpdate { name: Some("Milica P.".into()), role: Some(Role::Manager), cafes: Some(vec![chain.cafe.id]) };
+    let changed = store.update_staff(chain.id(), member.id, update).await.unwrap();
+    assert_eq!(
+        (changed.name.as_str(), changed.role, changed.cafes.as_slice()),
+        ("Milica P.", Role::Manager, &[chain.cafe.id][..])
+    );
+    assert_eq!(store.staff(chain.id(), member.id).await.unwrap(), changed);
+    let unknown = StaffUpdate { cafes: Some(vec![regulars_core::ids::CafeId(i64::MAX)]), ..StaffUpdate::default() };
+    let err = store.update_staff(chain.id(), member.id, unknown).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let blank = StaffUpdate { name: Some("".into()), ..StaffUpdate::default() };
+    assert_eq!(store.update_staff(chain.id(), member.id, blank).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(store.staff(chain.id(), member.id).await.unwrap(), changed, "a refused change writes nothing");
+    let other = TestChain::create(&*store, "edit-staff-other").await;
+    let err = store.update_staff(other.id(), member.id, StaffUpdate::default()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
 }

@@ -16,7 +16,7 @@ use crate::identity::security::SecurityEvent;
 use crate::identity::totp::TimeStep;
 use crate::ids::{CafeId, ChainId, GuestId, ShiftId, StaffId};
 use crate::page::{Page, PageRequest};
-use crate::staff::{NewStaff, Shift, Staff};
+use crate::staff::{NewStaff, Shift, Staff, StaffUpdate};
 use crate::store::{GuestRepo, IdentityRepo, PresenceRecord, StaffRepo};
 use crate::{Error, Result};
 
@@ -154,6 +154,9 @@ impl GuestRepo for FakeStore {
 #[async_trait]
 impl StaffRepo for FakeStore {
     async fn create_staff(&self, _: ChainId, _: NewStaff) -> Result<Staff> {
+        unsupported()
+    }
+    async fn update_staff(&self, _: ChainId, _: StaffId, _: StaffUpdate) -> Result<Staff> {
         unsupported()
     }
     async fn staff(&self, chain: ChainId, id: StaffId) -> Result<Staff> {

@@ -146,6 +146,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(guests::guest_ledger))
         .routes(routes!(guests::adjust_balance))
         .routes(routes!(staff::list_staff, staff::create_staff))
+        .routes(routes!(staff::update_staff))
         .routes(routes!(staff::set_pin))
         .routes(routes!(staff::list_shifts))
         .routes(routes!(staff::list_terminals, staff::pair_terminal))

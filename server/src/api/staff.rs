@@ -8,15 +8,15 @@ use regulars_core::auth::account::normalize_login;
 use regulars_core::auth::token::{TokenKind, issue};
 use regulars_core::auth::{Action, CafeFilter, NewTerminal, Target};
 use regulars_core::ids::{CafeId, ChainId, StaffId, TerminalId};
-use regulars_core::staff::{NewStaff, Role};
+use regulars_core::staff::{NewStaff, Role, StaffUpdate};
 use regulars_core::{Error, ErrorKind};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::session::{hash_new_password, hash_new_pin};
 use super::views::{
-    ErrorBody, NewStaffBody, PageQuery, PairTerminalBody, PairedTerminal, PinBody, ShiftPage, ShiftView, StaffView,
-    TerminalView, next_cursor,
+    ErrorBody, NewStaffBody, PageQuery, PairTerminalBody, PairedTerminal, PinBody, ShiftPage, ShiftView,
+    StaffUpdateBody, StaffView, TerminalView, next_cursor,
 };
 use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
@@ -117,6 +117,56 @@ pub async fn create_staff(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(StaffView::from(&member))))
+}
+
+/// Changes a staff member's name, role or cafes (owners; managers for the baristas of their
+/// cafes, who stay baristas at their cafes). Nobody changes their own role, so a chain cannot
+/// lose its last owner by a slip.
+#[utoipa::path(
+    patch, path = "/api/v1/chains/{chain}/staff/{staff}", tag = "staff", request_body = StaffUpdateBody,
+    params(("chain" = i64, Path, description = "The chain's id"), ("staff" = i64, Path, description = "The staff member")),
+    responses(
+        (status = 200, body = StaffView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn update_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, staff)): ApiPath<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> Result<Json<StaffView>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::EditStaff, Target::Chain(chain))?;
+    let member = state.store.staff(chain, StaffId(staff)).await?;
+    if !caller.principal.sees_any(Action::EditStaff, &member.cafes) {
+        return Err(Error::not_found(StaffId::ENTITY, staff).into());
+    }
+    let body: StaffUpdateBody = super::json(&body)?;
+    let update = StaffUpdate {
+        name: body.name,
+        role: body.role.as_deref().map(Role::parse).transpose()?,
+        cafes: body.cafes.map(|cafes| cafes.into_iter().map(CafeId).collect()),
+    };
+    let changed = update.apply(member.clone())?;
+    if member.id == caller.principal.staff_id {
+        if changed.role != member.role {
+            return Err(Error::Forbidden("nobody changes their own role; ask another owner".into()).into());
+        }
+        if changed.cafes != member.cafes && member.role != Role::Owner {
+            return Err(Error::Forbidden("your cafes are set by an owner".into()).into());
+        }
+    } else {
+        // Both as they are and as they would be: a manager edits baristas of their cafes only.
+        caller.principal.may_assign(member.role, &member.cafes)?;
+        caller.principal.may_assign(changed.role, &changed.cafes)?;
+    }
+    let updated = state.store.update_staff(chain, member.id, update.clone()).await?;
+    super::audit(&state, &caller, "audit.staff_updated", format!("staff:{}", member.id), json!({ "change": update }))
+        .await?;
+    Ok(Json(StaffView::from(&updated)))
 }
 
 /// Sets or removes a staff member's PIN for paired terminals.

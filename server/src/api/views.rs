@@ -435,6 +435,19 @@ pub struct NewStaffBody {
     pub pin: Option<regulars_core::auth::Secret>,
 }
 
+/// A change to a staff member: the fields given are replaced, the rest kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffUpdateBody {
+    /// Their name.
+    pub name: Option<String>,
+    /// `owner`, `manager` or `barista` (managers keep baristas baristas; nobody changes
+    /// their own role).
+    pub role: Option<String>,
+    /// The cafes they work at, whole.
+    pub cafes: Option<Vec<i64>>,
+}
+
 /// A new PIN.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

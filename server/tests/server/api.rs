@@ -364,6 +364,49 @@ async fn owners_create_change_and_archive_programs_and_cafes_and_the_log_says_wh
     assert_eq!(field(&bad).as_deref(), Some("since"), "{}", bad.text);
 }
 
+#[tokio::test]
+async fn managers_edit_their_baristas_and_nobody_changes_their_own_role() {
+    let app = TestApp::demo().build().await;
+    let chain = app.chain();
+    let cafes = app.store.list_cafes(chain).await.unwrap();
+    let barista = app.store.list_staff(chain).await.unwrap().into_iter().find(|s| s.role == Role::Barista).unwrap();
+    let manager = with_cookie(&app.sign_in(DEMO_MANAGER.0, DEMO_MANAGER.1).await);
+    let owner = with_cookie(&app.sign_in(DEMO_OWNER.0, DEMO_OWNER.1).await);
+    let path = |id: regulars_core::ids::StaffId| format!("/api/v1/chains/{chain}/staff/{id}");
+    let patch = |who: &[(&'static str, String)], id, body: Value| {
+        let (who, path) = (who.to_vec(), path(id));
+        let app = &app;
+        async move { app.send("PATCH", &path, &refs(&who), Some(body)).await }
+    };
+
+    let renamed = patch(&manager, barista.id, json!({ "name": "Milica P." })).await;
+    assert_eq!(
+        (renamed.status, renamed.body["name"].as_str()),
+        (StatusCode::OK, Some("Milica P.")),
+        "{}",
+        renamed.text
+    );
+    let promoted = patch(&manager, barista.id, json!({ "role": "manager" })).await;
+    assert_eq!(promoted.status, StatusCode::FORBIDDEN, "a manager keeps baristas baristas: {}", promoted.text);
+    let elsewhere = patch(&manager, barista.id, json!({ "cafes": [cafes[1].id] })).await;
+    assert_eq!(elsewhere.body["error"]["field"], "cafes", "only to the manager's own cafes: {}", elsewhere.text);
+    let me = app.store.staff_of_account(DEMO_MANAGER.0).await.unwrap().remove(0);
+    let widen = patch(&manager, me.id, json!({ "cafes": [cafes[0].id, cafes[1].id] })).await;
+    assert_eq!(widen.status, StatusCode::FORBIDDEN, "{}", widen.text);
+    let boss = app.store.staff_of_account(DEMO_OWNER.0).await.unwrap().remove(0);
+    let demote = patch(&owner, boss.id, json!({ "role": "barista" })).await;
+    assert_eq!(demote.status, StatusCode::FORBIDDEN, "{}", demote.text);
+    assert_eq!(app.store.staff(chain, boss.id).await.unwrap().role, Role::Owner);
+
+    // The owner moves the manager; the manager's next request acts with the new cafes.
+    let moved = patch(&owner, me.id, json!({ "cafes": [cafes[1].id] })).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let old_cafe = format!("/api/v1/chains/{chain}/cafes/{}", cafes[0].id);
+    assert_eq!(app.send("GET", &old_cafe, &refs(&manager), None).await.status, StatusCode::NOT_FOUND);
+    let bad_role = patch(&owner, barista.id, json!({ "role": "chef" })).await;
+    assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad_role.text);
+}
+
 /// What a cell of the matrix must answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -400,6 +443,7 @@ const MATRIX: &[(&str, Option<[Expect; 4]>)] = &[
     ("adjust_balance", Some([F, Y, Y, Y])),
     ("list_staff", Some([F, Y, Y, Y])),
     ("create_staff", Some([F, Y, Y, Y])),
+    ("update_staff", Some([F, Y, N, Y])),
     ("set_pin", Some([F, Y, N, Y])),
     ("list_shifts", Some([Y, Y, Y, Y])),
     ("list_terminals", Some([F, Y, Y, Y])),
