@@ -218,12 +218,22 @@ impl CafeUpdate {
         cafe.location = this.location.unwrap_or(cafe.location);
         cafe.timezone = this.timezone.unwrap_or(cafe.timezone);
         cafe.opening_hours = this.opening_hours.unwrap_or(cafe.opening_hours);
-        cafe.archived_at = match this.archived {
-            Some(true) => cafe.archived_at.or(Some(now)),
-            Some(false) => None,
-            None => cafe.archived_at,
-        };
+        cafe.archived_at = archived_at(cafe.archived_at, this.archived, now);
         cafe
+    }
+}
+
+/// When a cafe or program is archived after a change asking `archived` of it at `now`:
+/// archiving again keeps the first time, `false` restores it, `None` leaves it as it was.
+pub(crate) fn archived_at(
+    current: Option<DateTime<Utc>>,
+    archived: Option<bool>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match archived {
+        Some(true) => current.or(Some(now)),
+        Some(false) => None,
+        None => current,
     }
 }
 

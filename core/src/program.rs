@@ -92,11 +92,7 @@ impl ProgramUpdate {
         }
         program.name = this.name.unwrap_or(program.name);
         program.rules = this.rules.unwrap_or(program.rules);
-        program.archived_at = match this.archived {
-            Some(true) => program.archived_at.or(Some(now)),
-            Some(false) => None,
-            None => program.archived_at,
-        };
+        program.archived_at = crate::chain::archived_at(program.archived_at, this.archived, now);
         Ok(program)
     }
 }
