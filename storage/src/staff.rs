@@ -94,6 +94,23 @@ macro_rules! load_staff {
     }};
 }
 
+/// Fails with `NotFound` naming the first of `$cafes` that is not a cafe of `$chain`.
+macro_rules! require_cafes {
+    ($c:ident, $chain:expr, $cafes:expr) => {{
+        let named: &[CafeId] = $cafes;
+        let ids: Vec<i64> = named.iter().map(|c| c.get()).collect();
+        let known: Vec<i64> = cafes::table
+            .filter(cafes::chain_id.eq($chain.get()))
+            .filter(cafes::id.eq_any(&ids))
+            .select(cafes::id)
+            .load($c)
+            .await?;
+        if let Some(missing) = named.iter().find(|id| !known.contains(&id.get())) {
+            return Err(Error::not_found(CafeId::ENTITY, missing).into());
+        }
+    }};
+}
+
 #[async_trait]
 impl StaffRepo for DbStore {
     async fn create_staff(&self, chain: ChainId, new: NewStaff) -> Result<Staff> {
@@ -102,16 +119,7 @@ impl StaffRepo for DbStore {
         }
         let row: StaffRow = write_tx!(self, |c| {
             require_chain!(c, chain);
-            let cafe_ids: Vec<i64> = new.cafes.iter().map(|c| c.get()).collect();
-            let known: Vec<i64> = cafes::table
-                .filter(cafes::chain_id.eq(chain.get()))
-                .filter(cafes::id.eq_any(&cafe_ids))
-                .select(cafes::id)
-                .load(c)
-                .await?;
-            if let Some(missing) = new.cafes.iter().find(|id| !known.contains(&id.get())) {
-                return Err(Error::not_found(CafeId::ENTITY, missing).into());
-            }
+            require_cafes!(c, chain, &new.cafes);
             if let Some(identity) = &new.identity {
                 let taken: i64 = staff::table
                     .filter(staff::chain_id.eq(chain.get()))
@@ -165,16 +173,7 @@ impl StaffRepo for DbStore {
     async fn update_staff(&self, chain: ChainId, id: StaffId, update: StaffUpdate) -> Result<Staff> {
         let row: StaffRow = write_tx!(self, |c| {
             let member = update.apply(load_staff!(c, chain, id))?;
-            let cafe_ids: Vec<i64> = member.cafes.iter().map(|c| c.get()).collect();
-            let known: Vec<i64> = cafes::table
-                .filter(cafes::chain_id.eq(chain.get()))
-                .filter(cafes::id.eq_any(&cafe_ids))
-                .select(cafes::id)
-                .load(c)
-                .await?;
-            if let Some(missing) = member.cafes.iter().find(|id| !known.contains(&id.get())) {
-                return Err(Error::not_found(CafeId::ENTITY, missing).into());
-            }
+            require_cafes!(c, chain, &member.cafes);
             let row: StaffRow = diesel::update(staff::table.filter(staff::id.eq(id.get())))
                 .set((
                     staff::name.eq(&member.name),
