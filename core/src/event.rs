@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChainId, EventId};
+use crate::ids::{CafeId, ChainId, EventId};
 use crate::{Error, Result};
 
 /// One event.
@@ -18,6 +18,8 @@ pub struct Event {
     pub kind: String,
     /// What it is about, e.g. `guest:42`.
     pub subject: String,
+    /// The cafe it happened at or is about, when there is one ([`cafe_of`]).
+    pub cafe_id: Option<CafeId>,
     /// Details, shaped by the kind.
     pub payload: serde_json::Value,
     /// When it happened.
@@ -35,6 +37,19 @@ pub struct EventFilter {
     pub since: Option<DateTime<Utc>>,
     /// Before this time.
     pub until: Option<DateTime<Utc>>,
+    /// At one of these cafes only ([`Event::cafe_id`]); an empty list matches nothing.
+    pub cafes: Option<Vec<CafeId>>,
+}
+
+/// The cafe an event is about: its subject's (`cafe:3`), else its payload's `cafe` (or an
+/// audit record's `details.cafe`), when that is a cafe id.
+#[must_use]
+pub fn cafe_of(subject: &str, payload: &serde_json::Value) -> Option<CafeId> {
+    if let Some(id) = subject.strip_prefix("cafe:") {
+        return id.parse().ok().map(CafeId);
+    }
+    let id = |v: &serde_json::Value| v.get("cafe").or_else(|| v.get("cafe_id")).and_then(serde_json::Value::as_i64);
+    id(payload).or_else(|| payload.get("details").and_then(id)).map(CafeId)
 }
 
 impl EventFilter {
@@ -87,5 +102,15 @@ mod tests {
         let backwards =
             EventFilter { since: Some(now), until: Some(now - chrono::Duration::hours(1)), ..EventFilter::default() };
         assert!(matches!(backwards.validate(), Err(Error::InvalidInput { ref field, .. }) if field == "until"));
+    }
+
+    #[test]
+    fn an_event_is_at_its_subjects_or_payloads_cafe() {
+        let none = serde_json::json!({});
+        assert_eq!(cafe_of("cafe:3", &none), Some(CafeId(3)));
+        assert_eq!(cafe_of("shift:9", &serde_json::json!({ "staff": 1, "cafe": 4 })), Some(CafeId(4)));
+        assert_eq!(cafe_of("staff:2", &serde_json::json!({ "details": { "cafe": 5 } })), Some(CafeId(5)));
+        assert_eq!(cafe_of("guest:1", &serde_json::json!({ "cafe": null })), None);
+        assert_eq!(cafe_of("cafe:x", &none), None);
     }
 }

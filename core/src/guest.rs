@@ -185,6 +185,17 @@ pub struct Guest {
     pub created_at: DateTime<Utc>,
     /// Messenger identities, oldest first.
     pub identities: Vec<ChannelIdentity>,
+    /// When their personal data was erased at their request (GDPR); `None` for everyone
+    /// else. An erased guest has no name, phone, birthday or identities; their wallets,
+    /// ledger and purchases stay, anonymised.
+    #[serde(default)]
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+/// A display name as it is searched: Unicode lowercase, so `МИЛА` finds `Милица`.
+#[must_use]
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 /// What is needed to create a [`Guest`]; ids and codes are generated.

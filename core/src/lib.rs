@@ -41,6 +41,7 @@ pub mod money;
 pub mod notification;
 pub mod page;
 pub mod pos;
+pub mod privacy;
 pub mod program;
 pub mod purchase;
 pub mod rules;

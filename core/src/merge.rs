@@ -42,6 +42,14 @@ pub async fn verified_twin(
 /// of the balance transfers (which a second run completes).
 pub async fn merge(store: &dyn Store, chain: ChainId, a: GuestId, b: GuestId) -> Result<GuestMerge> {
     let (keep, absorb) = if a.get() <= b.get() { (a, b) } else { (b, a) };
+    merge_into(store, chain, keep, absorb).await
+}
+
+/// Merges `absorb` into `keep` (a person chose which card stays), balances included.
+///
+/// # Errors
+/// As [`merge`].
+pub async fn merge_into(store: &dyn Store, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<GuestMerge> {
     let merge = store.merge_guests(chain, keep, absorb).await?;
     for &(from, to) in &merge.clashing_wallets {
         transfer(store, chain, (absorb, from), (keep, to)).await?;

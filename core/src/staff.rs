@@ -62,6 +62,14 @@ pub struct Staff {
     pub identity: Option<ChannelIdentity>,
     /// Portal login name, if they use the web portal or web POS.
     pub login: Option<String>,
+    /// False once deactivated: they left. A deactivated member signs in nowhere (portal, till
+    /// PIN, API tokens acting as them, bot staff mode) but stays in the history they made.
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+}
+
+fn active_by_default() -> bool {
+    true
 }
 
 impl Staff {
@@ -103,6 +111,9 @@ pub struct StaffUpdate {
     pub role: Option<Role>,
     /// See [`Staff::cafes`].
     pub cafes: Option<Vec<CafeId>>,
+    /// See [`Staff::active`]. Deactivating ends their sessions, closes their open shift and
+    /// revokes API tokens acting as them; reactivating restores none of these.
+    pub active: Option<bool>,
 }
 
 impl StaffUpdate {
@@ -119,6 +130,7 @@ impl StaffUpdate {
         if let Some(cafes) = &self.cafes {
             staff.cafes.clone_from(cafes);
         }
+        staff.active = self.active.unwrap_or(staff.active);
         Ok(staff)
     }
 }
@@ -218,6 +230,7 @@ mod tests {
             cafes: vec![CafeId(2)],
             identity: None,
             login: None,
+            active: true,
         };
         assert!(s.works_at(CafeId(2)) && !s.works_at(CafeId(3)));
         s.role = Role::Owner;

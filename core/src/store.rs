@@ -198,6 +198,28 @@ pub trait GuestRepo: Send + Sync {
     /// - Writes a `guest.merged` event naming both guests and the moved wallets.
     /// - Merging a guest already merged into `keep` again changes nothing and answers the same.
     async fn merge_guests(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<GuestMerge>;
+
+    /// Guests of the chain (not merged away) whose display name contains `text`, compared as
+    /// [`name_key`](crate::guest::name_key)s, by id.
+    ///
+    /// # Behaviour
+    /// - `%` and `_` in `text` are matched literally; a blank `text` is
+    ///   [`Error::InvalidInput`] naming `q`.
+    /// - Cursor pagination by guest id, ascending.
+    async fn search_guests(&self, chain: ChainId, text: &str, page: PageRequest) -> Result<Page<Guest>>;
+
+    /// Erases a guest's personal data at their request (GDPR): name, phone, birthday,
+    /// language and consent are cleared, their messenger identities, conversations, card
+    /// secret, presence and queued or sent messages are deleted, and so are those of guests
+    /// merged into them. Wallets, ledger entries, reward codes and purchases stay, tied to the
+    /// anonymous guest, so the chain's totals stay right.
+    ///
+    /// # Behaviour
+    /// - One transaction; appends a `guest.erased` event the first time. Erasing again
+    ///   answers the erased guest and changes nothing.
+    /// - A guest of another chain is [`Error::NotFound`].
+    /// - Whoever writes from that messenger again is a new guest.
+    async fn erase_guest(&self, chain: ChainId, guest: GuestId) -> Result<Guest>;
 }
 
 /// What [`GuestRepo::merge_guests`] did.
@@ -342,6 +364,12 @@ pub trait PurchaseRepo: Send + Sync {
 
     /// The purchase, or [`Error::NotFound`].
     async fn purchase(&self, chain: ChainId, id: PurchaseId) -> Result<Purchase>;
+
+    /// The guest's purchases, newest first, with their line items.
+    ///
+    /// # Behaviour
+    /// Cursor pagination by purchase id, descending; a guest of another chain has none.
+    async fn purchases_of_guest(&self, chain: ChainId, guest: GuestId, page: PageRequest) -> Result<Page<Purchase>>;
 }
 
 /// Staff and shifts.
@@ -364,9 +392,13 @@ pub trait StaffRepo: Send + Sync {
     ///   another chain is [`Error::NotFound`]; a blank name is [`Error::InvalidInput`].
     /// - Appends a `staff.updated` event. Sessions stay, and act with the new role and cafes
     ///   from their next request (the caller is read afresh each time).
+    /// - Deactivating (`active: Some(false)` on an active member) ends their sessions (web and
+    ///   terminal), closes their open shift and revokes API tokens acting as them, in the same
+    ///   transaction; reactivating restores none of these.
     async fn update_staff(&self, chain: ChainId, id: StaffId, update: StaffUpdate) -> Result<Staff>;
 
-    /// The staff member with this messenger identity, or [`Error::NotFound`].
+    /// The active staff member with this messenger identity, or [`Error::NotFound`] (a
+    /// deactivated member's messenger is a guest's again).
     async fn staff_by_identity(&self, chain: ChainId, identity: &ChannelIdentity) -> Result<Staff>;
 
     /// Opens a shift.
@@ -806,8 +838,8 @@ pub trait AccountRepo: Send + Sync {
     /// [`Error::NotFound`] for an unknown account.
     async fn set_password(&self, account: AccountId, password: SecretHash) -> Result<()>;
 
-    /// Every staff record, in every chain, whose login is this account's, oldest first: the
-    /// chains a person may sign in to.
+    /// Every active staff record, in every chain, whose login is this account's, oldest
+    /// first: the chains a person may sign in to.
     async fn staff_of_account(&self, login: &str) -> Result<Vec<Staff>>;
 
     /// Every staff member of the chain, oldest first.

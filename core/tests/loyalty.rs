@@ -78,6 +78,7 @@ impl MemStore {
             referred_by: None,
             created_at: now(),
             identities: vec![],
+            erased_at: None,
         });
         id
     }
@@ -213,6 +214,12 @@ impl GuestRepo for MemStore {
     }
 
     async fn merge_guests(&self, _: ChainId, _: GuestId, _: GuestId) -> Result<regulars_core::store::GuestMerge> {
+        refused()
+    }
+    async fn search_guests(&self, _: ChainId, _: &str, _: PageRequest) -> Result<Page<Guest>> {
+        refused()
+    }
+    async fn erase_guest(&self, _: ChainId, _: GuestId) -> Result<Guest> {
         refused()
     }
 }
@@ -381,6 +388,9 @@ impl PurchaseRepo for MemStore {
             .find(|p| p.id == id && p.chain_id == chain)
             .cloned()
             .ok_or_else(|| Error::not_found("purchase", id))
+    }
+    async fn purchases_of_guest(&self, _: ChainId, _: GuestId, _: PageRequest) -> Result<Page<Purchase>> {
+        refused()
     }
 }
 

@@ -199,6 +199,7 @@ impl AccountRepo for DbStore {
         let rows: Vec<StaffRow> = read!(self, |c| {
             Ok(staff::table
                 .filter(staff::login.eq(login))
+                .filter(staff::deactivated_at.is_null())
                 .order(staff::id)
                 .select(StaffRow::as_select())
                 .load(c)

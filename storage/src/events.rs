@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::Result;
-use regulars_core::event::{Event, EventFilter};
-use regulars_core::ids::{ChainId, EventId};
+use regulars_core::event::{Event, EventFilter, cafe_of};
+use regulars_core::ids::{CafeId, ChainId, EventId};
 use regulars_core::page::{Page, PageRequest};
 use regulars_core::store::EventRepo;
 
@@ -21,6 +21,7 @@ pub(crate) struct NewEventRow {
     chain_id: i64,
     kind: &'static str,
     subject: String,
+    cafe_id: Option<i64>,
     payload: String,
     created_at: i64,
 }
@@ -32,19 +33,21 @@ impl NewEventRow {
             Bind::I64(self.chain_id),
             Bind::Text(self.kind),
             Bind::Text(&self.subject),
+            Bind::OptI64(self.cafe_id),
             Bind::Text(&self.payload),
             Bind::I64(self.created_at),
         ]
     }
 
     pub(crate) fn new(chain: ChainId, kind: &'static str, subject: String, payload: &serde_json::Value) -> Self {
-        Self { chain_id: chain.get(), kind, subject, payload: to_json(payload), created_at: now_millis() }
+        let cafe_id = cafe_of(&subject, payload).map(CafeId::get);
+        Self { chain_id: chain.get(), kind, subject, cafe_id, payload: to_json(payload), created_at: now_millis() }
     }
 }
 
 crate::cached::statements! {
     /// Appends an event.
-    InsertEvent => "INSERT INTO events (chain_id, kind, subject, payload, created_at) VALUES (?, ?, ?, ?, ?)";
+    InsertEvent => "INSERT INTO events (chain_id, kind, subject, cafe_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)";
 }
 
 /// Appends an event inside the current transaction (a cached statement: every change writes
@@ -72,6 +75,7 @@ struct EventRow {
     chain_id: i64,
     kind: String,
     subject: String,
+    cafe_id: Option<i64>,
     payload: String,
     created_at: i64,
 }
@@ -83,6 +87,7 @@ impl EventRow {
             chain_id: ChainId(self.chain_id),
             kind: self.kind,
             subject: self.subject,
+            cafe_id: self.cafe_id.map(CafeId),
             payload: from_json("events.payload", &self.payload)?,
             created_at: from_millis("events.created_at", self.created_at)?,
         })
@@ -110,6 +115,9 @@ impl EventRepo for DbStore {
             }
             if let Some(subject) = &filter.subject {
                 query = query.filter(events::subject.eq(subject.clone()));
+            }
+            if let Some(cafes) = &filter.cafes {
+                query = query.filter(events::cafe_id.eq_any(cafes.iter().map(|c| c.get()).collect::<Vec<_>>()));
             }
             if let Some(since) = filter.since {
                 query = query.filter(events::created_at.ge(to_millis(since)));

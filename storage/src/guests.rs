@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use regulars_core::guest::{ChannelIdentity, Consent, Guest, GuestPublicId, GuestUpdate, NewGuest, random_base32};
+use regulars_core::guest::{
+    ChannelIdentity, Consent, Guest, GuestPublicId, GuestUpdate, NewGuest, name_key, random_base32,
+};
 use regulars_core::ids::{CafeId, ChainId, GuestId, WalletId};
 use regulars_core::page::{Page, PageRequest};
 use regulars_core::store::{GuestMerge, GuestRepo};
@@ -23,7 +25,7 @@ use crate::store::{DbStore, read, write_tx};
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = guests)]
 pub(crate) struct GuestRow {
-    id: i64,
+    pub(crate) id: i64,
     chain_id: i64,
     public_id: String,
     display_name: Option<String>,
@@ -36,6 +38,7 @@ pub(crate) struct GuestRow {
     created_at: i64,
     home_cafe_id: Option<i64>,
     referred_by: Option<i64>,
+    erased_at: Option<i64>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -72,12 +75,13 @@ impl GuestRow {
             referred_by: self.referred_by.map(GuestId),
             created_at: from_millis("guests.created_at", self.created_at)?,
             identities,
+            erased_at: self.erased_at.map(|ms| from_millis("guests.erased_at", ms)).transpose()?,
         })
     }
 }
 
 /// Attaches identities (one query for the whole batch) to guest rows, keeping their order.
-fn assemble(rows: Vec<GuestRow>, identities: Vec<IdentityRow>) -> Result<Vec<Guest>, DbError> {
+pub(crate) fn assemble(rows: Vec<GuestRow>, identities: Vec<IdentityRow>) -> Result<Vec<Guest>, DbError> {
     let mut by_guest: HashMap<i64, Vec<ChannelIdentity>> = HashMap::new();
     for row in identities {
         by_guest.entry(row.guest_id).or_default().push(row.into_identity()?);
@@ -109,6 +113,7 @@ macro_rules! load_guests {
         assemble(rows, identities)?
     }};
 }
+pub(crate) use load_guests;
 
 /// Fails with `NotFound` unless the cafe belongs to the chain.
 macro_rules! require_cafe {
@@ -194,6 +199,7 @@ impl GuestRepo for DbStore {
                     guests::chain_id.eq(chain.get()),
                     guests::public_id.eq(GuestPublicId::random().as_str()),
                     guests::display_name.eq(&new.display_name),
+                    guests::name_key.eq(new.display_name.as_deref().map(name_key)),
                     guests::phone.eq(&new.phone),
                     guests::phone_verified.eq(new.phone_verified),
                     guests::language.eq(&new.language),
@@ -446,6 +452,14 @@ impl GuestRepo for DbStore {
         }
     }
 
+    async fn search_guests(&self, chain: ChainId, text: &str, page: PageRequest) -> Result<Page<Guest>> {
+        crate::erasure::search_guests(self, chain, text, page).await
+    }
+
+    async fn erase_guest(&self, chain: ChainId, guest: GuestId) -> Result<Guest> {
+        crate::erasure::erase_guest(self, chain, guest).await
+    }
+
     async fn merge_guests(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<GuestMerge> {
         if keep == absorb {
             return Err(Error::invalid("absorb", "a guest cannot be merged into itself"));
@@ -527,6 +541,11 @@ impl GuestRepo for DbStore {
                     guests::phone.eq(phone),
                     guests::phone_verified.eq(phone_verified),
                     guests::language.eq(kept_row.language.or(absorbed_row.language)),
+                    guests::name_key.eq(kept_row
+                        .display_name
+                        .as_deref()
+                        .or(absorbed_row.display_name.as_deref())
+                        .map(name_key)),
                     guests::display_name.eq(kept_row.display_name.or(absorbed_row.display_name)),
                     guests::birthday.eq(kept_row.birthday.or(absorbed_row.birthday)),
                     guests::home_cafe_id.eq(kept_row.home_cafe_id.or(absorbed_row.home_cafe_id)),

@@ -52,6 +52,7 @@ mod chains;
 mod columns;
 mod config;
 mod conversations;
+mod erasure;
 mod error;
 mod events;
 mod guests;

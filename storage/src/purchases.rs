@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId};
 use regulars_core::money::{Currency, Money};
+use regulars_core::page::{Page, PageRequest};
 use regulars_core::purchase::{NewPurchase, Purchase};
 use regulars_core::store::PurchaseRepo;
 use regulars_core::{Error, Result};
@@ -82,7 +83,10 @@ pub(crate) fn recorded_event(chain: ChainId, id: i64, new: &NewPurchase) -> crat
         chain,
         "purchase.recorded",
         format!("purchase:{id}"),
-        &json!({ "source": new.source, "receipt": new.external_id, "total_minor": new.total.minor, "guest": new.guest_id }),
+        &json!({
+            "source": new.source, "receipt": new.external_id, "total_minor": new.total.minor,
+            "guest": new.guest_id, "cafe": new.cafe_id,
+        }),
     )
 }
 
@@ -191,5 +195,23 @@ impl PurchaseRepo for DbStore {
                 .optional()?)
         })?;
         Ok(row.ok_or_else(|| Error::not_found(PurchaseId::ENTITY, id))?.into_purchase()?)
+    }
+
+    async fn purchases_of_guest(&self, chain: ChainId, guest: GuestId, page: PageRequest) -> Result<Page<Purchase>> {
+        let limit = page.clamped_limit();
+        let before = page.after.map_or(i64::MAX, |c| c.key());
+        let rows: Vec<PurchaseRow> = read!(self, |c| {
+            Ok(purchases::table
+                .filter(purchases::chain_id.eq(chain.get()))
+                .filter(purchases::guest_id.eq(guest.get()))
+                .filter(purchases::id.lt(before))
+                .order(purchases::id.desc())
+                .limit(limit + 1)
+                .select(PurchaseRow::as_select())
+                .load(c)
+                .await?)
+        })?;
+        let purchases = rows.into_iter().map(PurchaseRow::into_purchase).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(purchases, limit, |p| p.id.get()))
     }
 }

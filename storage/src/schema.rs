@@ -56,6 +56,8 @@ diesel::table! {
         home_cafe_id -> Nullable<BigInt>,
         referred_by -> Nullable<BigInt>,
         merged_into -> Nullable<BigInt>,
+        erased_at -> Nullable<BigInt>,
+        name_key -> Nullable<Text>,
     }
 }
 
@@ -152,6 +154,7 @@ diesel::table! {
         login -> Nullable<Text>,
         created_at -> BigInt,
         pin_hash -> Nullable<Text>,
+        deactivated_at -> Nullable<BigInt>,
     }
 }
 
@@ -172,6 +175,7 @@ diesel::table! {
         chain_id -> BigInt,
         kind -> Text,
         subject -> Text,
+        cafe_id -> Nullable<BigInt>,
         payload -> Text,
         created_at -> BigInt,
     }

@@ -15,7 +15,7 @@ use crate::chains::require_chain;
 use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
 use crate::error::{DbError, corrupt};
 use crate::events::append_event;
-use crate::schema::{cafes, shifts, staff};
+use crate::schema::{api_tokens, cafes, sessions, shifts, staff};
 use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
@@ -29,6 +29,7 @@ pub(crate) struct StaffRow {
     channel: Option<String>,
     external_id: Option<String>,
     login: Option<String>,
+    deactivated_at: Option<i64>,
 }
 
 impl StaffRow {
@@ -47,6 +48,7 @@ impl StaffRow {
             cafes: from_json("staff.cafes", &self.cafes)?,
             identity,
             login: self.login,
+            active: self.deactivated_at.is_none(),
         })
     }
 }
@@ -172,17 +174,51 @@ impl StaffRepo for DbStore {
 
     async fn update_staff(&self, chain: ChainId, id: StaffId, update: StaffUpdate) -> Result<Staff> {
         let row: StaffRow = write_tx!(self, |c| {
-            let member = update.apply(load_staff!(c, chain, id))?;
+            let before = load_staff!(c, chain, id);
+            let member = update.apply(before.clone())?;
             require_cafes!(c, chain, &member.cafes);
+            let now = now_millis();
+            let deactivated_at: Option<i64> = if member.active {
+                None
+            } else {
+                staff::table
+                    .filter(staff::id.eq(id.get()))
+                    .select(staff::deactivated_at)
+                    .first::<Option<i64>>(c)
+                    .await?
+                    .or(Some(now))
+            };
             let row: StaffRow = diesel::update(staff::table.filter(staff::id.eq(id.get())))
                 .set((
                     staff::name.eq(&member.name),
                     staff::role.eq(member.role.as_str()),
                     staff::cafes.eq(to_json(&member.cafes)),
+                    staff::deactivated_at.eq(deactivated_at),
                 ))
                 .returning(StaffRow::as_returning())
                 .get_result(c)
                 .await?;
+            if before.active && !member.active {
+                // They left: nothing they held open keeps working.
+                diesel::update(
+                    sessions::table.filter(sessions::staff_id.eq(id.get())).filter(sessions::ended_at.is_null()),
+                )
+                .set(sessions::ended_at.eq(now))
+                .execute(c)
+                .await?;
+                diesel::update(
+                    api_tokens::table
+                        .filter(api_tokens::staff_id.eq(id.get()))
+                        .filter(api_tokens::revoked_at.is_null()),
+                )
+                .set(api_tokens::revoked_at.eq(now))
+                .execute(c)
+                .await?;
+                diesel::update(shifts::table.filter(shifts::staff_id.eq(id.get())).filter(shifts::closed_at.is_null()))
+                    .set(shifts::closed_at.eq(now))
+                    .execute(c)
+                    .await?;
+            }
             append_event!(c, chain, "staff.updated", format!("staff:{id}"), json!({ "change": update }));
             Ok(row)
         })?;
@@ -195,6 +231,7 @@ impl StaffRepo for DbStore {
                 .filter(staff::chain_id.eq(chain.get()))
                 .filter(staff::channel.eq(identity.channel.as_str()))
                 .filter(staff::external_id.eq(&identity.external_id))
+                .filter(staff::deactivated_at.is_null())
                 .select(StaffRow::as_select())
                 .first(c)
                 .await

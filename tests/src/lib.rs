@@ -31,6 +31,7 @@ pub mod postgres;
 pub mod storage;
 pub mod storage_accounts;
 pub mod storage_catalog;
+pub mod storage_guests;
 
 use std::sync::Arc;
 

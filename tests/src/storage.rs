@@ -28,12 +28,14 @@ use regulars_core::wallet::WalletScope;
 
 use crate::fixtures::{TestChain, entry};
 pub use crate::storage_accounts::{
-    accounts_sign_in_across_chains, api_tokens_revoke_once, pins_and_terminals, sessions_end_once_and_everywhere,
+    accounts_sign_in_across_chains, api_tokens_revoke_once, deactivated_staff_hold_nothing_open, pins_and_terminals,
+    sessions_end_once_and_everywhere,
 };
 pub use crate::storage_catalog::{
     cafe_changes_and_archive, events_filter_by_kind_subject_and_time, program_changes_apply_to_later_sales,
     staff_changes_read_back,
 };
+pub use crate::storage_guests::{guest_purchases_newest_first, guests_erased_keep_their_totals, guests_found_by_name};
 
 /// Expands to one test per conformance check, each on a store made by `$make`, an async
 /// expression evaluating to `Option<(Arc<dyn Store>, guard)>` (`None` skips: see
@@ -55,7 +57,8 @@ macro_rules! storage_conformance {
             silent_sales_tell_nobody, till_redemptions_pay_once, till_redemptions_racing_never_overdraw,
             accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once,
             program_changes_apply_to_later_sales, cafe_changes_and_archive, events_filter_by_kind_subject_and_time,
-            staff_changes_read_back);
+            staff_changes_read_back, deactivated_staff_hold_nothing_open, guests_found_by_name,
+            guest_purchases_newest_first, guests_erased_keep_their_totals);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

@@ -236,3 +236,82 @@ pub async fn api_tokens_revoke_once(store: Arc<dyn Store>) {
     assert!(events.iter().any(|e| e.kind == "api_token.created"));
     assert!(!events.iter().any(|e| e.payload.to_string().contains(token.hash.as_str())));
 }
+
+/// A member who leaves: their sessions end, their open shift closes, tokens acting as them
+/// are revoked, their login and messenger stop finding them; their history stays, and
+/// reactivating lets them sign in again without bringing any of it back.
+pub async fn deactivated_staff_hold_nothing_open(store: Arc<dyn Store>) {
+    use regulars_core::guest::ChannelIdentity;
+    use regulars_core::staff::StaffUpdate;
+
+    let a = TestChain::create(&*store, "leave").await;
+    let owner = member(&*store, &a, "Olga", Role::Owner, Some("olga-leave")).await;
+    let identity = ChannelIdentity::new("telegram", "leaver-1").unwrap();
+    let leaver = store
+        .create_staff(
+            a.id(),
+            NewStaff {
+                name: "Lena".into(),
+                role: Role::Barista,
+                cafes: vec![a.cafe.id],
+                identity: Some(identity.clone()),
+                login: Some("lena-leave".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(leaver.active, "new staff are active");
+    let now = Utc::now();
+    let cookie = issue(TokenKind::Session);
+    let session = store
+        .create_session(NewSession {
+            chain_id: a.id(),
+            staff_id: leaver.id,
+            account_id: None,
+            terminal_id: None,
+            token: cookie.hash.clone(),
+            created_at: now,
+            expires_at: now + Duration::days(1),
+        })
+        .await
+        .unwrap();
+    let token = issue(TokenKind::Api);
+    let api = store
+        .create_api_token(
+            a.id(),
+            NewApiToken {
+                staff_id: leaver.id,
+                name: "Lena's scanner".into(),
+                permissions: [Permission::GuestsRead].into_iter().collect(),
+                created_by: owner.id,
+                token: token.hash.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let shift = store.open_shift(a.id(), leaver.id, a.cafe.id).await.unwrap();
+
+    let leave = StaffUpdate { active: Some(false), ..StaffUpdate::default() };
+    let left = store.update_staff(a.id(), leaver.id, leave.clone()).await.unwrap();
+    assert!(!left.active);
+    assert!(!store.staff(a.id(), leaver.id).await.unwrap().active, "read back deactivated");
+    assert!(store.session_by_token(&cookie.hash).await.unwrap().ended_at.is_some(), "their session ended");
+    assert_eq!(session.ended_at, None);
+    assert!(store.api_token_by_hash(&token.hash).await.unwrap().revoked_at.is_some(), "their token was revoked");
+    assert_eq!(api.revoked_at, None);
+    assert_eq!(store.open_shift_of(a.id(), leaver.id).await.unwrap(), None, "their shift closed");
+    let closed = store.list_shifts(a.id(), None, PageRequest::first(10)).await.unwrap().items;
+    assert!(closed.iter().any(|s| s.id == shift.id && !s.is_open()), "the shift stays, closed");
+    assert_eq!(store.staff_by_identity(a.id(), &identity).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(store.staff_of_account("lena-leave").await.unwrap().is_empty(), "their login signs in nowhere");
+    assert!(store.list_staff(a.id()).await.unwrap().iter().any(|s| s.id == leaver.id && !s.active), "still listed");
+    // Deactivating again changes nothing more.
+    store.update_staff(a.id(), leaver.id, leave).await.unwrap();
+
+    let back = store.update_staff(a.id(), leaver.id, StaffUpdate { active: Some(true), ..StaffUpdate::default() });
+    assert!(back.await.unwrap().active);
+    assert_eq!(store.staff_by_identity(a.id(), &identity).await.unwrap().id, leaver.id);
+    assert_eq!(store.staff_of_account("lena-leave").await.unwrap().len(), 1);
+    assert!(store.session_by_token(&cookie.hash).await.unwrap().ended_at.is_some(), "the old session stays ended");
+    assert!(store.api_token_by_hash(&token.hash).await.unwrap().revoked_at.is_some(), "the token stays revoked");
+}

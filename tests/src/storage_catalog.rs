@@ -90,7 +90,7 @@ pub async fn cafe_changes_and_archive(store: Arc<dyn Store>) {
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
 
-/// The event log filtered by kind, kind family, subject and time.
+/// The event log filtered by kind, kind family, subject, time and cafe.
 pub async fn events_filter_by_kind_subject_and_time(store: Arc<dyn Store>) {
     let chain = TestChain::create(&*store, "event-filters").await;
     let cafe_subject = format!("cafe:{}", chain.cafe.id);
@@ -118,6 +118,32 @@ pub async fn events_filter_by_kind_subject_and_time(store: Arc<dyn Store>) {
     assert_eq!(kinds(&past.items), ["program.created", "program.created", "program.updated"]);
     let err = read(EventFilter { kind: Some("cafe%".into()), ..EventFilter::default() }).await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "kind"));
+
+    // By cafe: events about the cafe and events at it (a shift there), nothing else.
+    let barista = store
+        .create_staff(
+            id,
+            NewStaff {
+                name: "Iva".into(),
+                role: Role::Barista,
+                cafes: vec![chain.cafe.id],
+                identity: None,
+                login: None,
+            },
+        )
+        .await
+        .unwrap();
+    store.open_shift(id, barista.id, chain.cafe.id).await.unwrap();
+    let at_cafe = read(EventFilter { cafes: Some(vec![chain.cafe.id]), ..EventFilter::default() }).await.unwrap();
+    assert_eq!(kinds(&at_cafe.items), ["cafe.created", "cafe.updated", "shift.opened"]);
+    assert!(at_cafe.items.iter().all(|e| e.cafe_id == Some(chain.cafe.id)));
+    let none = read(EventFilter { cafes: Some(Vec::new()), ..EventFilter::default() }).await.unwrap();
+    assert!(none.items.is_empty(), "no cafes: no events");
+    let elsewhere =
+        read(EventFilter { cafes: Some(vec![regulars_core::ids::CafeId(i64::MAX)]), ..EventFilter::default() })
+            .await
+            .unwrap();
+    assert!(elsewhere.items.is_empty());
 }
 
 /// A staff member's name, role and cafes change and read back; an unknown cafe or another
@@ -126,8 +152,12 @@ pub async fn staff_changes_read_back(store: Arc<dyn Store>) {
     let chain = TestChain::create(&*store, "edit-staff").await;
     let new = NewStaff { name: "Milica".into(), role: Role::Barista, cafes: vec![], identity: None, login: None };
     let member = store.create_staff(chain.id(), new).await.unwrap();
-    let update =
-        StaffUpdate { name: Some("Milica P.".into()), role: Some(Role::Manager), cafes: Some(vec![chain.cafe.id]) };
+    let update = StaffUpdate {
+        name: Some("Milica P.".into()),
+        role: Some(Role::Manager),
+        cafes: Some(vec![chain.cafe.id]),
+        active: None,
+    };
     let changed = store.update_staff(chain.id(), member.id, update).await.unwrap();
     assert_eq!(
         (changed.name.as_str(), changed.role, changed.cafes.as_slice()),

@@ -9,8 +9,8 @@
 //! - owners may do everything in their chain;
 //! - managers run their cafes: a cafe-scoped action on another cafe is hidden too; they see
 //!   the chain's guests (a guest belongs to the chain and visits any cafe) with full phones,
-//!   and may adjust balances, but not change programs, export or erase guests, or read the
-//!   event log of the whole chain;
+//!   adjust balances and merge guests, and read the event log of their cafes, but not change
+//!   programs or export or erase guests;
 //! - baristas serve guests: they find one guest by card or public id, see their wallets with
 //!   the phone masked, and see their cafes' shifts; no lists, no history, no staff;
 //! - an API token acts with its staff member's role, narrowed to its [`Permission`]s, and can
@@ -52,6 +52,8 @@ pub enum Action {
     ViewGuestContact,
     /// Adjust a guest's balance by hand, with a reason.
     AdjustBalance,
+    /// Merge two guests who are one person.
+    MergeGuests,
     /// Export everything stored about a guest (GDPR access).
     ExportGuest,
     /// Erase a guest's personal data (GDPR erasure).
@@ -108,7 +110,7 @@ use Role::{Barista, Manager, Owner};
 use Scope::{Cafe, Chain};
 
 /// Every action's rule: the whole policy in one place.
-pub const RULES: [Rule; 21] = [
+pub const RULES: [Rule; 22] = [
     rule(A::ViewChain, Barista, Chain, Some(P::ChainRead), true),
     rule(A::EditChain, Owner, Chain, Some(P::ChainWrite), false),
     rule(A::ViewCafe, Barista, Cafe, Some(P::ChainRead), true),
@@ -121,6 +123,7 @@ pub const RULES: [Rule; 21] = [
     rule(A::ViewGuestHistory, Manager, Chain, Some(P::GuestsRead), false),
     rule(A::ViewGuestContact, Manager, Chain, Some(P::GuestsContact), false),
     rule(A::AdjustBalance, Manager, Chain, Some(P::GuestsWrite), false),
+    rule(A::MergeGuests, Manager, Chain, Some(P::GuestsWrite), false),
     rule(A::ExportGuest, Owner, Chain, Some(P::GuestsContact), false),
     rule(A::EraseGuest, Owner, Chain, Some(P::GuestsWrite), false),
     rule(A::ViewStaff, Manager, Cafe, Some(P::StaffRead), false),
@@ -128,7 +131,7 @@ pub const RULES: [Rule; 21] = [
     rule(A::ViewShifts, Barista, Cafe, Some(P::StaffRead), true),
     rule(A::ViewTerminals, Manager, Cafe, Some(P::StaffRead), false),
     rule(A::PairTerminal, Manager, Cafe, Some(P::StaffWrite), false),
-    rule(A::ViewEvents, Owner, Chain, Some(P::EventsRead), false),
+    rule(A::ViewEvents, Manager, Cafe, Some(P::EventsRead), false),
     rule(A::ManageTokens, Owner, Chain, None, false),
 ];
 
@@ -408,6 +411,10 @@ mod tests {
         assert_eq!(m.decide(A::PairTerminal, other), Decision::Hidden);
         assert_eq!(m.decide(A::ListGuests, Target::Chain(ChainId(1))), Decision::Allowed);
         assert!(matches!(m.decide(A::EditPrograms, Target::Chain(ChainId(1))), Decision::Denied(_)));
+        assert!(matches!(m.decide(A::EraseGuest, Target::Chain(ChainId(1))), Decision::Denied(_)));
+        assert_eq!(m.decide(A::MergeGuests, Target::Chain(ChainId(1))), Decision::Allowed);
+        assert_eq!(m.decide(A::ViewEvents, mine), Decision::Allowed, "their cafes' events");
+        assert_eq!(m.decide(A::ViewEvents, other), Decision::Hidden);
         assert_eq!(m.cafes(), CafeFilter::Only(vec![CafeId(1)]));
         assert!(m.may_assign(Barista, &[CafeId(1)]).is_ok());
         assert_eq!(m.may_assign(Manager, &[CafeId(1)]).unwrap_err().kind(), crate::ErrorKind::Forbidden);

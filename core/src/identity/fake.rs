@@ -63,6 +63,7 @@ impl FakeStore {
             referred_by: None,
             created_at: Utc::now(),
             identities: Vec::new(),
+            erased_at: None,
         };
         s.guests.push(guest.clone());
         guest
@@ -84,6 +85,7 @@ impl FakeStore {
             cafes,
             identity,
             login: None,
+            active: true,
         };
         s.staff.push(staff.clone());
         staff
@@ -149,6 +151,12 @@ impl GuestRepo for FakeStore {
     async fn merge_guests(&self, _: ChainId, _: GuestId, _: GuestId) -> Result<crate::store::GuestMerge> {
         unsupported()
     }
+    async fn search_guests(&self, _: ChainId, _: &str, _: PageRequest) -> Result<Page<Guest>> {
+        unsupported()
+    }
+    async fn erase_guest(&self, _: ChainId, _: GuestId) -> Result<Guest> {
+        unsupported()
+    }
 }
 
 #[async_trait]
@@ -167,7 +175,7 @@ impl StaffRepo for FakeStore {
         let s = self.state();
         s.staff
             .iter()
-            .find(|m| m.chain_id == chain && m.identity.as_ref() == Some(identity))
+            .find(|m| m.chain_id == chain && m.active && m.identity.as_ref() == Some(identity))
             .cloned()
             .ok_or_else(|| Error::not_found("staff", &identity.external_id))
     }

@@ -1,0 +1,134 @@
+//! Erasing a guest's personal data at their request (GDPR), and finding guests by name.
+//! [`GuestRepo`](regulars_core::store::GuestRepo) delegates here.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use regulars_core::guest::{Guest, name_key};
+use regulars_core::ids::{ChainId, GuestId};
+use regulars_core::page::{Page, PageRequest};
+use regulars_core::store::GuestRepo as _;
+use regulars_core::{Error, Result};
+use serde_json::json;
+
+use crate::columns::now_millis;
+use crate::events::append_event;
+use crate::guests::{GuestRow, IdentityRow, assemble, load_guests};
+use crate::schema::{conversations, guest_identities, guest_secrets, guests, outbox, presences};
+use crate::store::{DbStore, read, write_tx};
+
+/// See [`regulars_core::store::GuestRepo::erase_guest`].
+pub(crate) async fn erase_guest(store: &DbStore, chain: ChainId, guest: GuestId) -> Result<Guest> {
+    write_tx!(store, |c| {
+        let erased_at: Option<Option<i64>> = guests::table
+            .filter(guests::id.eq(guest.get()))
+            .filter(guests::chain_id.eq(chain.get()))
+            .select(guests::erased_at)
+            .first(c)
+            .await
+            .optional()?;
+        match erased_at {
+            None => return Err(Error::not_found(GuestId::ENTITY, guest).into()),
+            Some(Some(_)) => return Ok(()),
+            Some(None) => {}
+        }
+        // The guest and everyone merged into them: a merge leaves the absorbed row's name.
+        let mut ids: Vec<i64> = guests::table
+            .filter(guests::chain_id.eq(chain.get()))
+            .filter(guests::merged_into.eq(guest.get()))
+            .select(guests::id)
+            .load(c)
+            .await?;
+        ids.push(guest.get());
+        let identities: Vec<(String, String)> = guest_identities::table
+            .filter(guest_identities::guest_id.eq_any(&ids))
+            .select((guest_identities::channel, guest_identities::external_id))
+            .load(c)
+            .await?;
+        for (channel, external_id) in &identities {
+            diesel::delete(
+                conversations::table
+                    .filter(conversations::chain_id.eq(chain.get()))
+                    .filter(conversations::channel.eq(channel))
+                    .filter(conversations::external_id.eq(external_id)),
+            )
+            .execute(c)
+            .await?;
+        }
+        diesel::delete(guest_identities::table.filter(guest_identities::guest_id.eq_any(&ids))).execute(c).await?;
+        diesel::delete(guest_secrets::table.filter(guest_secrets::guest_id.eq_any(&ids))).execute(c).await?;
+        diesel::delete(presences::table.filter(presences::guest_id.eq_any(&ids))).execute(c).await?;
+        // Messages hold their name and balance; the ledger keeps what was earned.
+        let messages = diesel::delete(outbox::table.filter(outbox::guest_id.eq_any(&ids))).execute(c).await?;
+        diesel::update(guests::table.filter(guests::id.eq_any(&ids)))
+            .set((
+                guests::display_name.eq(None::<String>),
+                guests::name_key.eq(None::<String>),
+                guests::phone.eq(None::<String>),
+                guests::phone_verified.eq(false),
+                guests::language.eq(None::<String>),
+                guests::birthday.eq(None::<String>),
+                guests::marketing_consent.eq(false),
+                guests::erased_at.eq(Some(now_millis())),
+            ))
+            .execute(c)
+            .await?;
+        append_event!(
+            c,
+            chain,
+            "guest.erased",
+            format!("guest:{guest}"),
+            json!({ "identities": identities.len(), "messages": messages, "merged": ids.len() - 1 })
+        );
+        Ok(())
+    })?;
+    store.guest(chain, guest).await
+}
+
+/// See [`regulars_core::store::GuestRepo::search_guests`].
+pub(crate) async fn search_guests(
+    store: &DbStore,
+    chain: ChainId,
+    text: &str,
+    page: PageRequest,
+) -> Result<Page<Guest>> {
+    let needle = name_key(text);
+    if needle.is_empty() {
+        return Err(Error::invalid("q", "type part of a name"));
+    }
+    let pattern = format!("%{}%", escape_like(&needle));
+    let limit = page.clamped_limit();
+    let after = page.after.map_or(0, |c| c.key());
+    let found: Vec<Guest> = read!(store, |c| {
+        Ok(load_guests!(
+            c,
+            guests::table
+                .filter(guests::chain_id.eq(chain.get()))
+                .filter(guests::merged_into.is_null())
+                .filter(guests::name_key.like(&pattern).escape('\\'))
+                .filter(guests::id.gt(after))
+                .order(guests::id.asc())
+                .limit(limit + 1)
+        ))
+    })?;
+    Ok(Page::from_rows(found, limit, |g| g.id.get()))
+}
+
+/// `text` with the `LIKE` wildcards (and the escape itself) escaped by `\`.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_are_literal() {
+        assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}
