@@ -76,6 +76,9 @@ async fn by_token(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<I
         return Err(Error::Unauthenticated("this API token was revoked".into()));
     }
     let staff = state.store.staff(stored.chain_id, stored.staff_id).await.map_err(|e| unknown(e, invalid))?;
+    if !staff.active {
+        return Err(Error::Unauthenticated("this API token's staff member was deactivated".into()));
+    }
     if stored.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
         state.store.touch_api_token(stored.id, now).await?;
     }
@@ -90,6 +93,9 @@ async fn by_session(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Resul
         .staff(session.chain_id, session.staff_id)
         .await
         .map_err(|e| unknown(e, || Error::Unauthenticated("sign in again".into())))?;
+    if !staff.active {
+        return Err(Error::Unauthenticated("this staff member was deactivated; ask an owner".into()));
+    }
     let via = match session.terminal_id {
         None => Via::Session(session.id),
         Some(terminal_id) => {

@@ -24,15 +24,17 @@ use crate::error::AppError;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct GuestQuery {
-    /// A phone number (any common spelling) or a public id; every guest when left out.
+    /// A phone number (any common spelling), a public id, or part of a name; every guest
+    /// when left out.
     pub q: Option<String>,
-    /// The `next_cursor` of the previous page (lists only).
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (50).
     pub limit: Option<u32>,
 }
 
-/// Guests of the chain, newest first, or those matching a phone or public id (managers).
+/// Guests of the chain by id, or those matching `q` (managers): on the first page the guest
+/// with that public id and those with that phone, then everyone whose name contains it.
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/guests", tag = "guests",
     params(("chain" = i64, Path, description = "The chain's id"), GuestQuery),
@@ -57,15 +59,24 @@ pub async fn list_guests(
         let guests = state.store.list_guests(chain, page).await?;
         return Ok(Json(GuestPage { items: view(&guests.items), next_cursor: next_cursor(&guests) }));
     };
-    let mut found = match state.store.guest_by_public_id(chain, &q.to_uppercase()).await {
-        Ok(guest) => vec![guest],
-        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(phone) = normalize_phone(q) {
-        found.extend(state.store.guests_by_phone(chain, &phone).await?);
+    let mut found = Vec::new();
+    if page.after.is_none() {
+        match state.store.guest_by_public_id(chain, &q.to_uppercase()).await {
+            Ok(guest) => found.push(guest),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(phone) = normalize_phone(q) {
+            found.extend(state.store.guests_by_phone(chain, &phone).await?);
+        }
     }
-    Ok(Json(GuestPage { items: view(&found), next_cursor: None }))
+    let by_name = state.store.search_guests(chain, q, page).await?;
+    for guest in &by_name.items {
+        if !found.iter().any(|g| g.id == guest.id) {
+            found.push(guest.clone());
+        }
+    }
+    Ok(Json(GuestPage { items: view(&found), next_cursor: next_cursor(&by_name) }))
 }
 
 /// Lookup parameters.
@@ -100,7 +111,7 @@ pub async fn lookup_guest(
     Ok(Json(detail(&state, &caller, &guest).await?))
 }
 
-async fn detail(state: &AppState, caller: &Caller, guest: &Guest) -> Result<GuestDetail, Error> {
+pub(super) async fn detail(state: &AppState, caller: &Caller, guest: &Guest) -> Result<GuestDetail, Error> {
     let wallets = state.store.wallets_of_guest(guest.chain_id, guest.id).await?;
     Ok(GuestDetail {
         guest: GuestView::new(guest, &caller.principal),
@@ -238,4 +249,47 @@ pub async fn adjust_balance(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(LedgerEntryView::from(&outcome.entry))))
+}
+
+/// Another guest to merge into this one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The guest who is the same person; their identities, purchases, wallets and balances
+    /// move to the guest of the path, who stays.
+    pub absorb: i64,
+}
+
+/// Merges another guest into this one: one person found twice (managers). Identities,
+/// purchases, queued messages and wallets move; a wallet both have keeps its history and its
+/// balance moves with two `adjust` entries. Merging again changes nothing.
+#[utoipa::path(
+    post, path = "/api/v1/chains/{chain}/guests/{guest}/merges", tag = "guests", request_body = MergeBody,
+    params(("chain" = i64, Path, description = "The chain's id"), ("guest" = i64, Path, description = "The guest who stays")),
+    responses(
+        (status = 200, description = "Merged; the guest who stays", body = GuestDetail),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "A guest cannot absorb themselves", body = ErrorBody),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn merge_guests(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((chain, guest)): ApiPath<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> Result<Json<GuestDetail>, AppError> {
+    let chain = ChainId(chain);
+    caller.principal.require(Action::MergeGuests, Target::Chain(chain))?;
+    let body: MergeBody = super::json(&body)?;
+    let merged = regulars_core::merge::merge_into(&*state.store, chain, GuestId(guest), GuestId(body.absorb)).await?;
+    super::audit(
+        &state,
+        &caller,
+        "audit.guests_merged",
+        format!("guest:{guest}"),
+        json!({ "absorbed": body.absorb, "moved_wallets": merged.moved_wallets }),
+    )
+    .await?;
+    Ok(Json(detail(&state, &caller, &merged.guest).await?))
 }

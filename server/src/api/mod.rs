@@ -11,10 +11,13 @@
 pub mod caller;
 pub mod chain;
 pub mod guests;
+pub mod privacy;
 pub mod programs;
+pub mod purchases;
 pub mod session;
 pub mod staff;
 pub mod throttle;
+pub mod till;
 pub mod tokens;
 pub mod views;
 
@@ -145,6 +148,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(guests::get_guest))
         .routes(routes!(guests::guest_ledger))
         .routes(routes!(guests::adjust_balance))
+        .routes(routes!(guests::merge_guests))
+        .routes(routes!(purchases::guest_purchases))
+        .routes(routes!(privacy::export_guest))
+        .routes(routes!(privacy::erase_guest))
+        .routes(routes!(till::till_lookup))
         .routes(routes!(staff::list_staff, staff::create_staff))
         .routes(routes!(staff::update_staff))
         .routes(routes!(staff::set_pin))

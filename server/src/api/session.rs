@@ -162,10 +162,12 @@ pub async fn pin_login(
     state.auth.throttle.pin_attempt(&format!("terminal:{}", terminal.id), &client_address(&parts.extensions))?;
     let staff_id = StaffId(body.staff_id);
     let (member, pin) = match state.store.staff(terminal.chain_id, staff_id).await {
-        Ok(member) => {
+        Ok(member) if member.active => {
             let pin = state.store.staff_pin(terminal.chain_id, staff_id).await?;
             (Some(member), pin)
         }
+        // A deactivated member is answered like a wrong PIN: nothing tells them apart.
+        Ok(_) => (None, None),
         Err(e) if e.kind() == ErrorKind::NotFound => (None, None),
         Err(e) => return Err(e.into()),
     };

@@ -119,9 +119,10 @@ pub async fn create_staff(
     Ok((StatusCode::CREATED, Json(StaffView::from(&member))))
 }
 
-/// Changes a staff member's name, role or cafes (owners; managers for the baristas of their
-/// cafes, who stay baristas at their cafes). Nobody changes their own role, so a chain cannot
-/// lose its last owner by a slip.
+/// Changes a staff member's name, role or cafes, or deactivates them when they leave
+/// (owners; managers for the baristas of their cafes, who stay baristas at their cafes).
+/// Nobody changes their own role or deactivates themselves, so a chain cannot lose its last
+/// owner by a slip.
 #[utoipa::path(
     patch, path = "/api/v1/chains/{chain}/staff/{staff}", tag = "staff", request_body = StaffUpdateBody,
     params(("chain" = i64, Path, description = "The chain's id"), ("staff" = i64, Path, description = "The staff member")),
@@ -149,6 +150,7 @@ pub async fn update_staff(
         name: body.name,
         role: body.role.as_deref().map(Role::parse).transpose()?,
         cafes: body.cafes.map(|cafes| cafes.into_iter().map(CafeId).collect()),
+        active: body.active,
     };
     let changed = update.apply(member.clone())?;
     if member.id == caller.principal.staff_id {
@@ -157,6 +159,9 @@ pub async fn update_staff(
         }
         if changed.cafes != member.cafes && member.role != Role::Owner {
             return Err(Error::Forbidden("your cafes are set by an owner".into()).into());
+        }
+        if !changed.active {
+            return Err(Error::Forbidden("nobody deactivates themselves; ask another owner".into()).into());
         }
     } else {
         // Both as they are and as they would be: a manager edits baristas of their cafes only.

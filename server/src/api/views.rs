@@ -241,6 +241,8 @@ pub struct GuestView {
     pub created_at: DateTime<Utc>,
     /// The messengers they use (`telegram`, `whatsapp`, `viber`).
     pub messengers: Vec<String>,
+    /// When their personal data was erased at their request, if it was.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl GuestView {
@@ -259,6 +261,7 @@ impl GuestView {
             home_cafe: guest.home_cafe.map(|c| c.get()),
             created_at: guest.created_at,
             messengers: guest.identities.iter().map(|i| i.channel.as_str().to_owned()).collect(),
+            erased_at: guest.erased_at,
         }
     }
 }
@@ -399,6 +402,8 @@ pub struct StaffView {
     pub login: Option<String>,
     /// The messenger of their staff mode in the bot, if any.
     pub messenger: Option<String>,
+    /// False once deactivated: they sign in nowhere.
+    pub active: bool,
 }
 
 impl From<&Staff> for StaffView {
@@ -410,6 +415,7 @@ impl From<&Staff> for StaffView {
             cafes: s.cafes.iter().map(|c| c.get()).collect(),
             login: s.login.clone(),
             messenger: s.identity.as_ref().map(|i| i.channel.as_str().to_owned()),
+            active: s.active,
         }
     }
 }
@@ -446,6 +452,10 @@ pub struct StaffUpdateBody {
     pub role: Option<String>,
     /// The cafes they work at, whole.
     pub cafes: Option<Vec<i64>>,
+    /// `false` deactivates them (they left): their sessions end, their open shift closes,
+    /// API tokens acting as them are revoked; `true` lets them sign in again. Nobody
+    /// deactivates themselves.
+    pub active: Option<bool>,
 }
 
 /// A new PIN.
@@ -606,6 +616,8 @@ pub struct EventView {
     pub kind: String,
     /// What it is about, e.g. `guest:42`.
     pub subject: String,
+    /// The cafe it happened at, when it happened at one.
+    pub cafe: Option<i64>,
     /// Details, shaped by the kind (any JSON).
     #[schema(value_type = Value)]
     pub payload: serde_json::Value,
@@ -619,6 +631,7 @@ impl From<&Event> for EventView {
             id: e.id.get(),
             kind: e.kind.clone(),
             subject: e.subject.clone(),
+            cafe: e.cafe_id.map(regulars_core::ids::CafeId::get),
             payload: e.payload.clone(),
             created_at: e.created_at,
         }
@@ -643,6 +656,8 @@ macro_rules! page_view {
         }
     };
 }
+
+pub(super) use page_view;
 
 page_view!(
     /// A page of guests.

@@ -6,6 +6,8 @@
 //! - [`api`]: the admin API: sign-in, sessions, tokens, PINs, and the authorization matrix.
 //! - [`conversation`]: the bot conversation over the demo chain, rendered with the real locales.
 //! - [`demo`]: the demo chain on both backends.
+//! - [`guest_data`]: a guest's data: search, purchases, merges, the till lookup, export and
+//!   erasure, and the event log per cafe.
 //! - [`http`]: health, readiness and the status page through the router.
 //! - [`messengers`]: the whole server on a socket against each messenger's loopback fake.
 //! - [`outbox`]: the outbox sender on a real store.
@@ -16,6 +18,7 @@
 mod api;
 mod conversation;
 mod demo;
+mod guest_data;
 mod http;
 mod messengers;
 mod outbox;

@@ -173,6 +173,16 @@ impl TestApp {
     }
 }
 
+/// A `cookie` header carrying `cookie`, for [`refs`] and [`TestApp::send`].
+pub(crate) fn with_cookie(cookie: &str) -> Vec<(&'static str, String)> {
+    vec![("cookie", cookie.to_owned())]
+}
+
+/// Owned headers borrowed the way [`TestApp::send`] takes them.
+pub(crate) fn refs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    headers.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 /// The `name=value` of the session cookie an answer set.
 ///
 /// # Panics
