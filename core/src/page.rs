@@ -90,6 +90,19 @@ impl<T> Page<T> {
         let next = if has_more { rows.last().map(|r| Cursor::after(key(r))) } else { None };
         Self { items: rows, next }
     }
+
+    /// One page of a short listing read whole, in ascending `key` order (a chain's cafes, its
+    /// staff), with the same cursors as a listing the store pages itself.
+    pub fn of_listing(items: impl IntoIterator<Item = T>, page: PageRequest, key: impl Fn(&T) -> i64) -> Self {
+        let after = page.after.map(Cursor::key);
+        let limit = page.clamped_limit();
+        let rows = items
+            .into_iter()
+            .filter(|item| after.is_none_or(|after| key(item) > after))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1))
+            .collect();
+        Self::from_rows(rows, limit, key)
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +115,14 @@ mod tests {
         assert_eq!(Cursor::try_from(String::from(c)).unwrap(), c);
         assert!(Cursor::try_from("12345".to_string()).is_err());
         assert!(Cursor::try_from("czz".to_string()).is_err());
+    }
+
+    #[test]
+    fn a_listing_read_whole_pages_like_the_store() {
+        let first = Page::of_listing([1, 2, 3, 5], PageRequest::first(2), |v| *v);
+        assert_eq!((first.items.as_slice(), first.next), ([1, 2].as_slice(), Some(Cursor::after(2))));
+        let rest = Page::of_listing([1, 2, 3, 5], PageRequest { after: first.next, limit: 2 }, |v| *v);
+        assert_eq!((rest.items.as_slice(), rest.next), ([3, 5].as_slice(), None));
     }
 
     #[test]

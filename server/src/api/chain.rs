@@ -14,7 +14,8 @@ use regulars_core::money::Currency;
 use serde_json::json;
 
 use super::views::{
-    CafeUpdateBody, CafeView, ChainView, ErrorBody, EventPage, EventView, NewCafeBody, PageQuery, next_cursor,
+    CafePage, CafeUpdateBody, CafeView, ChainView, ErrorBody, EventPage, EventView, NewCafeBody, PageQuery, listed,
+    next_cursor,
 };
 use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
@@ -43,10 +44,11 @@ pub async fn get_chain(
 /// The chain's cafes the caller works at (all of them for an owner).
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/cafes", tag = "chain",
-    params(("chain" = i64, Path, description = "The chain's id")),
+    params(("chain" = i64, Path, description = "The chain's id"), PageQuery),
     responses(
-        (status = 200, body = Vec<CafeView>),
+        (status = 200, body = CafePage),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("token" = []))
 )]
@@ -54,12 +56,14 @@ pub async fn list_cafes(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(chain): ApiPath<i64>,
-) -> Result<Json<Vec<CafeView>>, AppError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<CafePage>, AppError> {
     let chain = ChainId(chain);
     caller.principal.require(Action::ViewCafe, Target::Chain(chain))?;
     let visible = caller.principal.cafes();
-    let cafes = state.store.list_cafes(chain).await?;
-    Ok(Json(cafes.iter().filter(|c| visible.admits(c.id)).map(CafeView::from).collect()))
+    let cafes = state.store.list_cafes(chain).await?.into_iter().filter(|c| visible.admits(c.id));
+    let (items, next_cursor) = listed(cafes, &query, |c| c.id.get())?;
+    Ok(Json(CafePage { items, next_cursor }))
 }
 
 /// Opens a new cafe (owners).

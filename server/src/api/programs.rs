@@ -13,18 +13,19 @@ use regulars_core::pos::payload::from_value;
 use regulars_core::program::{NewProgram, ProgramKind, ProgramScope, ProgramUpdate};
 use serde_json::json;
 
-use super::views::{ErrorBody, NewProgramBody, ProgramUpdateBody, ProgramView};
-use super::{ApiPath, Caller};
+use super::views::{ErrorBody, NewProgramBody, PageQuery, ProgramPage, ProgramUpdateBody, ProgramView, listed};
+use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
 use crate::error::AppError;
 
 /// The chain's programs with their rules.
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/programs", tag = "chain",
-    params(("chain" = i64, Path, description = "The chain's id")),
+    params(("chain" = i64, Path, description = "The chain's id"), PageQuery),
     responses(
-        (status = 200, body = Vec<ProgramView>),
+        (status = 200, body = ProgramPage),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("token" = []))
 )]
@@ -32,10 +33,13 @@ pub async fn list_programs(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(chain): ApiPath<i64>,
-) -> Result<Json<Vec<ProgramView>>, AppError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<ProgramPage>, AppError> {
     let chain = ChainId(chain);
     caller.principal.require(Action::ViewPrograms, Target::Chain(chain))?;
-    Ok(Json(state.store.list_programs(chain).await?.iter().map(ProgramView::from).collect()))
+    let programs = state.store.list_programs(chain).await?;
+    let (items, next_cursor) = listed(programs, &query, |p| p.id.get())?;
+    Ok(Json(ProgramPage { items, next_cursor }))
 }
 
 /// One program.

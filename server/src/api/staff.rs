@@ -15,8 +15,8 @@ use serde_json::json;
 
 use super::session::{hash_new_password, hash_new_pin};
 use super::views::{
-    ErrorBody, NewStaffBody, PageQuery, PairTerminalBody, PairedTerminal, PinBody, ShiftPage, ShiftView,
-    StaffUpdateBody, StaffView, TerminalView, next_cursor,
+    ErrorBody, NewStaffBody, PageQuery, PairTerminalBody, PairedTerminal, PinBody, ShiftPage, ShiftView, StaffPage,
+    StaffUpdateBody, StaffView, TerminalPage, TerminalView, listed, next_cursor,
 };
 use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
@@ -25,10 +25,11 @@ use crate::error::AppError;
 /// Staff of the caller's cafes (all of them for an owner).
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/staff", tag = "staff",
-    params(("chain" = i64, Path, description = "The chain's id")),
+    params(("chain" = i64, Path, description = "The chain's id"), PageQuery),
     responses(
-        (status = 200, body = Vec<StaffView>),
+        (status = 200, body = StaffPage),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("token" = []))
 )]
@@ -36,14 +37,16 @@ pub async fn list_staff(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(chain): ApiPath<i64>,
-) -> Result<Json<Vec<StaffView>>, AppError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<StaffPage>, AppError> {
     let chain = ChainId(chain);
     caller.principal.require(Action::ViewStaff, Target::Chain(chain))?;
     let staff = state.store.list_staff(chain).await?;
     let visible = staff
-        .iter()
+        .into_iter()
         .filter(|s| s.id == caller.principal.staff_id || caller.principal.sees_any(Action::ViewStaff, &s.cafes));
-    Ok(Json(visible.map(StaffView::from).collect()))
+    let (items, next_cursor) = listed(visible, &query, |s| s.id.get())?;
+    Ok(Json(StaffPage { items, next_cursor }))
 }
 
 /// Adds a staff member, optionally with a login and password and a PIN (owners; managers
@@ -262,10 +265,11 @@ pub async fn list_shifts(
 /// Terminals paired at the caller's cafes.
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/terminals", tag = "staff",
-    params(("chain" = i64, Path, description = "The chain's id")),
+    params(("chain" = i64, Path, description = "The chain's id"), PageQuery),
     responses(
-        (status = 200, body = Vec<TerminalView>),
+        (status = 200, body = TerminalPage),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("token" = []))
 )]
@@ -273,12 +277,14 @@ pub async fn list_terminals(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(chain): ApiPath<i64>,
-) -> Result<Json<Vec<TerminalView>>, AppError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<TerminalPage>, AppError> {
     let chain = ChainId(chain);
     caller.principal.require(Action::ViewTerminals, Target::Chain(chain))?;
     let visible = caller.principal.cafes();
-    let terminals = state.store.list_terminals(chain).await?;
-    Ok(Json(terminals.iter().filter(|t| visible.admits(t.cafe_id)).map(TerminalView::from).collect()))
+    let terminals = state.store.list_terminals(chain).await?.into_iter().filter(|t| visible.admits(t.cafe_id));
+    let (items, next_cursor) = listed(terminals, &query, |t| t.id.get())?;
+    Ok(Json(TerminalPage { items, next_cursor }))
 }
 
 /// Pairs a till tablet to a cafe and answers its token, once (managers of that cafe).

@@ -12,18 +12,19 @@ use regulars_core::auth::{Action, NewApiToken, Permission, Target};
 use regulars_core::ids::{ApiTokenId, ChainId, StaffId};
 use serde_json::json;
 
-use super::views::{CreatedToken, ErrorBody, NewTokenBody, TokenView};
-use super::{ApiPath, Caller};
+use super::views::{CreatedToken, ErrorBody, NewTokenBody, PageQuery, TokenPage, TokenView, listed};
+use super::{ApiPath, ApiQuery, Caller};
 use crate::app::AppState;
 use crate::error::AppError;
 
 /// The chain's API tokens, revoked ones included (never their values).
 #[utoipa::path(
     get, path = "/api/v1/chains/{chain}/tokens", tag = "tokens",
-    params(("chain" = i64, Path, description = "The chain's id")),
+    params(("chain" = i64, Path, description = "The chain's id"), PageQuery),
     responses(
-        (status = 200, body = Vec<TokenView>),
+        (status = 200, body = TokenPage),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ),
     security(("session" = []))
 )]
@@ -31,10 +32,13 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(chain): ApiPath<i64>,
-) -> Result<Json<Vec<TokenView>>, AppError> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<TokenPage>, AppError> {
     let chain = ChainId(chain);
     caller.principal.require(Action::ManageTokens, Target::Chain(chain))?;
-    Ok(Json(state.store.list_api_tokens(chain).await?.iter().map(TokenView::from).collect()))
+    let tokens = state.store.list_api_tokens(chain).await?;
+    let (items, next_cursor) = listed(tokens, &query, |t| t.id.get())?;
+    Ok(Json(TokenPage { items, next_cursor }))
 }
 
 /// Creates a token bound by a staff member's role (the creator's by default) and narrowed

@@ -671,6 +671,38 @@ page_view!(
 page_view!(
     /// A page of shifts.
     ShiftPage, ShiftView);
+page_view!(
+    /// A page of cafes.
+    CafePage, CafeView);
+page_view!(
+    /// A page of programs.
+    ProgramPage, ProgramView);
+page_view!(
+    /// A page of staff.
+    StaffPage, StaffView);
+page_view!(
+    /// A page of paired terminals.
+    TerminalPage, TerminalView);
+page_view!(
+    /// A page of API tokens.
+    TokenPage, TokenView);
+
+/// One page, as views, of a short listing read whole in id order (a chain's cafes, staff,
+/// terminals, tokens): the same `cursor` and `limit` as the listings the store pages.
+///
+/// # Errors
+/// [`regulars_core::Error::InvalidInput`] naming `cursor` or `limit`.
+pub fn listed<T, V>(
+    items: impl IntoIterator<Item = T>,
+    query: &PageQuery,
+    id: impl Fn(&T) -> i64,
+) -> regulars_core::Result<(Vec<V>, Option<String>)>
+where
+    V: for<'a> From<&'a T>,
+{
+    let page = Page::of_listing(items, query.request()?, id);
+    Ok((page.items.iter().map(V::from).collect(), next_cursor(&page)))
+}
 
 /// Cursor pagination parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -33,8 +33,24 @@ async fn an_owner_signs_in_sees_the_chain_and_signs_out() {
 
     let me = app.send("GET", "/api/v1/session", &refs(&with_cookie(&cookie)), None).await;
     assert_eq!((me.status, me.body["via"].as_str()), (StatusCode::OK, Some("session")));
-    let cafes = app.send("GET", &format!("/api/v1/chains/{chain}/cafes"), &refs(&with_cookie(&cookie)), None).await;
-    assert_eq!(cafes.body.as_array().map(Vec::len), Some(2), "{}", cafes.text);
+    let cafes = |query: &str| {
+        let path = format!("/api/v1/chains/{chain}/cafes{query}");
+        let headers = with_cookie(&cookie);
+        let app = &app;
+        async move { app.send("GET", &path, &refs(&headers), None).await }
+    };
+    let all = cafes("").await;
+    assert_eq!(all.body["items"].as_array().map(Vec::len), Some(2), "{}", all.text);
+    // Short lists page like long ones.
+    let first = cafes("?limit=1").await;
+    let next = first.body["next_cursor"].as_str().expect("a second page").to_owned();
+    let second = cafes(&format!("?limit=1&cursor={next}")).await;
+    assert_eq!(
+        [first.body["items"][0].clone(), second.body["items"][0].clone()],
+        [all.body["items"][0].clone(), all.body["items"][1].clone()]
+    );
+    assert!(second.body["next_cursor"].is_null(), "{}", second.text);
+    assert_eq!(cafes("?cursor=yesterday").await.body["error"]["field"], "cursor");
 
     // A cross-site page cannot use the cookie to change anything; the portal's own can.
     let mut cross = with_cookie(&cookie);
@@ -422,7 +438,7 @@ async fn a_leaver_is_signed_out_at_once_and_can_be_taken_back() {
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "their till session ends: {}", after.text);
     assert_eq!(pin_login().await.status, StatusCode::UNAUTHORIZED, "and their PIN opens nothing");
     let listed = app.send("GET", &format!("/api/v1/chains/{chain}/staff"), &refs(&owner), None).await;
-    let row = listed.body.as_array().unwrap().iter().find(|s| s["id"] == barista.id.get()).cloned();
+    let row = listed.body["items"].as_array().unwrap().iter().find(|s| s["id"] == barista.id.get()).cloned();
     assert_eq!(row.map(|s| s["active"].clone()), Some(json!(false)), "the owner still sees who left");
 
     let me = app.store.staff_of_account(DEMO_OWNER.0).await.unwrap().remove(0);
