@@ -453,11 +453,11 @@ impl GuestRepo for DbStore {
     }
 
     async fn search_guests(&self, chain: ChainId, text: &str, page: PageRequest) -> Result<Page<Guest>> {
-        crate::erasure::search_guests(self, chain, text, page).await
+        crate::guest_privacy::search_guests(self, chain, text, page).await
     }
 
     async fn erase_guest(&self, chain: ChainId, guest: GuestId) -> Result<Guest> {
-        crate::erasure::erase_guest(self, chain, guest).await
+        crate::guest_privacy::erase_guest(self, chain, guest).await
     }
 
     async fn merge_guests(&self, chain: ChainId, keep: GuestId, absorb: GuestId) -> Result<GuestMerge> {

@@ -1,4 +1,5 @@
-//! Erasing a guest's personal data at their request (GDPR), and finding guests by name.
+//! The parts of the guest store that touch their personal data: erasing it at their request
+//! (GDPR) and finding guests by name.
 //! [`GuestRepo`](regulars_core::store::GuestRepo) delegates here.
 
 use diesel::prelude::*;
