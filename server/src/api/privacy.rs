@@ -47,7 +47,7 @@ pub async fn export_guest(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseBody {
-    /// The public id of the guest being erased (e.g. `K7Q2M9`).
+    /// The public id of the guest being erased (`public_id` in the guest's record, e.g. `7D3WATAT6407`).
     pub confirm_public_id: Option<String>,
 }
 
