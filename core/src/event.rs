@@ -39,6 +39,8 @@ pub struct EventFilter {
     pub until: Option<DateTime<Utc>>,
     /// At one of these cafes only ([`Event::cafe_id`]); an empty list matches nothing.
     pub cafes: Option<Vec<CafeId>>,
+    /// Newest first (the cursor then pages back in time), rather than oldest first.
+    pub newest_first: bool,
 }
 
 /// The cafe an event is about: its subject's (`cafe:3`), else its payload's `cafe` (or an

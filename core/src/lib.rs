@@ -24,6 +24,7 @@
 //! # Ok::<(), regulars_core::Error>(())
 //! ```
 
+pub mod analytics;
 pub mod auth;
 pub mod chain;
 pub mod channel;

@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 #[cfg(doc)]
 use crate::Error;
 use crate::Result;
+use crate::analytics::{CohortCell, GuestVisits, HourIndex, HourlyStats, MonthIndex, Scope, ScopeTotals, VisitOrder};
 use crate::auth::{Account, ApiToken, NewApiToken, NewSession, NewTerminal, SecretHash, Session, Terminal};
 use crate::chain::{Cafe, CafeUpdate, Chain, NewCafe, NewChain};
 use crate::channel::ReceiptStatus;
@@ -923,6 +924,51 @@ pub trait AccountRepo: Send + Sync {
     async fn touch_api_token(&self, token: ApiTokenId, at: DateTime<Utc>) -> Result<()>;
 }
 
+/// The owner portal's roll-ups ([`crate::analytics`]), kept by the store in the same
+/// transaction as the sales, refunds, ledger entries and guests they count.
+///
+/// # Behaviour
+/// Whatever path writes (one sale, a batch, a refund, a merge), every figure equals a
+/// recomputation from the base records: the storage conformance suite checks it after random
+/// histories. A merge moves the absorbed guest's sales, visits and cohort to the kept guest
+/// and stops counting the absorbed guest as a guest.
+#[async_trait]
+pub trait AnalyticsRepo: Send + Sync {
+    /// The figures per cafe and hour in `from..until`, only of `cafes` when given (`None`:
+    /// every cafe and what has no cafe); hours without activity are left out.
+    async fn hourly_stats(
+        &self,
+        chain: ChainId,
+        cafes: Option<&[CafeId]>,
+        from: HourIndex,
+        until: HourIndex,
+    ) -> Result<Vec<HourlyStats>>;
+
+    /// Guests, visitors and repeat visitors of a scope now (zeros for a scope with none).
+    async fn scope_totals(&self, chain: ChainId, scope: Scope) -> Result<ScopeTotals>;
+
+    /// The retention grid's non-empty cells of cohorts from month `since` on.
+    async fn cohort_cells(&self, chain: ChainId, scope: Scope, since: MonthIndex) -> Result<Vec<CohortCell>>;
+
+    /// The visits in `scope` of those of `guests` who bought something there.
+    async fn guest_visits(&self, chain: ChainId, scope: Scope, guests: &[GuestId]) -> Result<Vec<GuestVisits>>;
+
+    /// Guests who bought something in `scope`, largest first by `order` (ties: newest guest
+    /// first), skipping `offset`, at most `limit` (clamped to 1..=1000).
+    async fn top_guests(
+        &self,
+        chain: ChainId,
+        scope: Scope,
+        order: VisitOrder,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<GuestVisits>>;
+
+    /// Wallets of `program` holding at least `points` points or at least `stamps` stamps
+    /// (a threshold of 0 or less does not count).
+    async fn count_reward_eligible(&self, chain: ChainId, program: ProgramId, points: i64, stamps: i64) -> Result<u64>;
+}
+
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
@@ -939,6 +985,7 @@ pub trait Store:
     + OutboxRepo
     + ConversationRepo
     + AccountRepo
+    + AnalyticsRepo
 {
     /// Succeeds when the database answers a trivial query; [`Error::Unavailable`] otherwise.
     async fn ping(&self) -> Result<()>;

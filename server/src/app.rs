@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::bots::routes::routes())
         .merge(crate::media::routes())
         .merge(crate::api::router())
+        .merge(crate::web::routes(state.clone()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -23,28 +23,41 @@ impl From<Error> for AppError {
 /// Seconds a client should wait before retrying an `unavailable` answer.
 const RETRY_AFTER_SECONDS: &str = "5";
 
+/// The HTTP status and the error body's `kind` of an error of `kind`.
+#[must_use]
+pub fn status_of(kind: ErrorKind) -> (StatusCode, &'static str) {
+    match kind {
+        ErrorKind::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+        ErrorKind::Conflict => (StatusCode::CONFLICT, "conflict"),
+        ErrorKind::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+        ErrorKind::InsufficientBalance => (StatusCode::CONFLICT, "insufficient_balance"),
+        ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        ErrorKind::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+/// What a client is told of `error`: its message, except for internal errors, which are
+/// logged (with their causes) and answered with a generic line.
+#[must_use]
+pub fn public_message(error: &Error, status: StatusCode) -> String {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %error.report(), "internal error");
+        "something went wrong on our side; it has been logged".to_owned()
+    } else {
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = %error.report(), "dependency unavailable");
+        }
+        error.to_string()
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, kind) = match self.0.kind() {
-            ErrorKind::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            ErrorKind::Conflict => (StatusCode::CONFLICT, "conflict"),
-            ErrorKind::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            ErrorKind::InsufficientBalance => (StatusCode::CONFLICT, "insufficient_balance"),
-            ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            ErrorKind::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        };
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %self.0.report(), "internal error");
-            "something went wrong on our side; it has been logged".to_owned()
-        } else {
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                tracing::warn!(error = %self.0.report(), "dependency unavailable");
-            }
-            self.0.to_string()
-        };
+        let (status, kind) = status_of(self.0.kind());
+        let message = public_message(&self.0, status);
         let field = match &self.0 {
             Error::InvalidInput { field, .. } => Some(field.clone()),
             _ => None,

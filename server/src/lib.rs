@@ -33,3 +33,4 @@ pub mod pos;
 pub mod pos_send;
 pub mod scheduler;
 pub mod serve;
+pub mod web;

@@ -99,15 +99,23 @@ impl EventRepo for DbStore {
     async fn events(&self, chain: ChainId, filter: &EventFilter, page: PageRequest) -> Result<Page<Event>> {
         filter.validate()?;
         let limit = page.clamped_limit();
-        let after = page.after.map_or(0, |c| c.key());
+        let after = page.after.map(|c| c.key());
+        let newest_first = filter.newest_first;
         let rows: Vec<EventRow> = read!(self, |c| {
             let mut query = events::table
                 .filter(events::chain_id.eq(chain.get()))
-                .filter(events::id.gt(after))
-                .order(events::id.asc())
                 .limit(limit + 1)
                 .select(EventRow::as_select())
                 .into_boxed();
+            query = if newest_first {
+                let query = query.order(events::id.desc());
+                match after {
+                    Some(after) => query.filter(events::id.lt(after)),
+                    None => query,
+                }
+            } else {
+                query.order(events::id.asc()).filter(events::id.gt(after.unwrap_or(0)))
+            };
             match (filter.kind_prefix(), &filter.kind) {
                 (Some(prefix), _) => query = query.filter(events::kind.like(prefix)),
                 (None, Some(kind)) => query = query.filter(events::kind.eq(kind.clone())),

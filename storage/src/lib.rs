@@ -45,6 +45,7 @@
 //! used by one thread at a time.
 
 mod accounts;
+mod analytics;
 mod cached;
 mod cafes;
 mod catalog_cache;

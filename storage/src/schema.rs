@@ -346,3 +346,52 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    hourly_stats (chain_id, cafe_id, hour) {
+        chain_id -> BigInt,
+        cafe_id -> BigInt,
+        hour -> BigInt,
+        orders -> BigInt,
+        revenue_minor -> BigInt,
+        refunded_minor -> BigInt,
+        points_earned -> BigInt,
+        stamps_earned -> BigInt,
+        points_redeemed -> BigInt,
+        rewards_redeemed -> BigInt,
+        new_guests -> BigInt,
+        referrals -> BigInt,
+    }
+}
+
+diesel::table! {
+    guest_visits (guest_id, scope) {
+        guest_id -> BigInt,
+        scope -> BigInt,
+        chain_id -> BigInt,
+        orders -> BigInt,
+        spend_minor -> BigInt,
+        first_at -> BigInt,
+        last_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    cohort_cells (chain_id, scope, cohort, month) {
+        chain_id -> BigInt,
+        scope -> BigInt,
+        cohort -> BigInt,
+        month -> BigInt,
+        guests -> BigInt,
+    }
+}
+
+diesel::table! {
+    scope_totals (chain_id, scope) {
+        chain_id -> BigInt,
+        scope -> BigInt,
+        guests -> BigInt,
+        visitors -> BigInt,
+        repeat_visitors -> BigInt,
+    }
+}

@@ -36,6 +36,7 @@ pub use crate::storage_catalog::{
     staff_changes_read_back,
 };
 pub use crate::storage_guests::{guest_purchases_newest_first, guests_erased_keep_their_totals, guests_found_by_name};
+pub use crate::storage_rollups::rollups_match_a_recomputation;
 
 /// Expands to one test per conformance check, each on a store made by `$make`, an async
 /// expression evaluating to `Option<(Arc<dyn Store>, guard)>` (`None` skips: see
@@ -58,7 +59,7 @@ macro_rules! storage_conformance {
             accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once,
             program_changes_apply_to_later_sales, cafe_changes_and_archive, events_filter_by_kind_subject_and_time,
             staff_changes_read_back, deactivated_staff_hold_nothing_open, guests_found_by_name,
-            guest_purchases_newest_first, guests_erased_keep_their_totals);
+            guest_purchases_newest_first, guests_erased_keep_their_totals, rollups_match_a_recomputation);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

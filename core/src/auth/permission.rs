@@ -32,11 +32,14 @@ pub enum Permission {
     /// Read the event log.
     #[serde(rename = "events:read")]
     EventsRead,
+    /// Read the figures: sales, revenue, points, visits, cohorts.
+    #[serde(rename = "analytics:read")]
+    AnalyticsRead,
 }
 
 impl Permission {
     /// Every permission, in order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::ChainRead,
         Self::ChainWrite,
         Self::GuestsRead,
@@ -45,6 +48,7 @@ impl Permission {
         Self::StaffRead,
         Self::StaffWrite,
         Self::EventsRead,
+        Self::AnalyticsRead,
     ];
 
     /// The stable name (`guests:read`), as in JSON and storage.
@@ -59,6 +63,7 @@ impl Permission {
             Self::StaffRead => "staff:read",
             Self::StaffWrite => "staff:write",
             Self::EventsRead => "events:read",
+            Self::AnalyticsRead => "analytics:read",
         }
     }
 

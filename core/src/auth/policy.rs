@@ -72,6 +72,8 @@ pub enum Action {
     ViewEvents,
     /// Create, list and revoke API tokens.
     ManageTokens,
+    /// Read the figures of cafes (the portal's dashboard, loyalty and analytics pages).
+    ViewAnalytics,
 }
 
 /// Whether an action's target narrows to a cafe (where managers and terminals are limited
@@ -110,7 +112,7 @@ use Role::{Barista, Manager, Owner};
 use Scope::{Cafe, Chain};
 
 /// Every action's rule: the whole policy in one place.
-pub const RULES: [Rule; 22] = [
+pub const RULES: [Rule; 23] = [
     rule(A::ViewChain, Barista, Chain, Some(P::ChainRead), true),
     rule(A::EditChain, Owner, Chain, Some(P::ChainWrite), false),
     rule(A::ViewCafe, Barista, Cafe, Some(P::ChainRead), true),
@@ -133,6 +135,7 @@ pub const RULES: [Rule; 22] = [
     rule(A::PairTerminal, Manager, Cafe, Some(P::StaffWrite), false),
     rule(A::ViewEvents, Manager, Cafe, Some(P::EventsRead), false),
     rule(A::ManageTokens, Owner, Chain, None, false),
+    rule(A::ViewAnalytics, Manager, Cafe, Some(P::AnalyticsRead), false),
 ];
 
 impl Action {

@@ -150,7 +150,7 @@ portal-error-not-found = This page does not exist.
 portal-error-forbidden = You don't have access to this page.
 portal-error-session-expired = Your session has expired. Please sign in again.
 portal-error-save-failed = Could not save. Check the fields marked in red and try again.
-portal-error-sign-in = Wrong email or password.
+portal-error-sign-in = Wrong login or password.
 
 ## Server status page (GET /)
 
@@ -161,3 +161,58 @@ portal-status-readiness = Readiness
 portal-status-chain = Chain
 portal-status-slug = Short name
 portal-status-no-chains = No chains yet: run { $command }.
+
+## Portal frame, sign-in and filters
+
+portal-login = Login
+portal-skip-to-content = Skip to content
+portal-nav-label = Portal sections
+portal-chain = Chain
+portal-switch = Switch
+portal-language = Language
+portal-filter-cafe = Cafe
+portal-filter-all-cafes = All cafes
+portal-apply = Apply
+portal-export-csv = Export CSV
+portal-next-page = Next page
+portal-sort-by = Sort by:
+portal-error-bad-request = Something in the address is not right.
+portal-error-too-many = Too many attempts. Wait a minute and try again.
+portal-error-server = Something went wrong on our side. Try again in a moment.
+
+## Dashboard
+
+portal-dash-period = Period
+portal-dash-last-days =
+    { $days ->
+        [one] Last { $days } day
+       *[other] Last { $days } days
+    }
+portal-dash-figures = Figures
+portal-dash-vs-previous = Against the previous period
+portal-dash-total-guests = Guests
+portal-dash-new-guests = New guests
+portal-dash-orders = Orders
+portal-dash-revenue = Revenue
+portal-dash-average-check = Average check
+portal-dash-points-issued = Points issued
+portal-dash-rewards-redeemed = Rewards redeemed
+portal-dash-reward-eligible = Can take a reward now
+portal-dash-referrals = Came by invitation
+portal-dash-repeat-guests = Came back (2+ visits)
+portal-dash-orders-per-week = Orders per week
+portal-dash-revenue-per-day = Revenue per day
+portal-dash-recent-activity = Recent activity
+portal-activity-purchase = Purchase of { $amount }
+portal-activity-reward-issued = Reward issued
+portal-activity-reward-used = Reward redeemed
+portal-activity-joined = New guest joined
+portal-activity-tier = Guest reached level { $tier }
+
+## Guest list
+
+portal-guest-public-id = Card
+portal-guests-spend = Spend
+portal-guests-reward = Reward
+portal-guests-reward-ready = Ready
+portal-guests-search-hint = Phone, name or card

@@ -158,7 +158,7 @@ portal-error-not-found = הדף הזה לא קיים.
 portal-error-forbidden = אין לכם גישה לדף הזה.
 portal-error-session-expired = פג תוקף ההתחברות. התחברו שוב.
 portal-error-save-failed = השמירה נכשלה. בדקו את השדות המסומנים באדום ונסו שוב.
-portal-error-sign-in = אימייל או סיסמה שגויים.
+portal-error-sign-in = שם משתמש או סיסמה שגויים.
 
 ## Server status page (GET /)
 
@@ -169,3 +169,60 @@ portal-status-readiness = מוכנות
 portal-status-chain = רשת
 portal-status-slug = שם מקוצר
 portal-status-no-chains = עדיין אין רשתות: הריצו { $command }.
+
+## Portal frame, sign-in and filters
+
+portal-login = שם משתמש
+portal-skip-to-content = דילוג לתוכן
+portal-nav-label = אזורי הפורטל
+portal-chain = רשת
+portal-switch = מעבר
+portal-language = שפה
+portal-filter-cafe = בית קפה
+portal-filter-all-cafes = כל בתי הקפה
+portal-apply = החלה
+portal-export-csv = ייצוא CSV
+portal-next-page = לעמוד הבא
+portal-sort-by = מיון לפי:
+portal-error-bad-request = משהו בכתובת אינו תקין.
+portal-error-too-many = יותר מדי ניסיונות. המתינו דקה ונסו שוב.
+portal-error-server = משהו השתבש אצלנו. נסו שוב בעוד רגע.
+
+## Dashboard
+
+portal-dash-period = תקופה
+portal-dash-last-days =
+    { $days ->
+        [one] היום האחרון
+        [two] היומיים האחרונים
+        [many] { $days } הימים האחרונים
+       *[other] { $days } הימים האחרונים
+    }
+portal-dash-figures = נתונים
+portal-dash-vs-previous = לעומת התקופה הקודמת
+portal-dash-total-guests = אורחים
+portal-dash-new-guests = אורחים חדשים
+portal-dash-orders = הזמנות
+portal-dash-revenue = הכנסות
+portal-dash-average-check = חשבון ממוצע
+portal-dash-points-issued = נקודות שניתנו
+portal-dash-rewards-redeemed = הטבות שמומשו
+portal-dash-reward-eligible = יכולים לקבל הטבה עכשיו
+portal-dash-referrals = הגיעו בהזמנה
+portal-dash-repeat-guests = חזרו (2 ביקורים ומעלה)
+portal-dash-orders-per-week = הזמנות לפי שבוע
+portal-dash-revenue-per-day = הכנסות לפי יום
+portal-dash-recent-activity = פעילות אחרונה
+portal-activity-purchase = קנייה בסך { $amount }
+portal-activity-reward-issued = הטבה ניתנה
+portal-activity-reward-used = הטבה מומשה
+portal-activity-joined = אורח חדש הצטרף
+portal-activity-tier = אורח הגיע לדרגה { $tier }
+
+## Guest list
+
+portal-guest-public-id = כרטיס
+portal-guests-spend = הוצאה
+portal-guests-reward = הטבה
+portal-guests-reward-ready = זמינה
+portal-guests-search-hint = טלפון, שם או כרטיס

@@ -158,7 +158,7 @@ portal-error-not-found = Такой страницы нет.
 portal-error-forbidden = У вас нет доступа к этой странице.
 portal-error-session-expired = Сессия истекла. Войдите снова.
 portal-error-save-failed = Не удалось сохранить. Проверьте поля, отмеченные красным, и попробуйте ещё раз.
-portal-error-sign-in = Неверная почта или пароль.
+portal-error-sign-in = Неверный логин или пароль.
 
 ## Server status page (GET /)
 
@@ -169,3 +169,60 @@ portal-status-readiness = Готовность
 portal-status-chain = Сеть
 portal-status-slug = Короткое имя
 portal-status-no-chains = Сетей пока нет: выполните { $command }.
+
+## Portal frame, sign-in and filters
+
+portal-login = Логин
+portal-skip-to-content = К содержанию
+portal-nav-label = Разделы портала
+portal-chain = Сеть
+portal-switch = Перейти
+portal-language = Язык
+portal-filter-cafe = Кафе
+portal-filter-all-cafes = Все кафе
+portal-apply = Применить
+portal-export-csv = Выгрузить CSV
+portal-next-page = Следующая страница
+portal-sort-by = Сортировать:
+portal-error-bad-request = В адресе что-то не так.
+portal-error-too-many = Слишком много попыток. Подождите минуту и попробуйте снова.
+portal-error-server = У нас что-то пошло не так. Попробуйте чуть позже.
+
+## Dashboard
+
+portal-dash-period = Период
+portal-dash-last-days =
+    { $days ->
+        [one] Последний { $days } день
+        [few] Последние { $days } дня
+        [many] Последние { $days } дней
+       *[other] Последние { $days } дня
+    }
+portal-dash-figures = Показатели
+portal-dash-vs-previous = По сравнению с прошлым периодом
+portal-dash-total-guests = Гости
+portal-dash-new-guests = Новые гости
+portal-dash-orders = Заказы
+portal-dash-revenue = Выручка
+portal-dash-average-check = Средний чек
+portal-dash-points-issued = Начислено баллов
+portal-dash-rewards-redeemed = Выдано наград
+portal-dash-reward-eligible = Могут получить награду
+portal-dash-referrals = Пришли по приглашению
+portal-dash-repeat-guests = Вернулись (от 2 визитов)
+portal-dash-orders-per-week = Заказы по неделям
+portal-dash-revenue-per-day = Выручка по дням
+portal-dash-recent-activity = Последние события
+portal-activity-purchase = Покупка на { $amount }
+portal-activity-reward-issued = Награда выдана
+portal-activity-reward-used = Награда использована
+portal-activity-joined = Новый гость
+portal-activity-tier = Гость достиг уровня { $tier }
+
+## Guest list
+
+portal-guest-public-id = Карта
+portal-guests-spend = Потратил
+portal-guests-reward = Награда
+portal-guests-reward-ready = Доступна
+portal-guests-search-hint = Телефон, имя или карта

@@ -155,7 +155,7 @@ portal-error-not-found = Ова страница не постоји.
 portal-error-forbidden = Немате приступ овој страници.
 portal-error-session-expired = Сесија је истекла. Пријавите се поново.
 portal-error-save-failed = Чување није успело. Проверите поља означена црвеном и покушајте поново.
-portal-error-sign-in = Погрешан имејл или лозинка.
+portal-error-sign-in = Погрешно корисничко име или лозинка.
 
 ## Страница стања сервера (GET /)
 
@@ -166,3 +166,59 @@ portal-status-readiness = Спремност
 portal-status-chain = Ланац
 portal-status-slug = Кратко име
 portal-status-no-chains = Још нема ланаца: покрените { $command }.
+
+## Портал фраме, сигн-ин анд филтерс
+
+portal-login = Корисничко име
+portal-skip-to-content = Пређи на садржај
+portal-nav-label = Делови портала
+portal-chain = Ланац
+portal-switch = Промени
+portal-language = Језик
+portal-filter-cafe = Кафић
+portal-filter-all-cafes = Сви кафићи
+portal-apply = Примени
+portal-export-csv = Извези CSV
+portal-next-page = Следећа страна
+portal-sort-by = Поређај по:
+portal-error-bad-request = Нешто у адреси није у реду.
+portal-error-too-many = Превише покушаја. Сачекајте минут и покушајте поново.
+portal-error-server = Нешто је пошло наопако код нас. Покушајте поново за тренутак.
+
+## Дасхбоард
+
+portal-dash-period = Период
+portal-dash-last-days =
+    { $days ->
+        [one] Последњи { $days } дан
+        [few] Последња { $days } дана
+       *[other] Последњих { $days } дана
+    }
+portal-dash-figures = Показатељи
+portal-dash-vs-previous = У односу на претходни период
+portal-dash-total-guests = Гости
+portal-dash-new-guests = Нови гости
+portal-dash-orders = Поруџбине
+portal-dash-revenue = Приход
+portal-dash-average-check = Просечан рачун
+portal-dash-points-issued = Додељени поени
+portal-dash-rewards-redeemed = Искоришћене награде
+portal-dash-reward-eligible = Могу одмах да узму награду
+portal-dash-referrals = Дошли на позив
+portal-dash-repeat-guests = Вратили су се (2+ посете)
+portal-dash-orders-per-week = Поруџбине по недељама
+portal-dash-revenue-per-day = Приход по данима
+portal-dash-recent-activity = Скорашња дешавања
+portal-activity-purchase = Куповина од { $amount }
+portal-activity-reward-issued = Награда додељена
+portal-activity-reward-used = Награда искоришћена
+portal-activity-joined = Придружио се нови гост
+portal-activity-tier = Гост је достигао ниво { $tier }
+
+## Гуест лист
+
+portal-guest-public-id = Картица
+portal-guests-spend = Потрошња
+portal-guests-reward = Награда
+portal-guests-reward-ready = Спремна
+portal-guests-search-hint = Телефон, име или картица

@@ -154,7 +154,7 @@ portal-error-not-found = Ova stranica ne postoji.
 portal-error-forbidden = Nemate pristup ovoj stranici.
 portal-error-session-expired = Sesija je istekla. Prijavite se ponovo.
 portal-error-save-failed = Čuvanje nije uspelo. Proverite polja označena crvenom i pokušajte ponovo.
-portal-error-sign-in = Pogrešan imejl ili lozinka.
+portal-error-sign-in = Pogrešno korisničko ime ili lozinka.
 
 ## Stranica stanja servera (GET /)
 
@@ -165,3 +165,59 @@ portal-status-readiness = Spremnost
 portal-status-chain = Lanac
 portal-status-slug = Kratko ime
 portal-status-no-chains = Još nema lanaca: pokrenite { $command }.
+
+## Portal frame, sign-in and filters
+
+portal-login = Korisničko ime
+portal-skip-to-content = Pređi na sadržaj
+portal-nav-label = Delovi portala
+portal-chain = Lanac
+portal-switch = Promeni
+portal-language = Jezik
+portal-filter-cafe = Kafić
+portal-filter-all-cafes = Svi kafići
+portal-apply = Primeni
+portal-export-csv = Izvezi CSV
+portal-next-page = Sledeća strana
+portal-sort-by = Poređaj po:
+portal-error-bad-request = Nešto u adresi nije u redu.
+portal-error-too-many = Previše pokušaja. Sačekajte minut i pokušajte ponovo.
+portal-error-server = Nešto je pošlo naopako kod nas. Pokušajte ponovo za trenutak.
+
+## Dashboard
+
+portal-dash-period = Period
+portal-dash-last-days =
+    { $days ->
+        [one] Poslednji { $days } dan
+        [few] Poslednja { $days } dana
+       *[other] Poslednjih { $days } dana
+    }
+portal-dash-figures = Pokazatelji
+portal-dash-vs-previous = U odnosu na prethodni period
+portal-dash-total-guests = Gosti
+portal-dash-new-guests = Novi gosti
+portal-dash-orders = Porudžbine
+portal-dash-revenue = Prihod
+portal-dash-average-check = Prosečan račun
+portal-dash-points-issued = Dodeljeni poeni
+portal-dash-rewards-redeemed = Iskorišćene nagrade
+portal-dash-reward-eligible = Mogu odmah da uzmu nagradu
+portal-dash-referrals = Došli na poziv
+portal-dash-repeat-guests = Vratili su se (2+ posete)
+portal-dash-orders-per-week = Porudžbine po nedeljama
+portal-dash-revenue-per-day = Prihod po danima
+portal-dash-recent-activity = Skorašnja dešavanja
+portal-activity-purchase = Kupovina od { $amount }
+portal-activity-reward-issued = Nagrada dodeljena
+portal-activity-reward-used = Nagrada iskorišćena
+portal-activity-joined = Pridružio se novi gost
+portal-activity-tier = Gost je dostigao nivo { $tier }
+
+## Guest list
+
+portal-guest-public-id = Kartica
+portal-guests-spend = Potrošnja
+portal-guests-reward = Nagrada
+portal-guests-reward-ready = Spremna
+portal-guests-search-hint = Telefon, ime ili kartica

@@ -116,7 +116,7 @@ async fn by_session(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Resul
 ///
 /// # Errors
 /// [`Error::Unauthenticated`] saying whether it ended, expired or never existed.
-pub(super) async fn session_of_cookie(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Result<Session, Error> {
+pub(crate) async fn session_of_cookie(state: &AppState, cookie: &str, now: DateTime<Utc>) -> Result<Session, Error> {
     let invalid = || Error::Unauthenticated("your session is not valid; sign in again".into());
     if !looks_like(TokenKind::Session, cookie) {
         return Err(invalid());
@@ -153,7 +153,7 @@ fn is_safe(method: &Method) -> bool {
 ///
 /// # Errors
 /// [`Error::Forbidden`] for a cross-site request.
-pub(super) fn same_origin(headers: &HeaderMap, settings: &AuthSettings) -> Result<(), Error> {
+pub(crate) fn same_origin(headers: &HeaderMap, settings: &AuthSettings) -> Result<(), Error> {
     let refused = || Error::Forbidden("cross-site request refused; use the portal's own pages".into());
     if let Some(site) = headers.get("sec-fetch-site") {
         return match site.to_str().unwrap_or("") {

@@ -212,6 +212,7 @@ impl EventQuery {
             since: self.since,
             until: self.until,
             cafes: self.cafe.map(|cafe| vec![CafeId(cafe)]),
+            newest_first: false,
         })
     }
 }

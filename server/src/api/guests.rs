@@ -59,24 +59,39 @@ pub async fn list_guests(
         let guests = state.store.list_guests(chain, page).await?;
         return Ok(Json(GuestPage { items: view(&guests.items), next_cursor: next_cursor(&guests) }));
     };
+    let found = find_guests(&state, chain, q, page).await?;
+    Ok(Json(GuestPage { items: view(&found.items), next_cursor: next_cursor(&found) }))
+}
+
+/// Guests matching `q`: on the first page, the guest with that public id and those with that
+/// phone number first, then those whose name contains it (paged by name search's cursor).
+///
+/// # Errors
+/// A store failure.
+pub(crate) async fn find_guests(
+    state: &AppState,
+    chain: ChainId,
+    q: &str,
+    page: regulars_core::page::PageRequest,
+) -> Result<regulars_core::page::Page<Guest>, Error> {
     let mut found = Vec::new();
     if page.after.is_none() {
         match state.store.guest_by_public_id(chain, &q.to_uppercase()).await {
             Ok(guest) => found.push(guest),
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
         if let Some(phone) = normalize_phone(q) {
             found.extend(state.store.guests_by_phone(chain, &phone).await?);
         }
     }
     let by_name = state.store.search_guests(chain, q, page).await?;
-    for guest in &by_name.items {
+    for guest in by_name.items {
         if !found.iter().any(|g| g.id == guest.id) {
-            found.push(guest.clone());
+            found.push(guest);
         }
     }
-    Ok(Json(GuestPage { items: view(&found), next_cursor: next_cursor(&by_name) }))
+    Ok(regulars_core::page::Page { items: found, next: by_name.next })
 }
 
 /// Lookup parameters.

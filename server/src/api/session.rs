@@ -95,41 +95,97 @@ pub struct Ended {
 pub async fn login(State(state): State<AppState>, parts: Parts, body: axum::body::Bytes) -> Result<Response, AppError> {
     same_origin(&parts.headers, &state.auth.settings)?;
     let body: PasswordLogin = super::json(&body)?;
+    let address = client_address(&parts.extensions);
+    let signed_in = sign_in_with_password(&state, &body.login, &body.password, body.chain_id, &address).await?;
+    let view = session_view(&state, &signed_in.member, &signed_in.via, &signed_in.all).await?;
+    Ok(signed_in.set_cookie(Json(view), &state))
+}
+
+/// A session just opened, whose cookie is still to be set.
+pub(crate) struct SignedIn {
+    /// Who signed in, in the chain they act in.
+    pub(crate) member: Staff,
+    /// Their staff records in every chain (one for a PIN session).
+    pub(crate) all: Vec<Staff>,
+    /// How.
+    pub(crate) via: Via,
+    token: Secret,
+    lasts: Duration,
+}
+
+impl SignedIn {
+    /// `answer` with the new session's cookie.
+    pub(crate) fn set_cookie(&self, answer: impl IntoResponse, state: &AppState) -> Response {
+        setting_cookie(answer, self.token.expose(), self.lasts, state)
+    }
+}
+
+/// Checks a login name and password (throttled per login and address) and opens a session
+/// in `chain_id` (their first chain when `None`).
+///
+/// # Errors
+/// [`Error::Unauthenticated`] for a wrong login or password (the same answer for both, in
+/// the same time), [`Error::RateLimited`], [`Error::NotFound`] for a chain they do not
+/// work in.
+pub(crate) async fn sign_in_with_password(
+    state: &AppState,
+    login: &str,
+    password: &Secret,
+    chain_id: Option<i64>,
+    address: &str,
+) -> Result<SignedIn, Error> {
     let wrong = || Error::Unauthenticated("wrong login or password".into());
-    let login = normalize_login(&body.login).map_err(|_| wrong())?;
-    state.auth.throttle.password_attempt(&login, &client_address(&parts.extensions))?;
+    let login = normalize_login(login).map_err(|_| wrong())?;
+    state.auth.throttle.password_attempt(&login, address)?;
     let account = match state.store.account_by_login(&login).await {
         Ok(account) => account,
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            let password = body.password.clone();
+            let password = password.clone();
             blocking(move || verify_nothing(&password)).await?;
-            return Err(wrong().into());
+            return Err(wrong());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
-    let (password, stored) = (body.password.clone(), account.password.clone());
-    let verified = blocking(move || verify_secret(&password, &stored)).await?;
+    let (entered, stored) = (password.clone(), account.password.clone());
+    let verified = blocking(move || verify_secret(&entered, &stored)).await?;
     let Verified::Valid { needs_rehash } = verified else {
         tracing::info!(account = %account.id, "sign-in refused: wrong password");
-        return Err(wrong().into());
+        return Err(wrong());
     };
     if needs_rehash {
-        let password = body.password.clone();
-        let fresh = blocking(move || hash_secret(&password)).await??;
+        let entered = password.clone();
+        let fresh = blocking(move || hash_secret(&entered)).await??;
         state.store.set_password(account.id, fresh).await?;
         tracing::info!(account = %account.id, "password rehashed with today's parameters");
     }
     let staff = state.store.staff_of_account(&login).await?;
-    let member = match body.chain_id {
+    open_account_session(state, account.id, staff, chain_id).await
+}
+
+/// Opens a password session of `account` in `chain_id` (their first chain when `None`);
+/// `staff` are the account's staff records.
+///
+/// # Errors
+/// [`Error::NotFound`] for a chain they do not work in, [`Error::Unauthenticated`] for an
+/// account that works nowhere.
+pub(crate) async fn open_account_session(
+    state: &AppState,
+    account: regulars_core::ids::AccountId,
+    staff: Vec<Staff>,
+    chain_id: Option<i64>,
+) -> Result<SignedIn, Error> {
+    let member = match chain_id {
         Some(chain) => staff.iter().find(|s| s.chain_id.get() == chain),
         None => staff.first(),
     }
-    .ok_or_else(|| match body.chain_id {
-        Some(_) => Error::not_found(ChainId::ENTITY, body.chain_id.unwrap_or_default()),
+    .cloned()
+    .ok_or_else(|| match chain_id {
+        Some(chain) => Error::not_found(ChainId::ENTITY, chain),
         None => Error::Unauthenticated("this account works at no chain yet; ask the chain's owner".into()),
     })?;
-    let expires = Duration::hours(i64::from(state.auth.settings.session_max_hours));
-    open_session(&state, member, Some(account.id), None, expires, &staff).await
+    let lasts = Duration::hours(i64::from(state.auth.settings.session_max_hours));
+    let (via, token) = open_session(state, &member, Some(account), None, lasts).await?;
+    Ok(SignedIn { member, all: staff, via, token, lasts })
 }
 
 /// Sign in with a PIN on a paired terminal; sets the session cookie.
@@ -193,18 +249,20 @@ pub async fn pin_login(
     }
     let now = Utc::now();
     state.store.touch_terminal(terminal.chain_id, terminal.id, now).await?;
-    let expires = Duration::hours(i64::from(state.auth.settings.terminal_session_max_hours));
-    open_session(&state, &member, None, Some(terminal), expires, std::slice::from_ref(&member)).await
+    let lasts = Duration::hours(i64::from(state.auth.settings.terminal_session_max_hours));
+    let (via, token) = open_session(&state, &member, None, Some(terminal), lasts).await?;
+    let view = session_view(&state, &member, &via, std::slice::from_ref(&member)).await?;
+    Ok(setting_cookie(Json(view), token.expose(), lasts, &state))
 }
 
+/// Opens a session of `member` lasting `lasts`: how it was proved, and the cookie's value.
 async fn open_session(
     state: &AppState,
     member: &Staff,
     account: Option<regulars_core::ids::AccountId>,
     terminal: Option<regulars_core::auth::Terminal>,
     lasts: Duration,
-    all: &[Staff],
-) -> Result<Response, AppError> {
+) -> Result<(Via, Secret), Error> {
     let now = Utc::now();
     let token = issue(TokenKind::Session);
     let session = state
@@ -224,8 +282,7 @@ async fn open_session(
         Some(t) => Via::Terminal { session: session.id, terminal: t.id, cafe: t.cafe_id },
         None => Via::Session(session.id),
     };
-    let view = session_view(state, member, &via, all).await?;
-    Ok(setting_cookie(Json(view), token.plain.expose(), session.expires_at - now, state))
+    Ok((via, token.plain))
 }
 
 /// Who is signed in (session cookie or token).
@@ -273,19 +330,33 @@ async fn session_view(state: &AppState, member: &Staff, via: &Via, all: &[Staff]
     responses((status = 204, description = "Signed out")),
 )]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    if let Some(value) = cookie(&headers, SESSION_COOKIE) {
-        same_origin(&headers, &state.auth.settings)?;
+    end_cookie_session(&state, &headers).await?;
+    Ok(clearing_cookie(StatusCode::NO_CONTENT, &state))
+}
+
+/// Ends the session a request's cookie names, if it is open. Cross-site requests are refused.
+///
+/// # Errors
+/// [`Error::Forbidden`] for a cross-site request; a store failure.
+pub(crate) async fn end_cookie_session(state: &AppState, headers: &HeaderMap) -> Result<(), Error> {
+    if let Some(value) = cookie(headers, SESSION_COOKIE) {
+        same_origin(headers, &state.auth.settings)?;
         let now = Utc::now();
-        match session_of_cookie(&state, &value, now).await {
+        match session_of_cookie(state, &value, now).await {
             Ok(session) => {
                 state.store.end_session(session.id, now).await?;
                 tracing::info!(session = %session.id, "signed out");
             }
             Err(e) if e.kind() == ErrorKind::Unauthenticated => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
-    Ok(setting_cookie(StatusCode::NO_CONTENT, "", Duration::zero(), &state))
+    Ok(())
+}
+
+/// `answer` clearing the session cookie.
+pub(crate) fn clearing_cookie(answer: impl IntoResponse, state: &AppState) -> Response {
+    setting_cookie(answer, "", Duration::zero(), state)
 }
 
 /// Sign out everywhere: ends every session of the signed-in account, in every chain and
