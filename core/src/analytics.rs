@@ -139,6 +139,8 @@ pub struct ScopeTotals {
     pub visitors: i64,
     /// Of those, guests who bought twice or more.
     pub repeat_visitors: i64,
+    /// The purchases of those guests (sales without a guest are not counted).
+    pub visits: i64,
 }
 
 /// One cell of the retention grid: guests whose first purchase was in `cohort` who bought

@@ -967,6 +967,13 @@ pub trait AnalyticsRepo: Send + Sync {
     /// Wallets of `program` holding at least `points` points or at least `stamps` stamps
     /// (a threshold of 0 or less does not count).
     async fn count_reward_eligible(&self, chain: ChainId, program: ProgramId, points: i64, stamps: i64) -> Result<u64>;
+
+    /// Folds pending roll-up changes into their rows, where the backend keeps them apart
+    /// (PostgreSQL appends deltas so concurrent sales never wait on a shared row), and
+    /// answers how many rows it folded. Every read above is the same before and after; the
+    /// server runs this every few seconds to keep the deltas few. Safe to call from several
+    /// processes at once: one folds, the others return 0.
+    async fn compact_rollups(&self) -> Result<u64>;
 }
 
 /// Everything the server needs from storage, usable as `Arc<dyn Store>`.

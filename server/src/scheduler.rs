@@ -61,3 +61,24 @@ pub async fn run(store: Arc<dyn Store>) {
         }
     }
 }
+
+/// How often [`compact_rollups`] folds the portal's roll-up deltas (PostgreSQL).
+pub const COMPACT_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the portal's roll-up deltas every [`COMPACT_EVERY`] until the task is dropped
+/// ([`AnalyticsRepo::compact_rollups`]: nothing to do on SQLite, one folder among several
+/// processes on PostgreSQL).
+///
+/// [`AnalyticsRepo::compact_rollups`]: regulars_core::store::AnalyticsRepo::compact_rollups
+pub async fn compact_rollups(store: Arc<dyn Store>) {
+    let mut tick = tokio::time::interval(COMPACT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match store.compact_rollups().await {
+            Ok(0) => {}
+            Ok(rows) => tracing::debug!(rows, "folded roll-up deltas"),
+            Err(e) => tracing::warn!(error = %e.report(), "folding roll-up deltas failed; retrying"),
+        }
+    }
+}

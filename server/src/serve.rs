@@ -42,6 +42,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("server.listen: cannot bind {}", config.server.listen))?;
     tracing::info!(address = %listener.local_addr()?, "regulars is serving; open http://{}/", listener.local_addr()?);
     let jobs = tokio::spawn(crate::scheduler::run(store.clone()));
+    let compaction = tokio::spawn(crate::scheduler::compact_rollups(store.clone()));
     let pos = crate::pos::sources::PosRoutes::from_config(&config, &*store).await.context("invalid configuration")?;
     let media = config.server.public_url.as_deref().map(|url| Arc::new(crate::media::PublicMedia::new(url)));
     let host = media.clone().map(|m| m as Arc<dyn regulars_core::channel::MediaHost>);
@@ -69,6 +70,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     // Jobs are idempotent: stopping one mid-pass loses nothing the next start does not redo.
     jobs.abort();
+    compaction.abort();
     let _ = stop_polling.send(true);
     for task in polling {
         let _ = task.await;

@@ -14,7 +14,7 @@ use regulars_core::store::AnalyticsRepo;
 
 use crate::columns::from_millis;
 use crate::schema::{cohort_cells, guest_visits, hourly_stats, scope_totals, wallets};
-use crate::store::{DbStore, read};
+use crate::store::{Backend, DbStore, read};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = hourly_stats)]
@@ -101,19 +101,25 @@ impl AnalyticsRepo for DbStore {
     }
 
     async fn scope_totals(&self, chain: ChainId, scope: Scope) -> Result<ScopeTotals> {
-        let row: Option<(i64, i64, i64)> = read!(self, |c| {
+        let row: Option<(i64, i64, i64, i64)> = read!(self, |c| {
             Ok(scope_totals::table
                 .filter(scope_totals::chain_id.eq(chain.get()))
                 .filter(scope_totals::scope.eq(scope.key()))
-                .select((scope_totals::guests, scope_totals::visitors, scope_totals::repeat_visitors))
+                .select((
+                    scope_totals::guests,
+                    scope_totals::visitors,
+                    scope_totals::repeat_visitors,
+                    scope_totals::visits,
+                ))
                 .first(c)
                 .await
                 .optional()?)
         })?;
-        Ok(row.map_or_else(ScopeTotals::default, |(guests, visitors, repeat_visitors)| ScopeTotals {
+        Ok(row.map_or_else(ScopeTotals::default, |(guests, visitors, repeat_visitors, visits)| ScopeTotals {
             guests,
             visitors,
             repeat_visitors,
+            visits,
         }))
     }
 
@@ -197,5 +203,25 @@ impl AnalyticsRepo for DbStore {
             Ok(query.first::<i64>(c).await?)
         })?;
         Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    async fn compact_rollups(&self) -> Result<u64> {
+        match &self.backend {
+            // One writer: SQLite's triggers update the rows themselves.
+            Backend::Sqlite(_) => Ok(0),
+            Backend::Postgres(db) => {
+                #[derive(QueryableByName)]
+                struct Folded {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    rollup_compact: i64,
+                }
+                let mut conn = db.conn().await?;
+                let folded: Folded = diesel::sql_query("SELECT rollup_compact()")
+                    .get_result(&mut *conn)
+                    .await
+                    .map_err(crate::error::DbError::from)?;
+                Ok(u64::try_from(folded.rollup_compact).unwrap_or(0))
+            }
+        }
     }
 }

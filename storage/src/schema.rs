@@ -393,5 +393,6 @@ diesel::table! {
         guests -> BigInt,
         visitors -> BigInt,
         repeat_visitors -> BigInt,
+        visits -> BigInt,
     }
 }

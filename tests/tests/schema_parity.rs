@@ -34,7 +34,14 @@ async fn both_backends_have_the_same_tables_and_columns() {
 
     assert!(sqlite.len() > 50, "the schema was read: {sqlite:?}");
     let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
-    let only_postgres: Vec<_> = postgres.iter().filter(|c| !sqlite.contains(c)).collect();
+    // PostgreSQL keeps the portal's shared roll-ups as folded rows and appended deltas behind
+    // views of the shared names (the roll-up migration says why); query code reads the views.
+    let private_to_postgres = |table: &str| {
+        ["_base", "_delta"]
+            .iter()
+            .any(|suffix| table.strip_suffix(suffix).is_some_and(|shared| sqlite.iter().any(|c| c.0 == shared)))
+    };
+    let only_postgres: Vec<_> = postgres.iter().filter(|c| !sqlite.contains(c) && !private_to_postgres(&c.0)).collect();
     assert!(
         only_sqlite.is_empty() && only_postgres.is_empty(),
         "only in SQLite: {only_sqlite:?}; only in PostgreSQL: {only_postgres:?}"

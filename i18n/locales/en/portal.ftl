@@ -216,3 +216,42 @@ portal-guests-spend = Spend
 portal-guests-reward = Reward
 portal-guests-reward-ready = Ready
 portal-guests-search-hint = Phone, name or card
+
+## Analytics page
+
+portal-analytics-visit-frequency = Visits per guest
+portal-analytics-orders-per-month = Orders per month
+portal-analytics-average-check-per-month = Average check per month
+portal-analytics-cohorts = Who comes back: guests by month of their first visit
+portal-analytics-cohorts-hint = Each row is the guests who first bought that month; each column, the share of them who bought again that many months later.
+portal-analytics-cohort-size = Guests
+portal-analytics-month = Month
+portal-analytics-months = Month by month
+portal-analytics-busiest-hours = Busiest hours (orders, last 12 weeks)
+portal-analytics-cafes = Cafes side by side (last 30 days)
+portal-analytics-visitors = Guests who bought
+portal-weekday-mon = Mon
+portal-weekday-tue = Tue
+portal-weekday-wed = Wed
+portal-weekday-thu = Thu
+portal-weekday-fri = Fri
+portal-weekday-sat = Sat
+portal-weekday-sun = Sun
+
+## A guest's page
+
+portal-guest-title = Guest
+portal-guest-home-cafe = Home cafe
+portal-guest-next-tier = { $points } more to { $tier }
+portal-guest-amount = Points or stamps (negative to take)
+portal-guest-adjusted = The balance was adjusted.
+portal-guest-kind = Entry
+portal-guest-change = Change
+portal-guest-after = Balance after
+portal-guest-reason = Reason
+portal-guest-rule = Rules applied
+portal-guest-rule-show = Show
+portal-guest-purchases = Purchases
+portal-guest-receipt = Receipt
+portal-guest-total = Total
+portal-guest-items = Items

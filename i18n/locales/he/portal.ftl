@@ -226,3 +226,42 @@ portal-guests-spend = הוצאה
 portal-guests-reward = הטבה
 portal-guests-reward-ready = זמינה
 portal-guests-search-hint = טלפון, שם או כרטיס
+
+## Analytics page
+
+portal-analytics-visit-frequency = הזמנות לאורח
+portal-analytics-orders-per-month = הזמנות לפי חודש
+portal-analytics-average-check-per-month = חשבון ממוצע לפי חודש
+portal-analytics-cohorts = מי חוזר: אורחים לפי חודש הביקור הראשון
+portal-analytics-cohorts-hint = כל שורה היא האורחים שקנו לראשונה באותו חודש; כל עמודה היא החלק מהם שקנה שוב כעבור מספר חודשים זה.
+portal-analytics-cohort-size = אורחים
+portal-analytics-month = חודש
+portal-analytics-months = חודש אחר חודש
+portal-analytics-busiest-hours = השעות העמוסות (הזמנות, 12 השבועות האחרונים)
+portal-analytics-cafes = בתי הקפה זה לצד זה (30 הימים האחרונים)
+portal-analytics-visitors = אורחים שקנו
+portal-weekday-mon = ב׳
+portal-weekday-tue = ג׳
+portal-weekday-wed = ד׳
+portal-weekday-thu = ה׳
+portal-weekday-fri = ו׳
+portal-weekday-sat = ש׳
+portal-weekday-sun = א׳
+
+## A guest's page
+
+portal-guest-title = אורח
+portal-guest-home-cafe = בית הקפה הקבוע
+portal-guest-next-tier = עוד { $points } עד { $tier }
+portal-guest-amount = נקודות או חותמות (מינוס כדי להוריד)
+portal-guest-adjusted = היתרה עודכנה.
+portal-guest-kind = רישום
+portal-guest-change = שינוי
+portal-guest-after = יתרה אחרי
+portal-guest-reason = סיבה
+portal-guest-rule = כללים שהופעלו
+portal-guest-rule-show = הצגה
+portal-guest-purchases = קניות
+portal-guest-receipt = קבלה
+portal-guest-total = סכום
+portal-guest-items = פריטים

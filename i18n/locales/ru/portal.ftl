@@ -226,3 +226,42 @@ portal-guests-spend = Потратил
 portal-guests-reward = Награда
 portal-guests-reward-ready = Доступна
 portal-guests-search-hint = Телефон, имя или карта
+
+## Analytics page
+
+portal-analytics-visit-frequency = Заказов на гостя
+portal-analytics-orders-per-month = Заказы по месяцам
+portal-analytics-average-check-per-month = Средний чек по месяцам
+portal-analytics-cohorts = Кто возвращается: гости по месяцу первого визита
+portal-analytics-cohorts-hint = Строка — гости, впервые купившие в этом месяце; столбец — доля тех из них, кто купил снова через столько месяцев.
+portal-analytics-cohort-size = Гостей
+portal-analytics-month = Месяц
+portal-analytics-months = По месяцам
+portal-analytics-busiest-hours = Самые загруженные часы (заказы за 12 недель)
+portal-analytics-cafes = Кафе рядом (последние 30 дней)
+portal-analytics-visitors = Покупали
+portal-weekday-mon = Пн
+portal-weekday-tue = Вт
+portal-weekday-wed = Ср
+portal-weekday-thu = Чт
+portal-weekday-fri = Пт
+portal-weekday-sat = Сб
+portal-weekday-sun = Вс
+
+## A guest's page
+
+portal-guest-title = Гость
+portal-guest-home-cafe = Своё кафе
+portal-guest-next-tier = ещё { $points } до уровня { $tier }
+portal-guest-amount = Баллы или штампы (со знаком минус — списать)
+portal-guest-adjusted = Баланс изменён.
+portal-guest-kind = Запись
+portal-guest-change = Изменение
+portal-guest-after = Баланс после
+portal-guest-reason = Причина
+portal-guest-rule = Применённые правила
+portal-guest-rule-show = Показать
+portal-guest-purchases = Покупки
+portal-guest-receipt = Чек
+portal-guest-total = Сумма
+portal-guest-items = Позиции

@@ -222,3 +222,42 @@ portal-guests-spend = Потрошња
 portal-guests-reward = Награда
 portal-guests-reward-ready = Спремна
 portal-guests-search-hint = Телефон, име или картица
+
+## Аналyтицс паге
+
+portal-analytics-visit-frequency = Поруџбина по госту
+portal-analytics-orders-per-month = Поруџбине по месецима
+portal-analytics-average-check-per-month = Просечан рачун по месецима
+portal-analytics-cohorts = Ко се враћа: гости по месецу прве посете
+portal-analytics-cohorts-hint = Сваки ред су гости који су први пут купили тог месеца; свака колона је удео оних који су поново купили толико месеци касније.
+portal-analytics-cohort-size = Гости
+portal-analytics-month = Месец
+portal-analytics-months = Месец по месец
+portal-analytics-busiest-hours = Најпрометнији сати (поруџбине, последњих 12 недеља)
+portal-analytics-cafes = Кафићи један поред другог (последњих 30 дана)
+portal-analytics-visitors = Гости који су купили
+portal-weekday-mon = пон
+portal-weekday-tue = уто
+portal-weekday-wed = сре
+portal-weekday-thu = чет
+portal-weekday-fri = пет
+portal-weekday-sat = суб
+portal-weekday-sun = нед
+
+## А гуест'с паге
+
+portal-guest-title = Гост
+portal-guest-home-cafe = Матични кафић
+portal-guest-next-tier = још { $points } до нивоа { $tier }
+portal-guest-amount = Поени или печати (минус за скидање)
+portal-guest-adjusted = Стање је измењено.
+portal-guest-kind = Ставка
+portal-guest-change = Промена
+portal-guest-after = Стање после
+portal-guest-reason = Разлог
+portal-guest-rule = Примењена правила
+portal-guest-rule-show = Прикажи
+portal-guest-purchases = Куповине
+portal-guest-receipt = Рачун
+portal-guest-total = Износ
+portal-guest-items = Ставке

@@ -221,3 +221,42 @@ portal-guests-spend = Potrošnja
 portal-guests-reward = Nagrada
 portal-guests-reward-ready = Spremna
 portal-guests-search-hint = Telefon, ime ili kartica
+
+## Analytics page
+
+portal-analytics-visit-frequency = Porudžbina po gostu
+portal-analytics-orders-per-month = Porudžbine po mesecima
+portal-analytics-average-check-per-month = Prosečan račun po mesecima
+portal-analytics-cohorts = Ko se vraća: gosti po mesecu prve posete
+portal-analytics-cohorts-hint = Svaki red su gosti koji su prvi put kupili tog meseca; svaka kolona je udeo onih koji su ponovo kupili toliko meseci kasnije.
+portal-analytics-cohort-size = Gosti
+portal-analytics-month = Mesec
+portal-analytics-months = Mesec po mesec
+portal-analytics-busiest-hours = Najprometniji sati (porudžbine, poslednjih 12 nedelja)
+portal-analytics-cafes = Kafići jedan pored drugog (poslednjih 30 dana)
+portal-analytics-visitors = Gosti koji su kupili
+portal-weekday-mon = pon
+portal-weekday-tue = uto
+portal-weekday-wed = sre
+portal-weekday-thu = čet
+portal-weekday-fri = pet
+portal-weekday-sat = sub
+portal-weekday-sun = ned
+
+## A guest's page
+
+portal-guest-title = Gost
+portal-guest-home-cafe = Matični kafić
+portal-guest-next-tier = još { $points } do nivoa { $tier }
+portal-guest-amount = Poeni ili pečati (minus za skidanje)
+portal-guest-adjusted = Stanje je izmenjeno.
+portal-guest-kind = Stavka
+portal-guest-change = Promena
+portal-guest-after = Stanje posle
+portal-guest-reason = Razlog
+portal-guest-rule = Primenjena pravila
+portal-guest-rule-show = Prikaži
+portal-guest-purchases = Kupovine
+portal-guest-receipt = Račun
+portal-guest-total = Iznos
+portal-guest-items = Stavke

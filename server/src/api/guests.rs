@@ -217,20 +217,38 @@ pub async fn adjust_balance(
     ApiPath((chain, guest)): ApiPath<(i64, i64)>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<LedgerEntryView>), AppError> {
-    let chain = ChainId(chain);
-    caller.principal.require(Action::AdjustBalance, Target::Chain(chain))?;
     let body: AdjustmentBody = super::json(&body)?;
+    let (entry, replayed) = adjust(&state, &caller, ChainId(chain), GuestId(guest), &body).await?;
+    let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(LedgerEntryView::from(&entry))))
+}
+
+/// Adjusts a guest's balance by hand (managers), with its audit entry: the API's and the
+/// portal's one way. Answers the entry and whether it was there already (the same key).
+///
+/// # Errors
+/// [`Error::Forbidden`] below a manager; [`Error::InvalidInput`] naming the field for a
+/// missing reason, nothing to move or a long key; [`Error::NotFound`] for a wallet that is not
+/// the guest's; [`Error::InsufficientBalance`] for taking more than there is.
+pub(crate) async fn adjust(
+    state: &AppState,
+    caller: &Caller,
+    chain: ChainId,
+    guest: GuestId,
+    body: &AdjustmentBody,
+) -> Result<(regulars_core::ledger::LedgerEntry, bool), Error> {
+    caller.principal.require(Action::AdjustBalance, Target::Chain(chain))?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Error::invalid("reason", "must say why, in 1 to 500 characters").into());
+        return Err(Error::invalid("reason", "must say why, in 1 to 500 characters"));
     }
     if body.points == 0 && body.stamps == 0 {
-        return Err(Error::invalid("points", "an adjustment must move points or stamps").into());
+        return Err(Error::invalid("points", "an adjustment must move points or stamps"));
     }
     if body.idempotency_key.len() > 100 {
-        return Err(Error::invalid("idempotency_key", "must be at most 100 characters").into());
+        return Err(Error::invalid("idempotency_key", "must be at most 100 characters"));
     }
-    let wallet = guest_wallet(&state, chain, GuestId(guest), WalletId(body.wallet_id)).await?;
+    let wallet = guest_wallet(state, chain, guest, WalletId(body.wallet_id)).await?;
     let key = IdempotencyKey::new(format!("admin:adjust:{}", body.idempotency_key))?;
     let outcome = state
         .store
@@ -252,18 +270,17 @@ pub async fn adjust_balance(
             },
         )
         .await?;
-    if outcome.replayed {
-        return Ok((StatusCode::OK, Json(LedgerEntryView::from(&outcome.entry))));
+    if !outcome.replayed {
+        super::audit(
+            state,
+            caller,
+            "audit.balance_adjusted",
+            format!("guest:{guest}"),
+            json!({ "wallet": wallet, "points": body.points, "stamps": body.stamps, "reason": reason }),
+        )
+        .await?;
     }
-    super::audit(
-        &state,
-        &caller,
-        "audit.balance_adjusted",
-        format!("guest:{guest}"),
-        json!({ "wallet": wallet, "points": body.points, "stamps": body.stamps, "reason": reason }),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(LedgerEntryView::from(&outcome.entry))))
+    Ok((outcome.entry, outcome.replayed))
 }
 
 /// Another guest to merge into this one.

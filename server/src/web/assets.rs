@@ -19,7 +19,7 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset {
         stem: "portal",
         extension: "css",
@@ -31,6 +31,12 @@ const ASSETS: [Asset; 2] = [
         extension: "js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../assets/portal.js"),
+    },
+    Asset {
+        stem: "icon",
+        extension: "svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../../assets/icon.svg"),
     },
 ];
 
@@ -53,6 +59,12 @@ pub fn stylesheet_url() -> String {
 #[must_use]
 pub fn script_url() -> String {
     format!("/portal/assets/{}", NAMES[1])
+}
+
+/// The URL of the icon.
+#[must_use]
+pub fn icon_url() -> String {
+    format!("/portal/assets/{}", NAMES[2])
 }
 
 /// `GET /portal/assets/{name}`: an embedded asset by its hashed name.

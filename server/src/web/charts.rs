@@ -18,9 +18,9 @@ pub struct Point {
 
 const WIDTH: i64 = 640;
 const HEIGHT: i64 = 220;
-const TOP: i64 = 16;
+const TOP: i64 = 20;
 const BOTTOM: i64 = 28;
-const SIDE: i64 = 8;
+const SIDE: i64 = 24;
 
 /// A bar chart of `points` in time order, titled `title`.
 #[must_use]
@@ -45,6 +45,16 @@ pub fn bars(title: &str, points: &[Point], rtl: bool) -> String {
         );
         if usize::try_from(i).unwrap_or(0) % every == 0 {
             label_at(&mut svg, x + slot / 2, &point.label);
+        }
+        if points.len() <= 12 {
+            // Few bars: each carries its figure, so the chart reads without hovering.
+            let _ = write!(
+                svg,
+                "<text class=\"figure\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" direction=\"ltr\">{}</text>",
+                x + slot / 2,
+                (y - 4).max(11),
+                escape(&point.value_text)
+            );
         }
     }
     svg.push_str("</svg>");
@@ -111,7 +121,7 @@ fn label_step(len: usize) -> usize {
 fn label_at(svg: &mut String, x: i64, label: &str) {
     let _ = write!(
         svg,
-        "<text class=\"label\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+        "<text class=\"label\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\" direction=\"ltr\">{}</text>",
         HEIGHT - 8,
         escape(label)
     );
@@ -135,9 +145,9 @@ mod tests {
     #[test]
     fn the_tallest_bar_fills_the_plot_and_rtl_mirrors_time() {
         let ltr = bars("Orders", &points(), false);
-        assert!(ltr.contains("<title>tue: 4</title><rect x=\"359\" y=\"16\""), "{ltr}");
+        assert!(ltr.contains("<title>tue: 4</title><rect x=\"357\" y=\"20\""), "{ltr}");
         let rtl = bars("Orders", &points(), true);
-        assert!(rtl.contains("<title>tue: 4</title><rect x=\"47\" y=\"16\""), "{rtl}");
+        assert!(rtl.contains("<title>tue: 4</title><rect x=\"61\" y=\"20\""), "{rtl}");
         assert!(line("Revenue <x>", &points(), false).contains("aria-label=\"Revenue &lt;x&gt;\""));
     }
 }

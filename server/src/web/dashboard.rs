@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use regulars_core::analytics::{Counters, HourlyStats, Scope, hour_of, hour_start};
-use regulars_core::auth::policy::{Action, Target};
 use regulars_core::event::{Event, EventFilter};
 use regulars_core::page::PageRequest;
 use regulars_core::program::ProgramKind;
@@ -74,11 +73,22 @@ impl Daily {
     }
 }
 
-/// The scope's hourly roll-ups since `since`, folded into local days of each cafe.
+/// One hour of one cafe's roll-ups, at the cafe's local time.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalHour {
+    /// The local start of the hour.
+    pub at: chrono::NaiveDateTime,
+    /// The cafe's currency, when the hour is a cafe's.
+    pub currency: Option<regulars_core::money::Currency>,
+    /// What happened.
+    pub counters: Counters,
+}
+
+/// The scope's hourly roll-ups from local day `since` on, each at its cafe's local time.
 ///
 /// # Errors
 /// A store failure.
-pub async fn daily(state: &AppState, viewer: &Viewer, scope: Scope, since: NaiveDate) -> Result<Daily> {
+pub async fn local_hours(state: &AppState, viewer: &Viewer, scope: Scope, since: NaiveDate) -> Result<Vec<LocalHour>> {
     let default_tz = scope_timezone(viewer, scope);
     let from = hour_of(since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()) - 24;
     let until = hour_of(Utc::now()) + 1;
@@ -87,18 +97,29 @@ pub async fn daily(state: &AppState, viewer: &Viewer, scope: Scope, since: Naive
         Scope::Cafe(id) => Some(vec![id]),
     };
     let rows: Vec<HourlyStats> = state.store.hourly_stats(viewer.chain.id, cafes.as_deref(), from, until).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let cafe = row.cafe.and_then(|id| viewer.cafes.iter().find(|c| c.id == id));
+            let tz = cafe.map_or(default_tz, |c| c.timezone);
+            let at = hour_start(row.hour).with_timezone(&tz).naive_local();
+            (at.date() >= since).then_some(LocalHour { at, currency: cafe.map(|c| c.currency), counters: row.counters })
+        })
+        .collect())
+}
+
+/// The scope's hourly roll-ups since `since`, folded into local days of each cafe.
+///
+/// # Errors
+/// A store failure.
+pub async fn daily(state: &AppState, viewer: &Viewer, scope: Scope, since: NaiveDate) -> Result<Daily> {
     let mut daily = Daily::default();
-    for row in rows {
-        let cafe = row.cafe.and_then(|id| viewer.cafes.iter().find(|c| c.id == id));
-        let tz = cafe.map_or(default_tz, |c| c.timezone);
-        let day = format::local_day(hour_start(row.hour), tz);
-        if day < since {
-            continue;
-        }
-        *daily.days.entry(day).or_default() += row.counters;
-        if let Some(cafe) = cafe {
-            *daily.revenue.entry(day).or_default().entry(cafe.currency.to_string()).or_insert(0) +=
-                row.counters.net_revenue_minor();
+    for hour in local_hours(state, viewer, scope, since).await? {
+        let day = hour.at.date();
+        *daily.days.entry(day).or_default() += hour.counters;
+        if let Some(currency) = hour.currency {
+            *daily.revenue.entry(day).or_default().entry(currency.to_string()).or_insert(0) +=
+                hour.counters.net_revenue_minor();
         }
     }
     Ok(daily)
@@ -150,8 +171,7 @@ pub async fn page(
     viewer: Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PortalError> {
-    let scope = viewer.scope(query.cafe.as_deref())?;
-    require_analytics(&viewer, scope)?;
+    let scope = viewer.figures_scope(query.cafe.as_deref())?;
     let days = period(query.days)?;
     let lang = viewer.lang.clone();
     let tz = scope_timezone(&viewer, scope);
@@ -206,8 +226,7 @@ pub async fn csv(
     viewer: Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PortalError> {
-    let scope = viewer.scope(query.cafe.as_deref())?;
-    require_analytics(&viewer, scope)?;
+    let scope = viewer.figures_scope(query.cafe.as_deref())?;
     let days = period(query.days)?;
     let today = format::local_day(Utc::now(), scope_timezone(&viewer, scope));
     let start = today - Duration::days(days - 1);
@@ -247,15 +266,6 @@ pub fn csv_response(name: &str, body: String) -> Response {
         .into_response()
 }
 
-/// The figures are for managers and owners, at their cafes.
-fn require_analytics(viewer: &Viewer, scope: Scope) -> Result<()> {
-    let target = match scope {
-        Scope::Chain => Target::Chain(viewer.chain.id),
-        Scope::Cafe(cafe) => Target::Cafe(viewer.chain.id, cafe),
-    };
-    viewer.caller.principal.require(Action::ViewAnalytics, target)
-}
-
 fn period(days: Option<i64>) -> Result<i64> {
     match days {
         None => Ok(30),
@@ -271,7 +281,8 @@ fn viewer_text(state: &AppState, lang: &LanguageIdentifier, id: &str, name: &str
 }
 
 /// The currency most of the scope's cafes take (the first cafe's on a tie).
-fn main_currency(viewer: &Viewer, scope: Scope) -> String {
+#[must_use]
+pub fn main_currency(viewer: &Viewer, scope: Scope) -> String {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for cafe in viewer.cafes_of(scope) {
         let code = cafe.currency.to_string();

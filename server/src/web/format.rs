@@ -88,6 +88,24 @@ pub fn short_day(lang: &LanguageIdentifier, day: NaiveDate) -> String {
     }
 }
 
+/// A month for charts and grids: `12/2026` in English, `12.2026.` elsewhere.
+#[must_use]
+pub fn short_month(lang: &LanguageIdentifier, first_day: NaiveDate) -> String {
+    match lang.language.as_str() {
+        "en" => format!("{}/{}", first_day.month(), first_day.year()),
+        _ => format!("{:02}.{}.", first_day.month(), first_day.year()),
+    }
+}
+
+/// The locale's decimal separator.
+#[must_use]
+pub fn decimal_separator(lang: &LanguageIdentifier) -> char {
+    match lang.language.as_str() {
+        "ru" | "sr" => ',',
+        _ => '.',
+    }
+}
+
 /// A moment in the cafe's timezone: date and time of day.
 #[must_use]
 pub fn moment(lang: &LanguageIdentifier, at: DateTime<Utc>, tz: Tz) -> String {

@@ -23,6 +23,7 @@ struct LoginPage {
     dir: &'static str,
     css: String,
     js: String,
+    icon: String,
     title: String,
     login_label: String,
     password_label: String,
@@ -40,6 +41,7 @@ fn login_page(state: &AppState, parts: &Parts, login: String, next: &str, error:
     LoginPage {
         dir: regulars_i18n::text_direction(&lang).as_html_dir(),
         css: assets::stylesheet_url(),
+        icon: assets::icon_url(),
         js: assets::script_url(),
         title: t("portal-sign-in"),
         login_label: t("portal-login"),

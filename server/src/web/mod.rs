@@ -7,10 +7,12 @@
 //! filter when it changes). The content security policy allows no inline script or style,
 //! and nothing from another origin.
 
+pub mod analytics;
 pub mod assets;
 pub mod charts;
 pub mod dashboard;
 pub mod format;
+pub mod guest;
 pub mod guests;
 pub mod login;
 pub mod viewer;
@@ -32,8 +34,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/portal", get(|| async { Redirect::permanent("/portal/") }))
         .route("/portal/", get(dashboard::page))
         .route("/portal/dashboard.csv", get(dashboard::csv))
+        .route("/portal/analytics", get(analytics::page))
+        .route("/portal/analytics.csv", get(analytics::csv))
         .route("/portal/guests", get(guests::page))
         .route("/portal/guests.csv", get(guests::csv))
+        .route("/portal/guests/{public_id}", get(guest::page))
+        .route("/portal/guests/{public_id}/adjust", post(guest::adjust))
         .route("/portal/login", get(login::form).post(login::submit))
         .route("/portal/logout", post(login::logout))
         .route("/portal/chain", post(login::switch_chain))
@@ -99,6 +105,7 @@ struct ErrorPage {
     lang: String,
     dir: &'static str,
     css: String,
+    icon: String,
     title: String,
     message: String,
     back: String,
@@ -122,6 +129,7 @@ async fn render_failures(State(state): State<AppState>, request: Request, next: 
             lang: lang.to_string(),
             dir: regulars_i18n::text_direction(&lang).as_html_dir(),
             css: assets::stylesheet_url(),
+            icon: assets::icon_url(),
             title: state.i18n.format(&lang, title_id, None),
             message: failure.message,
             back: state.i18n.format(&lang, "portal-back", None),

@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use regulars_core::analytics::Scope;
-use regulars_core::auth::policy::CafeFilter;
+use regulars_core::auth::policy::{Action, CafeFilter, Target};
 use regulars_core::chain::{Cafe, Chain};
 use regulars_core::ids::CafeId;
 use regulars_core::staff::Staff;
@@ -116,6 +116,22 @@ impl Viewer {
         }
     }
 
+    /// [`Viewer::scope`] for the figures (dashboard, analytics): managers and owners, at
+    /// their cafes.
+    ///
+    /// # Errors
+    /// As [`Viewer::scope`]; [`Error::Forbidden`] for a barista or a token without
+    /// `analytics:read`.
+    pub fn figures_scope(&self, cafe: Option<&str>) -> Result<Scope, Error> {
+        let scope = self.scope(cafe)?;
+        let target = match scope {
+            Scope::Chain => Target::Chain(self.chain.id),
+            Scope::Cafe(cafe) => Target::Cafe(self.chain.id, cafe),
+        };
+        self.caller.principal.require(Action::ViewAnalytics, target)?;
+        Ok(scope)
+    }
+
     /// The cafes a scope covers.
     #[must_use]
     pub fn cafes_of(&self, scope: Scope) -> Vec<&Cafe> {
@@ -161,6 +177,8 @@ pub struct Chrome<'a> {
     pub css: String,
     /// The script's URL.
     pub js: String,
+    /// The icon's URL.
+    pub icon: String,
     /// The navigation.
     pub nav: Vec<NavLink>,
     /// Who is signed in.
@@ -180,7 +198,11 @@ pub struct Chrome<'a> {
 }
 
 /// The pages of the navigation: (path, message id).
-const NAV: [(&str, &str); 2] = [("/portal/", "portal-nav-dashboard"), ("/portal/guests", "portal-nav-guests")];
+const NAV: [(&str, &str); 3] = [
+    ("/portal/", "portal-nav-dashboard"),
+    ("/portal/guests", "portal-nav-guests"),
+    ("/portal/analytics", "portal-nav-analytics"),
+];
 
 impl<'a> Chrome<'a> {
     /// The frame of page `path` (one of the navigation's) for `viewer`, in scope `scope`.
@@ -209,6 +231,7 @@ impl<'a> Chrome<'a> {
             title: t(title_id),
             css: assets::stylesheet_url(),
             js: assets::script_url(),
+            icon: assets::icon_url(),
             nav: NAV.iter().map(|(href, id)| NavLink { href, label: t(id), current: *href == path }).collect(),
             staff_name: viewer.staff.name.clone(),
             chain_name: viewer.chain.name.clone(),

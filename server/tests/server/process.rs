@@ -6,11 +6,11 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn regulars(dir: &std::path::Path) -> Command {
+pub(crate) fn regulars(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_regulars"));
     command.current_dir(dir).env_remove("REGULARS_CONFIG").env_remove("RUST_LOG");
     for (key, _) in std::env::vars() {
@@ -42,7 +42,7 @@ fn http(port: u16, method: &str, path: &str, headers: &str, json: Option<&str>) 
     Some((status, response))
 }
 
-fn wait_ready(child: &mut Child, port: u16) {
+pub(crate) fn wait_ready(child: &mut Child, port: u16) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Some((200, _)) = http_get(port, "/readyz") {
@@ -54,7 +54,7 @@ fn wait_ready(child: &mut Child, port: u16) {
     panic!("not ready within 60 s");
 }
 
-fn sigterm(child: &Child) {
+pub(crate) fn sigterm(child: &Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }

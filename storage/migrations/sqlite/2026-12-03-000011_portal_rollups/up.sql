@@ -67,13 +67,15 @@ CREATE TABLE cohort_cells (
 ) WITHOUT ROWID;
 
 -- Counts that are not sums over time: guests (not merged away) by home cafe and in the
--- chain, guests who bought something, and those who bought twice or more.
+-- chain, guests who bought something, those who bought twice or more, and their purchases
+-- (visits: orders of guests, without the anonymous ones).
 CREATE TABLE scope_totals (
     chain_id BIGINT NOT NULL,
     scope BIGINT NOT NULL,
     guests BIGINT NOT NULL DEFAULT 0,
     visitors BIGINT NOT NULL DEFAULT 0,
     repeat_visitors BIGINT NOT NULL DEFAULT 0,
+    visits BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (chain_id, scope)
 ) WITHOUT ROWID;
 
@@ -127,9 +129,10 @@ INSERT INTO scope_totals (chain_id, scope, guests)
 INSERT INTO scope_totals (chain_id, scope, guests)
     SELECT chain_id, home_cafe_id, count(*) FROM guests WHERE merged_into IS NULL AND home_cafe_id IS NOT NULL
     GROUP BY chain_id, home_cafe_id;
-INSERT INTO scope_totals (chain_id, scope, visitors, repeat_visitors)
-    SELECT chain_id, scope, count(*), sum(orders >= 2) FROM guest_visits GROUP BY chain_id, scope HAVING true
-    ON CONFLICT (chain_id, scope) DO UPDATE SET visitors = excluded.visitors, repeat_visitors = excluded.repeat_visitors;
+INSERT INTO scope_totals (chain_id, scope, visitors, repeat_visitors, visits)
+    SELECT chain_id, scope, count(*), sum(orders >= 2), sum(orders) FROM guest_visits GROUP BY chain_id, scope HAVING true
+    ON CONFLICT (chain_id, scope) DO UPDATE SET visitors = excluded.visitors, repeat_visitors = excluded.repeat_visitors,
+        visits = excluded.visits;
 
 -- Sales: the hour's orders and revenue, the guest's visits, the month.
 CREATE TRIGGER purchases_rollup AFTER INSERT ON purchases BEGIN
@@ -236,14 +239,15 @@ END;
 -- Visitors and repeat visitors follow the guests' visits; cohorts follow a first visit
 -- that moves earlier (a sale recorded late, a merge).
 CREATE TRIGGER guest_visits_added AFTER INSERT ON guest_visits BEGIN
-    INSERT INTO scope_totals (chain_id, scope, visitors, repeat_visitors)
-        VALUES (NEW.chain_id, NEW.scope, 1, NEW.orders >= 2)
+    INSERT INTO scope_totals (chain_id, scope, visitors, repeat_visitors, visits)
+        VALUES (NEW.chain_id, NEW.scope, 1, NEW.orders >= 2, NEW.orders)
         ON CONFLICT (chain_id, scope) DO UPDATE SET visitors = visitors + 1,
-            repeat_visitors = repeat_visitors + excluded.repeat_visitors;
+            repeat_visitors = repeat_visitors + excluded.repeat_visitors, visits = visits + excluded.visits;
 END;
 
 CREATE TRIGGER guest_visits_changed AFTER UPDATE ON guest_visits BEGIN
-    UPDATE scope_totals SET repeat_visitors = repeat_visitors + (NEW.orders >= 2) - (OLD.orders >= 2)
+    UPDATE scope_totals SET repeat_visitors = repeat_visitors + (NEW.orders >= 2) - (OLD.orders >= 2),
+            visits = visits + NEW.orders - OLD.orders
         WHERE chain_id = NEW.chain_id AND scope = NEW.scope;
     UPDATE guest_months SET cohort =
             CAST(strftime('%Y', NEW.first_at / 1000, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', NEW.first_at / 1000, 'unixepoch') AS INTEGER) - 1
@@ -251,7 +255,8 @@ CREATE TRIGGER guest_visits_changed AFTER UPDATE ON guest_visits BEGIN
 END;
 
 CREATE TRIGGER guest_visits_removed AFTER DELETE ON guest_visits BEGIN
-    UPDATE scope_totals SET visitors = visitors - 1, repeat_visitors = repeat_visitors - (OLD.orders >= 2)
+    UPDATE scope_totals SET visitors = visitors - 1, repeat_visitors = repeat_visitors - (OLD.orders >= 2),
+            visits = visits - OLD.orders
         WHERE chain_id = OLD.chain_id AND scope = OLD.scope;
     DELETE FROM guest_months WHERE guest_id = OLD.guest_id AND scope = OLD.scope;
 END;

@@ -1,0 +1,439 @@
+//! The owner portal through the router: signing in, the dashboard's figures against a
+//! hand-made history, the guest list, CSV exports, who may see what, languages and the
+//! security headers.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use regulars_core::chain::NewCafe;
+use regulars_core::money::{Currency, Money};
+use regulars_core::pos::ingest::{GuestMatch, RefundIngest};
+use regulars_core::pos::{PosRefund, RefundLines};
+use regulars_core::staff::Role;
+use regulars_testkit::fixtures::TestChain;
+
+use crate::api::add_login;
+use crate::test_app::{Answer, TestApp};
+
+/// `GET path` with the session cookie `cookie` (and more cookies, `; `-separated).
+async fn page(app: &TestApp, path: &str, cookie: &str) -> Answer {
+    let request = Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+    app.call(request).await
+}
+
+/// Signs in through the portal's form and answers the session cookie.
+async fn portal_sign_in(app: &TestApp, login: &str) -> String {
+    let answer =
+        form(app, "/portal/login", &format!("login={login}&password={login}-password&next=/portal/guests"), "").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.text);
+    assert_eq!(answer.headers[header::LOCATION], "/portal/guests", "back to the page asked for");
+    crate::test_app::session_cookie(&answer)
+}
+
+async fn form(app: &TestApp, path: &str, body: &str, cookie: &str) -> Answer {
+    let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if !cookie.is_empty() {
+        request = request.header(header::COOKIE, cookie);
+    }
+    app.call(request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+/// The figure of the dashboard card `key`, as shown.
+fn card(html: &str, key: &str) -> String {
+    let start = html.find(&format!("data-key=\"{key}\"")).unwrap_or_else(|| panic!("no card {key}"));
+    let value = &html[start..];
+    let value = &value[value.find("<bdi>").unwrap() + 5..];
+    value[..value.find("</bdi>").unwrap()].replace('\u{a0}', " ")
+}
+
+/// The change shown under card `key`, if any.
+fn change(html: &str, key: &str) -> Option<String> {
+    let start = html.find(&format!("data-key=\"{key}\"")).unwrap();
+    let rest = &html[start..];
+    let end = rest.find("</article>").unwrap();
+    let article = &rest[..end];
+    let at = article.find("class=\"change")?;
+    let text = &article[at..];
+    let text = &text[text.find("<bdi>").unwrap() + 5..];
+    Some(text[..text.find("</bdi>").unwrap()].to_owned())
+}
+
+/// A chain with two cafes, an owner, a manager of the second cafe and a barista, and a
+/// history whose figures are worked out by hand in [`the_dashboard_adds_up_a_hand_made_history`].
+async fn history(app: &TestApp) -> (TestChain, regulars_core::chain::Cafe) {
+    let store = &*app.store;
+    let chain = TestChain::create(store, "portal").await;
+    let second = store
+        .create_cafe(
+            chain.id(),
+            NewCafe {
+                name: "Vračar".into(),
+                address: "Njegoševa 1".into(),
+                location: chain.cafe.location,
+                timezone: chain.cafe.timezone,
+                currency: chain.cafe.currency,
+                opening_hours: chain.cafe.opening_hours.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    add_login(app, chain.id(), "owner", Role::Owner, vec![]).await;
+    add_login(app, chain.id(), "manager", Role::Manager, vec![second.id]).await;
+    add_login(app, chain.id(), "barista", Role::Barista, vec![chain.cafe.id]).await;
+    let ana = chain.guest(store, "ana").await;
+    let boris = chain.guest(store, "boris").await;
+    let _cleo = chain.guest(store, "cleo").await;
+    let now = Utc::now();
+    let sale = |guest: Option<&regulars_core::guest::Guest>, receipt: &str, minor: i64, ago: Duration, cafe| {
+        let mut ingest = chain.ingest(guest.unwrap_or(&ana), receipt, minor);
+        if guest.is_none() {
+            ingest.guest = GuestMatch::None;
+            ingest.purchase.guest_id = None;
+        }
+        ingest.purchase.occurred_at = now - ago;
+        ingest.purchase.cafe_id = cafe;
+        store.ingest_purchase(chain.id(), ingest)
+    };
+    let (central, vracar) = (chain.cafe.id, second.id);
+    sale(Some(&ana), "A1", 100_000, Duration::hours(1), central).await.unwrap();
+    sale(Some(&ana), "A2", 50_000, Duration::days(2), vracar).await.unwrap();
+    sale(Some(&boris), "B1", 30_000, Duration::days(3), central).await.unwrap();
+    sale(None, "X1", 20_000, Duration::hours(2), central).await.unwrap();
+    sale(Some(&boris), "B0", 40_000, Duration::days(40), central).await.unwrap();
+    let refund = RefundIngest {
+        source: "test-pos".into(),
+        delivery_id: "refund-A1".into(),
+        cafe_id: central,
+        refund: PosRefund {
+            receipt_id: "A1".into(),
+            refund_id: "R1".into(),
+            cafe_ref: "cafe".into(),
+            lines: RefundLines::All,
+            amount: Some(Money::new(10_000, Currency::new("RSD").unwrap())),
+            occurred_at: now,
+        },
+    };
+    store.ingest_refund(chain.id(), refund).await.unwrap();
+    (chain, second)
+}
+
+#[tokio::test]
+async fn pages_ask_for_a_sign_in_and_lead_back_after_it() {
+    let app = TestApp::empty().build().await;
+    history(&app).await;
+    let answer = app.get("/portal/guests?q=ana").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers[header::LOCATION], "/portal/login?next=%2Fportal%2Fguests%3Fq%3Dana");
+    let login = app.get("/portal/login?next=/portal/guests").await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text.contains("name=\"next\" value=\"/portal/guests\""), "{}", login.text);
+
+    let wrong = form(&app, "/portal/login", "login=owner&password=nope&next=/portal/", "").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text.contains("Wrong login or password."), "{}", wrong.text);
+    assert!(wrong.text.contains("value=\"owner\""), "the login is kept");
+    let away = form(&app, "/portal/login", "login=owner&password=owner-password&next=https://evil.example/", "").await;
+    assert_eq!(away.headers[header::LOCATION], "/portal/", "never sent to another site");
+
+    let cookie = portal_sign_in(&app, "owner").await;
+    let guests = page(&app, "/portal/guests", &cookie).await;
+    assert_eq!(guests.status, StatusCode::OK);
+    let out = form(&app, "/portal/logout", "", &cookie).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(page(&app, "/portal/guests", &cookie).await.status, StatusCode::SEE_OTHER, "signed out");
+}
+
+#[tokio::test]
+async fn a_sign_in_from_another_site_is_refused() {
+    let app = TestApp::empty().build().await;
+    history(&app).await;
+    let request = Request::post("/portal/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from("login=owner&password=owner-password"))
+        .unwrap();
+    let answer = app.call(request).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(answer.headers.get(header::SET_COOKIE).is_none());
+    assert!(answer.text.contains("<html"), "an error page, not JSON");
+}
+
+/// The figures, by hand (30 days, all cafes): sales A1 1,000.00 (refunded 100.00), A2 500.00,
+/// B1 300.00 and an anonymous 200.00 are this period; B0 400.00, 40 days ago, the previous.
+/// Orders 4 (+300% on 1); revenue 1,900.00; average check 475.00; guests and new guests 3;
+/// both guests who bought came twice: 100%. Points are counted when recorded: 10 + 5 + 3 + 4
+/// earned (1 per 100.00 RSD), 1 taken back by the refund: 21.
+#[tokio::test]
+async fn the_dashboard_adds_up_a_hand_made_history() {
+    let app = TestApp::empty().build().await;
+    let (chain, second) = history(&app).await;
+    let cookie = portal_sign_in(&app, "owner").await;
+    let dash = page(&app, "/portal/", &cookie).await;
+    assert_eq!(dash.status, StatusCode::OK, "{}", dash.text);
+    let html = &dash.text;
+    assert_eq!(card(html, "orders"), "4");
+    assert_eq!(change(html, "orders").as_deref(), Some("+300%"));
+    assert_eq!(card(html, "revenue"), "RSD 1,900.00");
+    assert_eq!(card(html, "average_check"), "RSD 475.00");
+    assert_eq!(card(html, "guests"), "3");
+    assert_eq!(card(html, "new_guests"), "3");
+    assert_eq!(card(html, "repeat_share"), "100%");
+    assert_eq!(card(html, "points_earned"), "21");
+    assert_eq!(card(html, "rewards_redeemed"), "0");
+    assert!(html.contains("Purchase of"), "recent activity");
+
+    // One cafe: the second has only A2; Ana is its only visitor, once.
+    let vracar = page(&app, &format!("/portal/?cafe={}", second.id), &cookie).await;
+    assert_eq!(card(&vracar.text, "orders"), "1");
+    assert_eq!(card(&vracar.text, "revenue"), "RSD 500.00");
+    assert_eq!(card(&vracar.text, "repeat_share"), "0%");
+    // A week: A1, B1, X1 and A2.
+    let week = page(&app, "/portal/?days=7", &cookie).await;
+    assert_eq!(card(&week.text, "orders"), "4");
+
+    let csv = page(&app, "/portal/dashboard.csv?cafe=all&days=7", &cookie).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines.len(), 8, "a header and seven days");
+    let orders: i64 = lines[1..].iter().map(|l| l.split(',').nth(1).unwrap().parse::<i64>().unwrap()).sum();
+    assert_eq!(orders, 4);
+    let refunded: i64 = lines[1..].iter().map(|l| l.split(',').nth(3).unwrap().parse::<i64>().unwrap()).sum();
+    assert_eq!(refunded, 10_000);
+
+    for bad in ["/portal/?days=12", "/portal/?cafe=abc"] {
+        let answer = page(&app, bad, &cookie).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(answer.text.contains("<html"), "{bad}: a page");
+    }
+    let other = TestChain::create(&*app.store, "other").await;
+    let foreign = page(&app, &format!("/portal/?cafe={}", other.cafe.id), &cookie).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "another chain's cafe does not exist here");
+    let _ = chain;
+}
+
+#[tokio::test]
+async fn guests_sort_search_and_export() {
+    let app = TestApp::empty().build().await;
+    history(&app).await;
+    let cookie = portal_sign_in(&app, "owner").await;
+    let by_spend = page(&app, "/portal/guests?sort=spend", &cookie).await;
+    assert_eq!(by_spend.status, StatusCode::OK);
+    let ana = by_spend.text.find("Guest ana").unwrap();
+    let boris = by_spend.text.find("Guest boris").unwrap();
+    assert!(ana < boris, "Ana spent 1,400.00, Boris 700.00");
+    assert!(!by_spend.text.contains("Guest cleo"), "who never bought is not in a spend ranking");
+    assert!(by_spend.text.contains("RSD\u{a0}1,400.00"));
+
+    let found = page(&app, "/portal/guests?q=bor", &cookie).await;
+    assert!(found.text.contains("Guest boris") && !found.text.contains("Guest ana"));
+
+    let csv = page(&app, "/portal/guests.csv?sort=orders", &cookie).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines[0], "public_id,name,phone,orders,spend_minor,balance,tier,last_visit,reward_ready");
+    assert_eq!(lines.len(), 3, "the two guests who bought");
+    assert!(lines[1].contains(",Guest ana,") || lines[1].contains(",Guest boris,"));
+    let all = page(&app, "/portal/guests.csv", &cookie).await;
+    assert_eq!(all.text.lines().count(), 4, "every guest, by joining");
+    assert_eq!(page(&app, "/portal/guests?sort=size", &cookie).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn each_role_sees_what_it_may() {
+    let app = TestApp::empty().build().await;
+    let (chain, second) = history(&app).await;
+    let manager = portal_sign_in(&app, "manager").await;
+    let dash = page(&app, "/portal/", &manager).await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert_eq!(card(&dash.text, "orders"), "1", "a manager sees their cafe");
+    assert!(!dash.text.contains("All cafes"), "and cannot pick the whole chain");
+    let theirs = page(&app, &format!("/portal/?cafe={}", second.id), &manager).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    let elsewhere = page(&app, &format!("/portal/?cafe={}", chain.cafe.id), &manager).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "another cafe of the chain is not theirs");
+    assert_eq!(page(&app, "/portal/guests", &manager).await.status, StatusCode::OK);
+
+    let barista = portal_sign_in(&app, "barista").await;
+    for path in ["/portal/", "/portal/guests", "/portal/guests.csv", "/portal/dashboard.csv"] {
+        let answer = page(&app, path, &barista).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_speak_the_viewers_language_and_hebrew_runs_right_to_left() {
+    let app = TestApp::empty().build().await;
+    history(&app).await;
+    let cookie = portal_sign_in(&app, "owner").await;
+    let switch = page(&app, "/portal/language?to=he&back=/portal/guests", &cookie).await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.headers[header::LOCATION], "/portal/guests");
+    let lang = switch.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    assert_eq!(lang, "regulars_lang=he");
+    let hebrew = page(&app, "/portal/", &format!("{cookie}; {lang}")).await;
+    assert!(hebrew.text.contains("<html lang=\"he\" dir=\"rtl\">"), "{}", &hebrew.text[..200]);
+    assert!(hebrew.text.contains("לוח בקרה"));
+    let russian = app
+        .call(
+            Request::get("/portal/")
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT_LANGUAGE, "ru-RU,ru;q=0.9")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(russian.text.contains("<html lang=\"ru\" dir=\"ltr\">"));
+    assert!(russian.text.contains("1\u{a0}900,00"), "money the Russian way");
+    let away = page(&app, "/portal/language?to=sr-Latn&back=https://evil.example", &cookie).await;
+    assert_eq!(away.headers[header::LOCATION], "/portal/");
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_content_security_policy_and_no_inline_code() {
+    let app = TestApp::empty().build().await;
+    history(&app).await;
+    let cookie = portal_sign_in(&app, "owner").await;
+    for path in ["/portal/", "/portal/guests", "/portal/login"] {
+        let answer = page(&app, path, &cookie).await;
+        let csp = answer.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert_eq!(answer.headers[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store");
+        assert!(!answer.text.contains("style=\""), "{path}: no inline style");
+        assert!(!answer.text.contains("<script>"), "{path}: no inline script");
+        assert!(
+            !answer.text.contains("http://") || !answer.text.contains("src=\"http"),
+            "{path}: nothing from elsewhere"
+        );
+    }
+    let dash = page(&app, "/portal/", &cookie).await;
+    let css = dash.text.split("href=\"/portal/assets/").nth(1).unwrap().split('"').next().unwrap();
+    let asset = app.get(&format!("/portal/assets/{css}")).await;
+    assert_eq!(asset.status, StatusCode::OK);
+    assert!(asset.headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    assert_eq!(app.get("/portal/assets/portal.css").await.status, StatusCode::NOT_FOUND, "only hashed names");
+}
+
+/// The cohort grid and the monthly series of the hand-made history: Ana bought 1 hour and
+/// 2 days ago, Boris 3 and 40 days ago; each is a cohort of the month of their first sale,
+/// returning in the months of their later ones.
+#[tokio::test]
+async fn analytics_show_cohorts_hours_and_cafes() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use regulars_core::analytics::{month_of, month_start};
+    let app = TestApp::empty().build().await;
+    let (_chain, second) = history(&app).await;
+    let cookie = portal_sign_in(&app, "owner").await;
+    let now = Utc::now();
+    let answer = page(&app, "/portal/analytics", &cookie).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert!(answer.text.contains("Vračar"), "the cafes side by side");
+    assert_eq!(card(&answer.text, "repeat_rate"), "100%");
+    assert_eq!(card(&answer.text, "visit_frequency"), "2.0", "4 purchases of 2 guests (the anonymous one aside)");
+
+    let mut expected: BTreeMap<(String, i64), (i64, i64)> = BTreeMap::new();
+    let key = |m: i64| {
+        let d = month_start(m);
+        format!("{}-{:02}", d.format("%Y"), d.format("%m"))
+    };
+    let guests = [
+        vec![now - Duration::hours(1), now - Duration::days(2)],
+        vec![now - Duration::days(3), now - Duration::days(40)],
+    ];
+    let mut sizes: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut returning: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for sales in &guests {
+        let cohort = sales.iter().map(|t| month_of(*t)).min().unwrap();
+        *sizes.entry(cohort).or_insert(0) += 1;
+        for month in sales.iter().map(|t| month_of(*t)).collect::<BTreeSet<_>>() {
+            *returning.entry((cohort, month - cohort)).or_insert(0) += 1;
+        }
+    }
+    for ((cohort, offset), n) in &returning {
+        expected.insert((key(*cohort), *offset), (sizes[cohort], *n));
+    }
+    let csv = page(&app, "/portal/analytics.csv?table=cohorts", &cookie).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut actual = BTreeMap::new();
+    for line in csv.text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (size, offset, n): (i64, i64, i64) = (f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].parse().unwrap());
+        if n > 0 {
+            actual.insert((f[0].to_owned(), offset), (size, n));
+        }
+    }
+    assert_eq!(actual, expected, "{}", csv.text);
+
+    let hours = page(&app, "/portal/analytics.csv?table=hours", &cookie).await;
+    let total: i64 = hours.text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse::<i64>().unwrap()).sum();
+    assert_eq!(total, 5, "every sale of the last 12 weeks, in its hour of the week");
+    let cafes = page(&app, "/portal/analytics.csv?table=cafes", &cookie).await;
+    assert!(cafes.text.contains("Vračar,1,50000,1"), "{}", cafes.text);
+    let months = page(&app, "/portal/analytics.csv?table=months", &cookie).await;
+    let orders: i64 = months.text.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<i64>().unwrap()).sum();
+    assert_eq!(orders, 5);
+    assert_eq!(page(&app, "/portal/analytics.csv?table=x", &cookie).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let one = page(&app, &format!("/portal/analytics?cafe={}", second.id), &cookie).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert!(!one.text.contains("table class=\"cafes\""), "no comparison inside one cafe");
+    let barista = portal_sign_in(&app, "barista").await;
+    assert_eq!(page(&app, "/portal/analytics", &barista).await.status, StatusCode::FORBIDDEN);
+}
+
+/// A guest's page shows their wallets, ledger and purchases; a manager adjusts a balance with
+/// a reason, once however often the form is sent; a barista sees nothing of it.
+#[tokio::test]
+async fn a_guests_page_and_a_manual_adjustment() {
+    let app = TestApp::empty().build().await;
+    let (chain, _) = history(&app).await;
+    let ana = app
+        .store
+        .guest_by_identity(chain.id(), &regulars_core::guest::ChannelIdentity::new("telegram", "ana").unwrap())
+        .await
+        .unwrap();
+    let path = format!("/portal/guests/{}", ana.public_id);
+    let owner = portal_sign_in(&app, "owner").await;
+    let shown = page(&app, &path, &owner).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    assert!(
+        shown.text.contains("Guest ana")
+            && shown.text.contains("<code>A1</code>")
+            && shown.text.contains("Cappuccino × 1")
+    );
+    assert!(shown.text.contains("Points") && shown.text.contains("earn"), "the ledger");
+    let wallet = chain.points_wallet(&*app.store, &ana).await;
+    let before = wallet.balances.points;
+
+    let manager = portal_sign_in(&app, "manager").await;
+    let body = format!("wallet_id={}&amount=25&reason=Spilled+coffee&key=k1", wallet.id);
+    for _ in 0..2 {
+        let done = form(&app, &format!("{path}/adjust"), &body, &manager).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+        assert_eq!(done.headers[header::LOCATION], format!("{path}?done=adjusted"));
+    }
+    let after = app.store.wallet(chain.id(), wallet.id).await.unwrap().balances.points;
+    assert_eq!(after, before + 25, "sent twice, adjusted once");
+    let shown = page(&app, &format!("{path}?done=adjusted"), &manager).await;
+    assert!(shown.text.contains("Spilled coffee") && shown.text.contains("The balance was adjusted."));
+    let no_reason =
+        form(&app, &format!("{path}/adjust"), &format!("wallet_id={}&amount=5&reason=&key=k2", wallet.id), &manager)
+            .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let too_much = form(
+        &app,
+        &format!("{path}/adjust"),
+        &format!("wallet_id={}&amount=-99999&reason=x&key=k3", wallet.id),
+        &manager,
+    )
+    .await;
+    assert_eq!(too_much.status, StatusCode::CONFLICT, "never below zero");
+
+    let barista = portal_sign_in(&app, "barista").await;
+    assert_eq!(page(&app, &path, &barista).await.status, StatusCode::FORBIDDEN);
+    let refused = form(&app, &format!("{path}/adjust"), &body.replace("k1", "k9"), &barista).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(page(&app, "/portal/guests/NOSUCHGUEST1", &owner).await.status, StatusCode::NOT_FOUND);
+}
