@@ -184,6 +184,18 @@ struct ColumnRow {
 }
 
 impl DbStore {
+    /// Runs one SQL statement in a write transaction and answers the rows it changed: for
+    /// bulk loads by benchmarks and tools (`regulars-bench portal`), never for the server's
+    /// own work, which goes through the repository traits.
+    ///
+    /// # Errors
+    /// The database's error for a bad statement; [`regulars_core::Error::Unavailable`] when it
+    /// cannot be reached.
+    pub async fn execute_sql(&self, sql: String) -> Result<usize> {
+        use diesel_async::RunQueryDsl;
+        Ok(write_tx!(self, |c| Ok(diesel::sql_query(sql).execute(c).await?))?)
+    }
+
     /// Every `(table, column)` of the migrated schema, sorted, excluding diesel's own
     /// bookkeeping table. The two migration trees must produce the same list; a test compares
     /// them, and operators can use it to inspect a database.

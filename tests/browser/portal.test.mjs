@@ -115,6 +115,33 @@ test("guests sort by spend and are found by name", async () => {
   assert.equal(rows.length - 1, names.length, "the export is the same query");
 });
 
+test("a guest's page, analytics and the event log open with their data", async () => {
+  await page.goto(`${base}/portal/guests?sort=spend`);
+  await page.locator("table.guests tbody tr td:nth-child(1) a").first().click();
+  await page.waitForURL(/\/portal\/guests\/[0-9A-Z]{12}$/);
+  assert.ok((await page.locator("section.wallet").count()) >= 1, "wallets");
+  assert.ok((await page.locator("table.ledger tbody tr").count()) >= 1, "ledger entries");
+  assert.ok((await page.locator("section.purchases tbody tr").count()) >= 1, "purchases");
+  await page.screenshot({ path: join(shots, "guest.png"), fullPage: true });
+
+  await page.click('nav a[href="/portal/analytics"]');
+  await page.waitForURL(`${base}/portal/analytics`);
+  assert.equal(await page.locator("table.cohorts tbody tr").count(), 12, "twelve monthly cohorts");
+  assert.equal(await page.locator("table.hours tbody tr").count(), 7, "seven weekdays");
+  const busiest = await page.locator("table.hours td.heat-5").count();
+  assert.ok(busiest >= 1, "the busiest hour is marked");
+  await page.screenshot({ path: join(shots, "analytics.png"), fullPage: true });
+
+  await page.click('nav a[href="/portal/events"]');
+  await page.waitForURL(`${base}/portal/events`);
+  assert.ok((await page.locator("table.events tbody tr").count()) > 0, "events");
+  await page.selectOption('select[name="kind"]', "purchase.");
+  await page.waitForURL(/kind=purchase/);
+  const kinds = await page.locator("table.events tbody td:nth-child(2)").allInnerTexts();
+  assert.ok(kinds.length > 0 && kinds.every((k) => k.startsWith("purchase.")), `only sales: ${kinds}`);
+  await page.screenshot({ path: join(shots, "events.png"), fullPage: true });
+});
+
 test("Hebrew reads right to left, with charts mirrored", async () => {
   await page.goto(`${base}/portal/`);
   await page.click('footer a[lang="he"]');

@@ -255,3 +255,19 @@ portal-guest-purchases = Purchases
 portal-guest-receipt = Receipt
 portal-guest-total = Total
 portal-guest-items = Items
+
+## Event log page
+
+portal-events-kind = What
+portal-events-all = Everything
+portal-events-sales = Sales and refunds
+portal-events-rewards = Rewards
+portal-events-wallets = Wallets and levels
+portal-events-guests = Guests
+portal-events-audit = Admin actions
+portal-events-staff = Staff
+portal-events-shifts = Shifts
+portal-events-since = From
+portal-events-until = To
+portal-events-subject = About
+portal-events-details = Details

@@ -265,3 +265,19 @@ portal-guest-purchases = קניות
 portal-guest-receipt = קבלה
 portal-guest-total = סכום
 portal-guest-items = פריטים
+
+## Event log page
+
+portal-events-kind = מה
+portal-events-all = הכול
+portal-events-sales = מכירות והחזרים
+portal-events-rewards = הטבות
+portal-events-wallets = ארנקים ודרגות
+portal-events-guests = אורחים
+portal-events-audit = פעולות ניהול
+portal-events-staff = צוות
+portal-events-shifts = משמרות
+portal-events-since = מתאריך
+portal-events-until = עד תאריך
+portal-events-subject = בנושא
+portal-events-details = פרטים

@@ -265,3 +265,19 @@ portal-guest-purchases = Покупки
 portal-guest-receipt = Чек
 portal-guest-total = Сумма
 portal-guest-items = Позиции
+
+## Event log page
+
+portal-events-kind = Что
+portal-events-all = Всё
+portal-events-sales = Продажи и возвраты
+portal-events-rewards = Награды
+portal-events-wallets = Счета и уровни
+portal-events-guests = Гости
+portal-events-audit = Действия администраторов
+portal-events-staff = Сотрудники
+portal-events-shifts = Смены
+portal-events-since = С
+portal-events-until = По
+portal-events-subject = О чём
+portal-events-details = Подробности

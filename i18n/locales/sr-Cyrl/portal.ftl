@@ -261,3 +261,19 @@ portal-guest-purchases = Куповине
 portal-guest-receipt = Рачун
 portal-guest-total = Износ
 portal-guest-items = Ставке
+
+## Евент лог паге
+
+portal-events-kind = Шта
+portal-events-all = Све
+portal-events-sales = Продаје и повраћаји
+portal-events-rewards = Награде
+portal-events-wallets = Рачуни и нивои
+portal-events-guests = Гости
+portal-events-audit = Радње администрације
+portal-events-staff = Особље
+portal-events-shifts = Смене
+portal-events-since = Од
+portal-events-until = До
+portal-events-subject = О чему
+portal-events-details = Детаљи

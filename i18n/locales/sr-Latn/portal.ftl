@@ -260,3 +260,19 @@ portal-guest-purchases = Kupovine
 portal-guest-receipt = Račun
 portal-guest-total = Iznos
 portal-guest-items = Stavke
+
+## Event log page
+
+portal-events-kind = Šta
+portal-events-all = Sve
+portal-events-sales = Prodaje i povraćaji
+portal-events-rewards = Nagrade
+portal-events-wallets = Računi i nivoi
+portal-events-guests = Gosti
+portal-events-audit = Radnje administracije
+portal-events-staff = Osoblje
+portal-events-shifts = Smene
+portal-events-since = Od
+portal-events-until = Do
+portal-events-subject = O čemu
+portal-events-details = Detalji

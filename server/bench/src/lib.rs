@@ -8,6 +8,7 @@
 //! | `regulars-bench webhook` | signed POS webhooks over loopback HTTP into the real router | [`webhook`], with the load generator [`loadgen`] |
 //! | `regulars-bench outbox` | queued notifications through the real Telegram client to the Bot API fake at its limits | [`outbox`] |
 //! | `regulars-bench conversation` | inbound bot updates through the conversation and its rendering | [`conversation`] |
+//! | `regulars-bench portal` | the owner portal's pages on a chain of a million guests | [`portal`] |
 //!
 //! A crate of its own, not part of the `regulars` binary: the benchmarks need the loopback
 //! messenger fakes of `regulars-testkit`, temporary databases (`tempfile`) and a PostgreSQL
@@ -24,5 +25,6 @@ pub mod conversation;
 pub mod ledger;
 pub mod loadgen;
 pub mod outbox;
+pub mod portal;
 pub mod store;
 pub mod webhook;

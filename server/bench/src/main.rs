@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use regulars_bench::conversation::ConversationBench;
 use regulars_bench::ledger::LedgerBench;
 use regulars_bench::outbox::OutboxBench;
+use regulars_bench::portal::PortalBench;
 use regulars_bench::webhook::WebhookBench;
 use tracing_subscriber::EnvFilter;
 
@@ -30,6 +31,8 @@ enum Command {
     Outbox(OutboxBench),
     /// Inbound bot updates per second through the conversation, on SQLite or PostgreSQL.
     Conversation(ConversationBench),
+    /// The owner portal's pages (server time, p50 and p95) on a chain loaded in bulk.
+    Portal(PortalBench),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,6 +49,7 @@ fn main() -> anyhow::Result<()> {
             Command::Webhook(args) => regulars_bench::webhook::webhook(args).await,
             Command::Outbox(args) => regulars_bench::outbox::outbox(args).await,
             Command::Conversation(args) => regulars_bench::conversation::conversation(args).await,
+            Command::Portal(args) => regulars_bench::portal::portal(args).await,
         }
     })
 }

@@ -217,6 +217,8 @@ pub async fn adjust_balance(
     ApiPath((chain, guest)): ApiPath<(i64, i64)>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<LedgerEntryView>), AppError> {
+    // Who may do this is answered before what was sent is read (404 for another chain).
+    caller.principal.require(Action::AdjustBalance, Target::Chain(ChainId(chain)))?;
     let body: AdjustmentBody = super::json(&body)?;
     let (entry, replayed) = adjust(&state, &caller, ChainId(chain), GuestId(guest), &body).await?;
     let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };

@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod assets;
 pub mod charts;
 pub mod dashboard;
+pub mod events;
 pub mod format;
 pub mod guest;
 pub mod guests;
@@ -40,6 +41,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/portal/guests.csv", get(guests::csv))
         .route("/portal/guests/{public_id}", get(guest::page))
         .route("/portal/guests/{public_id}/adjust", post(guest::adjust))
+        .route("/portal/events", get(events::page))
         .route("/portal/login", get(login::form).post(login::submit))
         .route("/portal/logout", post(login::logout))
         .route("/portal/chain", post(login::switch_chain))

@@ -198,10 +198,11 @@ pub struct Chrome<'a> {
 }
 
 /// The pages of the navigation: (path, message id).
-const NAV: [(&str, &str); 3] = [
+const NAV: [(&str, &str); 4] = [
     ("/portal/", "portal-nav-dashboard"),
     ("/portal/guests", "portal-nav-guests"),
     ("/portal/analytics", "portal-nav-analytics"),
+    ("/portal/events", "portal-nav-events"),
 ];
 
 impl<'a> Chrome<'a> {

@@ -437,3 +437,52 @@ async fn a_guests_page_and_a_manual_adjustment() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(page(&app, "/portal/guests/NOSUCHGUEST1", &owner).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The event log, newest first, by family, guest, cafe and date; managers read their cafes'.
+#[tokio::test]
+async fn the_event_log_filters_and_keeps_to_the_viewers_cafes() {
+    let app = TestApp::empty().build().await;
+    let (chain, second) = history(&app).await;
+    let owner = portal_sign_in(&app, "owner").await;
+    let all = page(&app, "/portal/events", &owner).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    let first_sale = all.text.find("purchase.recorded").unwrap();
+    assert!(all.text.contains("guest.joined"));
+    let sales = page(&app, "/portal/events?kind=purchase.", &owner).await;
+    assert_eq!(sales.text.matches("<code>purchase.recorded</code>").count(), 5);
+    assert!(!sales.text.contains("<code>guest.joined</code>"));
+    let audit = page(&app, "/portal/events?kind=audit.", &owner).await;
+    assert!(!audit.text.contains("<code>purchase.recorded</code>"));
+    // Newest first: the last sale recorded (B0) comes before the first (A1).
+    let receipt = |r: &str| {
+        ["&#34;", "&quot;", "\""]
+            .iter()
+            .find_map(|q| all.text.find(&format!("receipt{q}:{q}{r}{q}")))
+            .unwrap_or_else(|| panic!("receipt {r} not shown"))
+    };
+    let (b0, a1) = (receipt("B0"), receipt("A1"));
+    assert!(b0 < a1 && first_sale < a1);
+
+    let ana = app
+        .store
+        .guest_by_identity(chain.id(), &regulars_core::guest::ChannelIdentity::new("telegram", "ana").unwrap())
+        .await
+        .unwrap();
+    let hers = page(&app, &format!("/portal/events?guest={}", ana.public_id), &owner).await;
+    assert!(hers.text.contains(&format!("guest:{}", ana.id)) && !hers.text.contains("purchase:"));
+    let tomorrow = (Utc::now() + Duration::days(2)).format("%Y-%m-%d");
+    let none = page(&app, &format!("/portal/events?since={tomorrow}"), &owner).await;
+    assert!(none.text.contains("Nothing here yet."));
+    assert_eq!(page(&app, "/portal/events?since=yesterday", &owner).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page(&app, "/portal/events?guest=NOSUCHCARD12", &owner).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let manager = portal_sign_in(&app, "manager").await;
+    let theirs = page(&app, "/portal/events?kind=purchase.", &manager).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert_eq!(theirs.text.matches("<code>purchase.recorded</code>").count(), 1, "only the sale at their cafe");
+    let elsewhere = page(&app, &format!("/portal/events?cafe={}", chain.cafe.id), &manager).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    let _ = second;
+    let barista = portal_sign_in(&app, "barista").await;
+    assert_eq!(page(&app, "/portal/events", &barista).await.status, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,165 @@
+//! The event log: sales, rewards, guests, staff and shifts, and the admin audit, newest
+//! first, filtered by family, cafe, guest and date. Managers read their cafes' events, as in
+//! the API.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, TimeZone};
+use regulars_core::analytics::Scope;
+use regulars_core::auth::policy::{Action, CafeFilter, Target};
+use regulars_core::event::EventFilter;
+use regulars_core::page::{Cursor, PageRequest};
+use regulars_core::{Error, ErrorKind};
+use serde::Deserialize;
+
+use super::format;
+use super::viewer::{Choice, Chrome, Viewer};
+use super::{PortalError, render};
+use crate::app::AppState;
+
+/// The families of events to filter by: (kind prefix, message id).
+const FAMILIES: [(&str, &str); 7] = [
+    ("purchase.", "portal-events-sales"),
+    ("reward_code.", "portal-events-rewards"),
+    ("wallet.", "portal-events-wallets"),
+    ("guest.", "portal-events-guests"),
+    ("audit.", "portal-events-audit"),
+    ("staff.", "portal-events-staff"),
+    ("shift.", "portal-events-shifts"),
+];
+
+/// `?kind=audit.&cafe=&guest=<card>&since=YYYY-MM-DD&until=YYYY-MM-DD&after=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct EventsQuery {
+    kind: Option<String>,
+    cafe: Option<String>,
+    guest: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    after: Option<String>,
+}
+
+struct EventLine {
+    when: String,
+    kind: String,
+    subject: String,
+    cafe: String,
+    details: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/events.html")]
+struct EventsPage<'a> {
+    chrome: Chrome<'a>,
+    families: Vec<Choice>,
+    guest: String,
+    since: String,
+    until: String,
+    lines: Vec<EventLine>,
+    next_href: Option<String>,
+}
+
+fn day(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, Error> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| Error::invalid(field, "a date like 2026-12-03")),
+    }
+}
+
+/// `GET /portal/events`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<EventsQuery>,
+) -> Result<Response, PortalError> {
+    let chain = viewer.chain.id;
+    viewer.caller.principal.require(Action::ViewEvents, Target::Chain(chain))?;
+    let scope = match query.cafe.as_deref().map(str::trim).filter(|c| !c.is_empty() && *c != "all") {
+        Some(_) => Some(viewer.scope(query.cafe.as_deref())?),
+        None if viewer.sees_whole_chain() => Some(Scope::Chain),
+        None => None,
+    };
+    let tz = super::dashboard::scope_timezone(&viewer, scope.unwrap_or(Scope::Chain));
+    let kind = query.kind.clone().filter(|k| FAMILIES.iter().any(|(prefix, _)| prefix == k));
+    let guest_text = query.guest.clone().unwrap_or_default();
+    let subject = match guest_text.trim() {
+        "" => None,
+        card => match state.store.guest_by_public_id(chain, &card.to_uppercase()).await {
+            Ok(guest) => Some(format!("guest:{}", guest.id)),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {
+                return Err(Error::invalid("guest", "no guest has this card code").into());
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let local_midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let since = day("since", query.since.as_deref())?.and_then(local_midnight);
+    let until = day("until", query.until.as_deref())?.and_then(|d| local_midnight(d.succ_opt().unwrap_or(d)));
+    let cafes = match (scope, viewer.caller.principal.cafes()) {
+        (Some(Scope::Cafe(cafe)), _) => {
+            viewer.caller.principal.require(Action::ViewEvents, Target::Cafe(chain, cafe))?;
+            Some(vec![cafe])
+        }
+        (_, CafeFilter::Only(mine)) => Some(mine),
+        (_, CafeFilter::All) => None,
+    };
+    let filter = EventFilter { kind: kind.clone(), subject, since, until, cafes, newest_first: true };
+    let after = query.after.clone().map(Cursor::try_from).transpose()?;
+    let found = state.store.events(chain, &filter, PageRequest { after, limit: 50 }).await?;
+    let lang = &viewer.lang;
+    let lines = found
+        .items
+        .iter()
+        .map(|e| EventLine {
+            when: format::moment(lang, e.created_at, tz),
+            kind: e.kind.clone(),
+            subject: e.subject.clone(),
+            cafe: e
+                .cafe_id
+                .and_then(|c| viewer.cafes.iter().find(|k| k.id == c))
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            details: serde_json::to_string(&e.payload).unwrap_or_default(),
+        })
+        .collect();
+    let t = |id: &str| state.i18n.format(lang, id, None);
+    let mut families = vec![Choice { value: String::new(), label: t("portal-events-all"), selected: kind.is_none() }];
+    families.extend(FAMILIES.iter().map(|(prefix, id)| Choice {
+        value: (*prefix).to_owned(),
+        label: t(id),
+        selected: kind.as_deref() == Some(*prefix),
+    }));
+    let next_href = found.next.map(|c| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("kind", query.kind.as_deref()),
+            ("cafe", query.cafe.as_deref()),
+            ("guest", query.guest.as_deref()),
+            ("since", query.since.as_deref()),
+            ("until", query.until.as_deref()),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                q.append_pair(k, v);
+            }
+        }
+        q.append_pair("after", &String::from(c));
+        format!("/portal/events?{}", q.finish())
+    });
+    let page = EventsPage {
+        chrome: Chrome::new(&state, &viewer, "/portal/events", "portal-events-title", scope.or(Some(Scope::Chain))),
+        families,
+        guest: guest_text,
+        since: query.since.clone().unwrap_or_default(),
+        until: query.until.clone().unwrap_or_default(),
+        lines,
+        next_href,
+    };
+    Ok(render(&page)?.into_response())
+}
