@@ -13,7 +13,7 @@ use regulars_core::ids::{CafeId, ChainId, GuestId, ProgramId};
 use regulars_core::store::AnalyticsRepo;
 
 use crate::columns::from_millis;
-use crate::schema::{cohort_cells, guest_visits, hourly_stats, scope_totals, wallets};
+use crate::schema::{cohort_cells, guest_visits, hourly_stats, programs, scope_totals, wallets};
 use crate::store::{Backend, DbStore, read};
 
 #[derive(Queryable, Selectable)]
@@ -189,12 +189,19 @@ impl AnalyticsRepo for DbStore {
         }
         // A program counts in points or in stamps: one side is an index range count
         // (wallets_points, wallets_stamps).
+        // The program is the chain's or nothing counts; then the count is by program alone,
+        // so it stays inside the index (program, points) instead of reading every wallet.
         let total: i64 = read!(self, |c| {
-            let query = wallets::table
-                .filter(wallets::chain_id.eq(chain.get()))
-                .filter(wallets::program_id.eq(program.get()))
+            let owned: i64 = programs::table
+                .filter(programs::id.eq(program.get()))
+                .filter(programs::chain_id.eq(chain.get()))
                 .select(count_star())
-                .into_boxed();
+                .first(c)
+                .await?;
+            if owned == 0 {
+                return Ok(0);
+            }
+            let query = wallets::table.filter(wallets::program_id.eq(program.get())).select(count_star()).into_boxed();
             let query = match (points > 0, stamps > 0) {
                 (true, false) => query.filter(wallets::points.ge(points)),
                 (false, _) => query.filter(wallets::stamps.ge(stamps)),

@@ -63,8 +63,8 @@ pub async fn list_guests(
     Ok(Json(GuestPage { items: view(&found.items), next_cursor: next_cursor(&found) }))
 }
 
-/// Guests matching `q`: on the first page, the guest with that public id and those with that
-/// phone number first, then those whose name contains it (paged by name search's cursor).
+/// Guests matching `q`: the guest with that public id and those with that phone number, if
+/// any; otherwise those whose name contains it (paged by name search's cursor).
 ///
 /// # Errors
 /// A store failure.
@@ -84,6 +84,10 @@ pub(crate) async fn find_guests(
         if let Some(phone) = normalize_phone(q) {
             found.extend(state.store.guests_by_phone(chain, &phone).await?);
         }
+    }
+    if !found.is_empty() {
+        // A card code or a phone number that names someone is what was meant: no name scan.
+        return Ok(regulars_core::page::Page { items: found, next: None });
     }
     let by_name = state.store.search_guests(chain, q, page).await?;
     for guest in by_name.items {
