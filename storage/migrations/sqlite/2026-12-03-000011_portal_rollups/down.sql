@@ -2,6 +2,7 @@ DROP TRIGGER guest_months_removed;
 DROP TRIGGER guest_months_moved;
 DROP TRIGGER guest_months_added;
 DROP TRIGGER guest_visits_removed;
+DROP TRIGGER guest_visits_first_moved;
 DROP TRIGGER guest_visits_changed;
 DROP TRIGGER guest_visits_added;
 DROP TRIGGER guests_rollup_changed;

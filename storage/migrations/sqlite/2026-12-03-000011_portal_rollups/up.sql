@@ -245,13 +245,20 @@ CREATE TRIGGER guest_visits_added AFTER INSERT ON guest_visits BEGIN
             repeat_visitors = repeat_visitors + excluded.repeat_visitors, visits = visits + excluded.visits;
 END;
 
-CREATE TRIGGER guest_visits_changed AFTER UPDATE ON guest_visits BEGIN
+-- Split by what changed, so a sale (orders and spend move, the first visit rarely does) runs
+-- only the statement it needs: this is on every sale's path.
+CREATE TRIGGER guest_visits_changed AFTER UPDATE OF orders ON guest_visits
+WHEN NEW.orders <> OLD.orders BEGIN
     UPDATE scope_totals SET repeat_visitors = repeat_visitors + (NEW.orders >= 2) - (OLD.orders >= 2),
             visits = visits + NEW.orders - OLD.orders
         WHERE chain_id = NEW.chain_id AND scope = NEW.scope;
+END;
+
+CREATE TRIGGER guest_visits_first_moved AFTER UPDATE OF first_at ON guest_visits
+WHEN NEW.first_at <> OLD.first_at BEGIN
     UPDATE guest_months SET cohort =
             CAST(strftime('%Y', NEW.first_at / 1000, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', NEW.first_at / 1000, 'unixepoch') AS INTEGER) - 1
-        WHERE guest_id = NEW.guest_id AND scope = NEW.scope AND NEW.first_at <> OLD.first_at;
+        WHERE guest_id = NEW.guest_id AND scope = NEW.scope;
 END;
 
 CREATE TRIGGER guest_visits_removed AFTER DELETE ON guest_visits BEGIN
