@@ -486,3 +486,36 @@ async fn the_event_log_filters_and_keeps_to_the_viewers_cafes() {
     let barista = portal_sign_in(&app, "barista").await;
     assert_eq!(page(&app, "/portal/events", &barista).await.status, StatusCode::FORBIDDEN);
 }
+
+/// An owner of two chains moves between them; the old session ends; a chain they do not
+/// work in is not found.
+#[tokio::test]
+async fn an_owner_of_two_chains_switches_between_them() {
+    let app = TestApp::empty().build().await;
+    history(&app).await;
+    let other = TestChain::create(&*app.store, "second-chain").await;
+    app.store
+        .create_staff(
+            other.id(),
+            regulars_core::staff::NewStaff {
+                name: "owner".into(),
+                role: Role::Owner,
+                cafes: vec![],
+                identity: None,
+                login: Some("owner".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let cookie = portal_sign_in(&app, "owner").await;
+    let dash = page(&app, "/portal/", &cookie).await;
+    assert!(dash.text.contains("name=\"chain_id\""), "the switcher shows for two chains");
+    let moved = form(&app, "/portal/chain", &format!("chain_id={}", other.id()), &cookie).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.text);
+    let new_cookie = crate::test_app::session_cookie(&moved);
+    let there = page(&app, "/portal/", &new_cookie).await;
+    assert!(there.text.contains("Chain second-chain"), "the other chain's dashboard");
+    assert_eq!(page(&app, "/portal/", &cookie).await.status, StatusCode::SEE_OTHER, "the old session ended");
+    let nowhere = form(&app, "/portal/chain", "chain_id=999999", &new_cookie).await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+}
