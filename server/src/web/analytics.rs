@@ -118,7 +118,15 @@ async fn figures(state: &AppState, viewer: &Viewer, scope: Scope) -> Result<Figu
     let mut revenue_by_month: BTreeMap<i64, i64> = BTreeMap::new();
     let mut hours = [[0_i64; 24]; 7];
     let weeks_from = today - Duration::days(7 * WEEKS - 1);
+    // The cafes side by side come from the same rows: their last 30 days, per cafe.
+    let cafes_from = today - Duration::days(29);
+    let mut by_cafe: BTreeMap<i64, Counters> = BTreeMap::new();
     for hour in local_hours(state, viewer, scope, since).await? {
+        if let (Scope::Chain, Some(cafe)) = (scope, hour.cafe) {
+            if hour.at.date() >= cafes_from {
+                *by_cafe.entry(cafe.get()).or_default() += hour.counters;
+            }
+        }
         let month = month_of(hour.at.and_utc());
         *by_month.entry(month).or_default() += hour.counters;
         if hour.currency.is_some_and(|c| c.to_string() == currency) {
@@ -178,14 +186,9 @@ async fn figures(state: &AppState, viewer: &Viewer, scope: Scope) -> Result<Figu
 
     let mut cafes = Vec::new();
     if scope == Scope::Chain {
-        let from = today - Duration::days(29);
         for cafe in &viewer.cafes {
-            let mut c = Counters::default();
-            let mut revenue = 0;
-            for hour in local_hours(state, viewer, Scope::Cafe(cafe.id), from).await? {
-                c += hour.counters;
-                revenue += hour.counters.net_revenue_minor();
-            }
+            let c = by_cafe.get(&cafe.id.get()).copied().unwrap_or_default();
+            let revenue = c.net_revenue_minor();
             let t = state.store.scope_totals(viewer.chain.id, Scope::Cafe(cafe.id)).await?;
             let code = cafe.currency.to_string();
             cafes.push(CafeRow {

@@ -78,6 +78,8 @@ impl Daily {
 pub struct LocalHour {
     /// The local start of the hour.
     pub at: chrono::NaiveDateTime,
+    /// The cafe, when the hour is a cafe's.
+    pub cafe: Option<regulars_core::ids::CafeId>,
     /// The cafe's currency, when the hour is a cafe's.
     pub currency: Option<regulars_core::money::Currency>,
     /// What happened.
@@ -103,7 +105,12 @@ pub async fn local_hours(state: &AppState, viewer: &Viewer, scope: Scope, since:
             let cafe = row.cafe.and_then(|id| viewer.cafes.iter().find(|c| c.id == id));
             let tz = cafe.map_or(default_tz, |c| c.timezone);
             let at = hour_start(row.hour).with_timezone(&tz).naive_local();
-            (at.date() >= since).then_some(LocalHour { at, currency: cafe.map(|c| c.currency), counters: row.counters })
+            (at.date() >= since).then_some(LocalHour {
+                at,
+                cafe: row.cafe,
+                currency: cafe.map(|c| c.currency),
+                counters: row.counters,
+            })
         })
         .collect())
 }
