@@ -122,10 +122,10 @@ async fn figures(state: &AppState, viewer: &Viewer, scope: Scope) -> Result<Figu
     let cafes_from = today - Duration::days(29);
     let mut by_cafe: BTreeMap<i64, Counters> = BTreeMap::new();
     for hour in local_hours(state, viewer, scope, since).await? {
-        if let (Scope::Chain, Some(cafe)) = (scope, hour.cafe) {
-            if hour.at.date() >= cafes_from {
-                *by_cafe.entry(cafe.get()).or_default() += hour.counters;
-            }
+        if let (Scope::Chain, Some(cafe)) = (scope, hour.cafe)
+            && hour.at.date() >= cafes_from
+        {
+            *by_cafe.entry(cafe.get()).or_default() += hour.counters;
         }
         let month = month_of(hour.at.and_utc());
         *by_month.entry(month).or_default() += hour.counters;
