@@ -181,6 +181,36 @@ pub enum VisitOrder {
     LastVisit,
 }
 
+/// The balance a program counts in, for the loyalty figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balance {
+    /// Points.
+    Points,
+    /// Stamps.
+    Stamps,
+}
+
+/// Wallets of a program by tier now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TierCount {
+    /// The tier's name; `None` for wallets in no tier.
+    pub tier: Option<String>,
+    /// How many wallets.
+    pub wallets: u64,
+}
+
+/// Reward codes of one reward in one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RewardCodeCount {
+    /// The reward's name as it was when issued.
+    pub reward_name: String,
+    /// Where the codes are now.
+    pub status: crate::rules::codes::RewardCodeStatus,
+    /// How many.
+    pub codes: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

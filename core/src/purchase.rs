@@ -129,6 +129,41 @@ pub struct Purchase {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// Which purchases an orders list shows; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurchaseFilter {
+    /// Only at these cafes (`None`: every cafe of the chain).
+    pub cafes: Option<Vec<CafeId>>,
+    /// Only this guest's.
+    pub guest: Option<GuestId>,
+    /// Only reported by this POS source.
+    pub source: Option<String>,
+    /// Only those made at the till at or after this moment.
+    pub since: Option<DateTime<Utc>>,
+    /// Only those made at the till before this moment.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A purchase as the orders list shows it: with what was given back and who was at work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseRecord {
+    /// The purchase as reported.
+    pub purchase: Purchase,
+    /// Its refunds, oldest first.
+    pub refunds: Vec<crate::pos::RecordedRefund>,
+    /// The shifts open at its cafe when it was made (a POS does not say which cashier rang
+    /// it up, so these are the staff who were on duty), earliest opened first.
+    pub shifts: Vec<crate::staff::Shift>,
+}
+
+impl PurchaseRecord {
+    /// The total given back, in minor units.
+    #[must_use]
+    pub fn refunded_minor(&self) -> i64 {
+        self.refunds.iter().map(|r| r.amount_minor).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone as _;

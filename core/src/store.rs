@@ -14,7 +14,10 @@ use chrono::{DateTime, Duration, Utc};
 #[cfg(doc)]
 use crate::Error;
 use crate::Result;
-use crate::analytics::{CohortCell, GuestVisits, HourIndex, HourlyStats, MonthIndex, Scope, ScopeTotals, VisitOrder};
+use crate::analytics::{
+    Balance, CohortCell, GuestVisits, HourIndex, HourlyStats, MonthIndex, RewardCodeCount, Scope, ScopeTotals,
+    TierCount, VisitOrder,
+};
 use crate::auth::{Account, ApiToken, NewApiToken, NewSession, NewTerminal, SecretHash, Session, Terminal};
 use crate::chain::{Cafe, CafeUpdate, Chain, NewCafe, NewChain};
 use crate::channel::ReceiptStatus;
@@ -36,7 +39,7 @@ use crate::page::{Page, PageRequest};
 use crate::pos::ingest::{IngestOutcome, PurchaseIngest, RefundIngest};
 use crate::pos::redeem::{TillRedeem, TillRedemption};
 use crate::program::{NewProgram, Program, ProgramUpdate};
-use crate::purchase::{NewPurchase, Purchase};
+use crate::purchase::{NewPurchase, Purchase, PurchaseFilter, PurchaseRecord};
 use crate::rules::codes::{RewardCode, RewardCodeStatus};
 use crate::staff::{NewStaff, Shift, Staff, StaffUpdate};
 use crate::wallet::{Wallet, WalletScope};
@@ -371,6 +374,21 @@ pub trait PurchaseRepo: Send + Sync {
     /// # Behaviour
     /// Cursor pagination by purchase id, descending; a guest of another chain has none.
     async fn purchases_of_guest(&self, chain: ChainId, guest: GuestId, page: PageRequest) -> Result<Page<Purchase>>;
+
+    /// The chain's purchases that pass `filter`, the latest made at the till first, each with
+    /// its refunds and the shifts open at its cafe when it was made: the owner portal's orders.
+    ///
+    /// # Behaviour
+    /// Ordered by the time of the sale, then by id, both descending, so a sale reported late
+    /// takes its place in time; the cursor is the last purchase shown (a cursor of another
+    /// chain's purchase is [`Error::InvalidInput`] naming `cursor`). `since..until` bounds the
+    /// time of the sale. Purchases, refunds and shifts of other chains never show.
+    async fn list_purchases(
+        &self,
+        chain: ChainId,
+        filter: &PurchaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<PurchaseRecord>>;
 }
 
 /// Staff and shifts.
@@ -967,6 +985,42 @@ pub trait AnalyticsRepo: Send + Sync {
     /// Wallets of `program` holding at least `points` points or at least `stamps` stamps
     /// (a threshold of 0 or less does not count).
     async fn count_reward_eligible(&self, chain: ChainId, program: ProgramId, points: i64, stamps: i64) -> Result<u64>;
+
+    /// How many wallets of `program` hold a `balance` in each range: entry `i` counts those
+    /// with at least `floors[i]` and less than `floors[i + 1]` (the last has no ceiling).
+    /// `floors` must ascend ([`Error::InvalidInput`] naming `floors` otherwise); a program
+    /// of another chain has no wallets.
+    async fn balance_histogram(
+        &self,
+        chain: ChainId,
+        program: ProgramId,
+        balance: Balance,
+        floors: &[i64],
+    ) -> Result<Vec<u64>>;
+
+    /// Wallets of `program` by tier, most populated first (ties by name).
+    async fn tier_counts(&self, chain: ChainId, program: ProgramId) -> Result<Vec<TierCount>>;
+
+    /// Wallets of `program` holding at least `at_least` of `balance`, largest first (ties:
+    /// the newer wallet first), skipping `offset`, at most `limit` (clamped to 1..=1000).
+    async fn wallets_by_balance(
+        &self,
+        chain: ChainId,
+        program: ProgramId,
+        balance: Balance,
+        at_least: i64,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<Wallet>>;
+
+    /// Reward codes issued at or after `since`, by reward and status now, at `cafes` when
+    /// given (where a code was used, else where it was issued).
+    async fn reward_code_counts(
+        &self,
+        chain: ChainId,
+        cafes: Option<&[CafeId]>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<RewardCodeCount>>;
 
     /// Folds pending roll-up changes into their rows, where the backend keeps them apart
     /// (PostgreSQL appends deltas so concurrent sales never wait on a shared row), and

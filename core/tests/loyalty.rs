@@ -21,7 +21,7 @@ use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseInge
 use regulars_core::pos::redeem::{RedeemTx, TillRedeem, redeem_at_till};
 use regulars_core::pos::workflow::{Applied, Delivery, SaleTx, apply_purchase};
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope, ProgramUpdate};
-use regulars_core::purchase::{NewPurchase, Purchase};
+use regulars_core::purchase::{NewPurchase, Purchase, PurchaseFilter, PurchaseRecord};
 use regulars_core::rules::ProgramRules;
 use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
 use regulars_core::rules::refunds::RefundRequest;
@@ -390,6 +390,9 @@ impl PurchaseRepo for MemStore {
             .ok_or_else(|| Error::not_found("purchase", id))
     }
     async fn purchases_of_guest(&self, _: ChainId, _: GuestId, _: PageRequest) -> Result<Page<Purchase>> {
+        refused()
+    }
+    async fn list_purchases(&self, _: ChainId, _: &PurchaseFilter, _: PageRequest) -> Result<Page<PurchaseRecord>> {
         refused()
     }
 }

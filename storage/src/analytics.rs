@@ -2,19 +2,39 @@
 //! `portal_rollups` migration in the same transaction as the rows they count.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use regulars_core::Result;
 use regulars_core::analytics::{
-    CohortCell, Counters, GuestVisits, HourIndex, HourlyStats, MonthIndex, Scope, ScopeTotals, VisitOrder,
+    Balance, CohortCell, Counters, GuestVisits, HourIndex, HourlyStats, MonthIndex, RewardCodeCount, Scope,
+    ScopeTotals, TierCount, VisitOrder,
 };
 use regulars_core::ids::{CafeId, ChainId, GuestId, ProgramId};
+use regulars_core::rules::codes::RewardCodeStatus;
 use regulars_core::store::AnalyticsRepo;
+use regulars_core::wallet::Wallet;
+use regulars_core::{Error, Result};
 
-use crate::columns::from_millis;
-use crate::schema::{cohort_cells, guest_visits, hourly_stats, programs, scope_totals, wallets};
+use crate::columns::{from_millis, to_millis};
+use crate::error::{DbError, corrupt};
+use crate::ledger::WalletRow;
+use crate::schema::{cohort_cells, guest_visits, hourly_stats, programs, reward_codes, scope_totals, wallets};
 use crate::store::{Backend, DbStore, read};
+
+/// Whether `program` is the chain's: the loyalty figures then count by program alone, inside
+/// an index on `(program_id, ...)`, instead of reading every wallet for its chain.
+macro_rules! program_of_chain {
+    ($c:ident, $chain:expr, $program:expr) => {{
+        let owned: i64 = programs::table
+            .filter(programs::id.eq($program.get()))
+            .filter(programs::chain_id.eq($chain.get()))
+            .select(count_star())
+            .first($c)
+            .await?;
+        owned > 0
+    }};
+}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = hourly_stats)]
@@ -192,13 +212,7 @@ impl AnalyticsRepo for DbStore {
         // The program is the chain's or nothing counts; then the count is by program alone,
         // so it stays inside the index (program, points) instead of reading every wallet.
         let total: i64 = read!(self, |c| {
-            let owned: i64 = programs::table
-                .filter(programs::id.eq(program.get()))
-                .filter(programs::chain_id.eq(chain.get()))
-                .select(count_star())
-                .first(c)
-                .await?;
-            if owned == 0 {
+            if !program_of_chain!(c, chain, program) {
                 return Ok(0);
             }
             let query = wallets::table.filter(wallets::program_id.eq(program.get())).select(count_star()).into_boxed();
@@ -210,6 +224,127 @@ impl AnalyticsRepo for DbStore {
             Ok(query.first::<i64>(c).await?)
         })?;
         Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    async fn balance_histogram(
+        &self,
+        chain: ChainId,
+        program: ProgramId,
+        balance: Balance,
+        floors: &[i64],
+    ) -> Result<Vec<u64>> {
+        if floors.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::invalid("floors", "must ascend"));
+        }
+        let floors = floors.to_vec();
+        // One index range count per floor (wallets_points, wallets_stamps); a bucket is the
+        // difference of two neighbours. Nothing reads the wallets themselves.
+        let at_least: Vec<i64> = read!(self, |c| {
+            if !program_of_chain!(c, chain, program) {
+                return Ok(vec![0; floors.len()]);
+            }
+            let mut counts = Vec::with_capacity(floors.len());
+            for floor in &floors {
+                let query = wallets::table.filter(wallets::program_id.eq(program.get())).select(count_star());
+                let n: i64 = match balance {
+                    Balance::Points => query.filter(wallets::points.ge(*floor)).first(c).await?,
+                    Balance::Stamps => query.filter(wallets::stamps.ge(*floor)).first(c).await?,
+                };
+                counts.push(n);
+            }
+            Ok(counts)
+        })?;
+        let bucket = |i: usize| at_least[i] - at_least.get(i + 1).copied().unwrap_or(0);
+        Ok((0..at_least.len()).map(|i| u64::try_from(bucket(i)).unwrap_or(0)).collect())
+    }
+
+    async fn tier_counts(&self, chain: ChainId, program: ProgramId) -> Result<Vec<TierCount>> {
+        let rows: Vec<(Option<String>, i64)> = read!(self, |c| {
+            if !program_of_chain!(c, chain, program) {
+                return Ok(Vec::new());
+            }
+            // By program alone, inside the index (program_id, tier).
+            Ok(wallets::table
+                .filter(wallets::program_id.eq(program.get()))
+                .group_by(wallets::tier)
+                .select((wallets::tier, count_star()))
+                .load(c)
+                .await?)
+        })?;
+        let mut tiers: Vec<TierCount> =
+            rows.into_iter().map(|(tier, n)| TierCount { tier, wallets: u64::try_from(n).unwrap_or(0) }).collect();
+        tiers.sort_by(|a, b| b.wallets.cmp(&a.wallets).then_with(|| a.tier.cmp(&b.tier)));
+        Ok(tiers)
+    }
+
+    async fn wallets_by_balance(
+        &self,
+        chain: ChainId,
+        program: ProgramId,
+        balance: Balance,
+        at_least: i64,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<Wallet>> {
+        let limit = i64::from(limit.clamp(1, 1000));
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows: Vec<WalletRow> = read!(self, |c| {
+            let query = wallets::table
+                .filter(wallets::chain_id.eq(chain.get()))
+                .filter(wallets::program_id.eq(program.get()))
+                .select(WalletRow::as_select())
+                .limit(limit)
+                .offset(offset)
+                .into_boxed();
+            let query = match balance {
+                Balance::Points => {
+                    query.filter(wallets::points.ge(at_least)).order((wallets::points.desc(), wallets::id.desc()))
+                }
+                Balance::Stamps => {
+                    query.filter(wallets::stamps.ge(at_least)).order((wallets::stamps.desc(), wallets::id.desc()))
+                }
+            };
+            Ok(query.load(c).await?)
+        })?;
+        Ok(rows.into_iter().map(WalletRow::into_wallet).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    async fn reward_code_counts(
+        &self,
+        chain: ChainId,
+        cafes: Option<&[CafeId]>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<RewardCodeCount>> {
+        let cafe_ids: Option<Vec<i64>> = cafes.map(|cafes| cafes.iter().map(|c| c.get()).collect());
+        let since = to_millis(since);
+        let rows: Vec<(String, String, i64)> = read!(self, |c| {
+            let mut query = reward_codes::table
+                .filter(reward_codes::chain_id.eq(chain.get()))
+                .filter(reward_codes::issued_at.ge(since))
+                .group_by((reward_codes::reward_name, reward_codes::status))
+                .select((reward_codes::reward_name, reward_codes::status, count_star()))
+                .into_boxed();
+            if let Some(ids) = &cafe_ids {
+                query = query.filter(
+                    reward_codes::used_at_cafe
+                        .eq_any(ids.clone())
+                        .or(reward_codes::used_at_cafe.is_null().and(reward_codes::cafe_id.eq_any(ids.clone()))),
+                );
+            }
+            Ok(query.load(c).await?)
+        })?;
+        let mut counts = rows
+            .into_iter()
+            .map(|(reward_name, status, n)| {
+                Ok(RewardCodeCount {
+                    reward_name,
+                    status: RewardCodeStatus::parse(&status).map_err(|e| corrupt("reward_codes.status", e))?,
+                    codes: u64::try_from(n).unwrap_or(0),
+                })
+            })
+            .collect::<Result<Vec<_>, DbError>>()?;
+        counts.sort_by(|a, b| a.reward_name.cmp(&b.reward_name).then_with(|| a.status.as_str().cmp(b.status.as_str())));
+        Ok(counts)
     }
 
     async fn compact_rollups(&self) -> Result<u64> {

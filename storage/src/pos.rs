@@ -315,9 +315,9 @@ pub(crate) struct OneTx<'t, C> {
 }
 
 /// The columns a recorded refund is read with.
-type RefundColumns = (String, String, i64, String);
+pub(crate) type RefundColumns = (String, String, i64, String);
 
-fn into_refund((source, refund_id, amount_minor, lines): RefundColumns) -> Result<RecordedRefund, DbError> {
+pub(crate) fn into_refund((source, refund_id, amount_minor, lines): RefundColumns) -> Result<RecordedRefund, DbError> {
     Ok(RecordedRefund { refund_id, amount_minor, lines: from_json("purchase_refunds.lines", &lines)?, source })
 }
 

@@ -6,14 +6,18 @@ use diesel_async::RunQueryDsl;
 use regulars_core::ids::{CafeId, ChainId, GuestId, PurchaseId};
 use regulars_core::money::{Currency, Money};
 use regulars_core::page::{Page, PageRequest};
-use regulars_core::purchase::{NewPurchase, Purchase};
+use regulars_core::pos::RecordedRefund;
+use regulars_core::purchase::{NewPurchase, Purchase, PurchaseFilter, PurchaseRecord};
+use regulars_core::staff::ShiftState;
 use regulars_core::store::PurchaseRepo;
 use regulars_core::{Error, Result};
 use serde_json::json;
 
 use crate::columns::{from_json, from_millis, now_millis, to_json, to_millis};
 use crate::error::{DbError, corrupt};
-use crate::schema::{cafes, guests, purchases};
+use crate::pos::{RefundColumns, into_refund};
+use crate::schema::{cafes, guests, purchase_refunds, purchases, shifts};
+use crate::staff::ShiftRow;
 use crate::store::{DbStore, read, write_tx};
 
 #[derive(Queryable, Selectable)]
@@ -213,5 +217,113 @@ impl PurchaseRepo for DbStore {
         })?;
         let purchases = rows.into_iter().map(PurchaseRow::into_purchase).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(purchases, limit, |p| p.id.get()))
+    }
+
+    async fn list_purchases(
+        &self,
+        chain: ChainId,
+        filter: &PurchaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<PurchaseRecord>> {
+        let limit = page.clamped_limit();
+        let cafe_ids: Option<Vec<i64>> = filter.cafes.as_ref().map(|cafes| cafes.iter().map(|c| c.get()).collect());
+        let (since, until) = (filter.since.map(to_millis), filter.until.map(to_millis));
+        let (rows, refunds, shift_rows) = read!(self, |c| {
+            let mut query = purchases::table
+                .filter(purchases::chain_id.eq(chain.get()))
+                .order((purchases::occurred_at.desc(), purchases::id.desc()))
+                .limit(limit + 1)
+                .select(PurchaseRow::as_select())
+                .into_boxed();
+            if let Some(cursor) = page.after {
+                // The cursor is the last purchase shown; the next page starts below its
+                // (time, id). The time bound alone is an index range; the id settles ties.
+                let at: Option<i64> = purchases::table
+                    .filter(purchases::id.eq(cursor.key()))
+                    .filter(purchases::chain_id.eq(chain.get()))
+                    .select(purchases::occurred_at)
+                    .first(c)
+                    .await
+                    .optional()?;
+                let Some(at) = at else {
+                    return Err(Error::invalid("cursor", "not a cursor of this listing").into());
+                };
+                query = query
+                    .filter(purchases::occurred_at.le(at))
+                    .filter(purchases::occurred_at.lt(at).or(purchases::id.lt(cursor.key())));
+            }
+            if let Some(ids) = &cafe_ids {
+                query = query.filter(purchases::cafe_id.eq_any(ids.clone()));
+            }
+            if let Some(guest) = filter.guest {
+                query = query.filter(purchases::guest_id.eq(guest.get()));
+            }
+            if let Some(source) = &filter.source {
+                query = query.filter(purchases::source.eq(source.clone()));
+            }
+            if let Some(since) = since {
+                query = query.filter(purchases::occurred_at.ge(since));
+            }
+            if let Some(until) = until {
+                query = query.filter(purchases::occurred_at.lt(until));
+            }
+            let rows: Vec<PurchaseRow> = query.load(c).await?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let refunds: Vec<(i64, RefundColumns)> = purchase_refunds::table
+                .filter(purchase_refunds::chain_id.eq(chain.get()))
+                .filter(purchase_refunds::purchase_id.eq_any(ids))
+                .order(purchase_refunds::id.asc())
+                .select((
+                    purchase_refunds::purchase_id,
+                    (
+                        purchase_refunds::source,
+                        purchase_refunds::refund_id,
+                        purchase_refunds::amount_minor,
+                        purchase_refunds::lines,
+                    ),
+                ))
+                .load(c)
+                .await?;
+            // One read for the page's shifts: those at its cafes overlapping its time span.
+            let cafes: Vec<i64> = rows.iter().map(|r| r.cafe_id).collect();
+            let span = rows.iter().map(|r| r.occurred_at);
+            let shift_rows: Vec<ShiftRow> = match (span.clone().min(), span.max()) {
+                (Some(first), Some(last)) => {
+                    shifts::table
+                        .filter(shifts::chain_id.eq(chain.get()))
+                        .filter(shifts::cafe_id.eq_any(cafes))
+                        .filter(shifts::opened_at.le(last))
+                        .filter(shifts::closed_at.is_null().or(shifts::closed_at.gt(first)))
+                        .order(shifts::opened_at.asc())
+                        .select(ShiftRow::as_select())
+                        .load(c)
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            Ok((rows, refunds, shift_rows))
+        })?;
+        let shifts = shift_rows.into_iter().map(ShiftRow::into_shift).collect::<Result<Vec<_>, _>>()?;
+        let mut refunds_of: std::collections::HashMap<i64, Vec<RecordedRefund>> = std::collections::HashMap::new();
+        for (purchase, columns) in refunds {
+            refunds_of.entry(purchase).or_default().push(into_refund(columns)?);
+        }
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let refunds = refunds_of.remove(&row.id).unwrap_or_default();
+            let purchase = row.into_purchase()?;
+            let at = purchase.details.occurred_at;
+            let on_duty = shifts
+                .iter()
+                .filter(|s| s.cafe_id == purchase.details.cafe_id && s.opened_at <= at)
+                .filter(|s| match s.state {
+                    ShiftState::Open => true,
+                    ShiftState::Closed { closed_at } => closed_at > at,
+                })
+                .cloned()
+                .collect();
+            records.push(PurchaseRecord { purchase, refunds, shifts: on_duty });
+        }
+        Ok(Page::from_rows(records, limit, |r| r.purchase.id.get()))
     }
 }

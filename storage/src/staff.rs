@@ -55,7 +55,7 @@ impl StaffRow {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = shifts)]
-struct ShiftRow {
+pub(crate) struct ShiftRow {
     id: i64,
     chain_id: i64,
     staff_id: i64,
@@ -65,7 +65,7 @@ struct ShiftRow {
 }
 
 impl ShiftRow {
-    fn into_shift(self) -> Result<Shift, DbError> {
+    pub(crate) fn into_shift(self) -> Result<Shift, DbError> {
         Ok(Shift {
             id: ShiftId(self.id),
             chain_id: ChainId(self.chain_id),

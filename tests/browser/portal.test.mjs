@@ -142,6 +142,53 @@ test("a guest's page, analytics and the event log open with their data", async (
   await page.screenshot({ path: join(shots, "events.png"), fullPage: true });
 });
 
+test("orders list the demo's sales and export the same filter", async () => {
+  await page.click('nav a[href="/portal/orders"]');
+  await page.waitForURL(`${base}/portal/orders`);
+  const rows = await page.locator("table.orders tbody tr").count();
+  assert.equal(rows, 50, "a full first page of the demo's sales");
+  const totals = await page.locator("table.orders tbody tr td:nth-child(4)").allInnerTexts();
+  assert.ok(totals.every((t) => number(t) > 0), "every order has its amount");
+  await page.screenshot({ path: join(shots, "orders.png"), fullPage: true });
+  const times = await page.locator("table.orders tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.at));
+  assert.deepEqual(times, [...times].sort().reverse(), "the latest sale first");
+  await page.click(".more a");
+  await page.waitForURL(/after=/);
+  const next = await page.locator("table.orders tbody tr").first().getAttribute("data-at");
+  assert.ok(next <= times[times.length - 1], "the next page goes on where the first stopped");
+  await page.goto(`${base}/portal/orders`);
+  const cafe = await page.locator('select[name="cafe"] option').nth(1).getAttribute("value");
+  await page.selectOption('select[name="cafe"]', cafe);
+  await page.waitForURL(new RegExp(`cafe=${cafe}`));
+  const names = await page.locator("table.orders tbody tr td:nth-child(2)").allInnerTexts();
+  assert.ok(names.length > 0 && names.every((n) => n === names[0]), `one cafe: ${[...new Set(names)]}`);
+  const csv = await download(page.locator("a.export"));
+  const lines = csv.trim().split("\n");
+  assert.equal(lines[0].split(",")[0], "id");
+  assert.ok(lines.length - 1 >= names.length, "every order of the cafe, not one page");
+  assert.ok(lines.slice(1).every((l) => l.split(",")[2] === names[0]), "and only that cafe's");
+});
+
+test("loyalty shows balances, levels and who can take a reward", async () => {
+  await page.goto(`${base}/portal/loyalty`);
+  assert.equal(await page.locator("h1").innerText(), "Loyalty");
+  const wallets = (await page.locator("table.buckets tbody td:nth-child(2)").allInnerTexts()).map(number);
+  assert.ok(wallets.reduce((a, b) => a + b, 0) > 0, "the demo's wallets are counted");
+  assert.equal(await page.locator("section.loyalty-balances svg.chart .bar rect").count(), wallets.length, "one bar a range");
+  assert.ok((await page.locator("table.tiers tbody tr").count()) >= 1, "levels");
+  await page.screenshot({ path: join(shots, "loyalty.png"), fullPage: true });
+  for (const option of await page.locator('select[name="program"] option').all()) {
+    const value = await option.getAttribute("value");
+    await page.selectOption('select[name="program"]', value);
+    await page.waitForURL(new RegExp(`program=${value}`));
+    const eligible = page.locator('[data-figure="eligible"]');
+    if ((await eligible.count()) === 0) continue;
+    const count = number(await eligible.innerText());
+    const shown = await page.locator("section.loyalty-eligible tbody tr").count();
+    assert.equal(shown, Math.min(count, 10), "the first ten of those who can take a reward");
+  }
+});
+
 test("Hebrew reads right to left, with charts mirrored", async () => {
   await page.goto(`${base}/portal/`);
   await page.click('footer a[lang="he"]');

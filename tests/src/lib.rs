@@ -32,6 +32,7 @@ pub mod storage;
 pub mod storage_accounts;
 pub mod storage_catalog;
 pub mod storage_guests;
+pub mod storage_orders;
 pub mod storage_rollups;
 
 use std::sync::Arc;

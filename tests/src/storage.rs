@@ -36,6 +36,7 @@ pub use crate::storage_catalog::{
     staff_changes_read_back,
 };
 pub use crate::storage_guests::{guest_purchases_newest_first, guests_erased_keep_their_totals, guests_found_by_name};
+pub use crate::storage_orders::{loyalty_figures_count_wallets, orders_list_with_refunds_and_shifts};
 pub use crate::storage_rollups::rollups_match_a_recomputation;
 
 /// Expands to one test per conformance check, each on a store made by `$make`, an async
@@ -59,7 +60,8 @@ macro_rules! storage_conformance {
             accounts_sign_in_across_chains, pins_and_terminals, sessions_end_once_and_everywhere, api_tokens_revoke_once,
             program_changes_apply_to_later_sales, cafe_changes_and_archive, events_filter_by_kind_subject_and_time,
             staff_changes_read_back, deactivated_staff_hold_nothing_open, guests_found_by_name,
-            guest_purchases_newest_first, guests_erased_keep_their_totals, rollups_match_a_recomputation);
+            guest_purchases_newest_first, guests_erased_keep_their_totals, rollups_match_a_recomputation,
+            orders_list_with_refunds_and_shifts, loyalty_figures_count_wallets);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

@@ -320,14 +320,32 @@ pub async fn merge_guests(
     let chain = ChainId(chain);
     caller.principal.require(Action::MergeGuests, Target::Chain(chain))?;
     let body: MergeBody = super::json(&body)?;
-    let merged = regulars_core::merge::merge_into(&*state.store, chain, GuestId(guest), GuestId(body.absorb)).await?;
+    let kept = merge(&state, &caller, chain, GuestId(guest), GuestId(body.absorb)).await?;
+    Ok(Json(detail(&state, &caller, &kept).await?))
+}
+
+/// Merges `absorb` into `keep` (managers), with its audit entry: the API's and the portal's
+/// one way. Answers the kept guest as stored after.
+///
+/// # Errors
+/// [`Error::Forbidden`] below a manager; [`Error::InvalidInput`] for a guest absorbing
+/// themselves; [`Error::NotFound`] for a guest of another chain.
+pub(crate) async fn merge(
+    state: &AppState,
+    caller: &Caller,
+    chain: ChainId,
+    keep: GuestId,
+    absorb: GuestId,
+) -> Result<Guest, Error> {
+    caller.principal.require(Action::MergeGuests, Target::Chain(chain))?;
+    let merged = regulars_core::merge::merge_into(&*state.store, chain, keep, absorb).await?;
     super::audit(
-        &state,
-        &caller,
+        state,
+        caller,
         "audit.guests_merged",
-        format!("guest:{guest}"),
-        json!({ "absorbed": body.absorb, "moved_wallets": merged.moved_wallets }),
+        format!("guest:{keep}"),
+        json!({ "absorbed": absorb.get(), "moved_wallets": merged.moved_wallets }),
     )
     .await?;
-    Ok(Json(detail(&state, &caller, &merged.guest).await?))
+    Ok(merged.guest)
 }

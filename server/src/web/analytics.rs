@@ -13,7 +13,8 @@ use regulars_core::{Error, Result};
 use serde::Deserialize;
 
 use super::charts::{self, Point};
-use super::dashboard::{csv_response, local_hours, main_currency, scope_timezone};
+use super::dashboard::{local_hours, main_currency, scope_timezone};
+use super::export::{csv_field, csv_response};
 use super::format;
 use super::viewer::{Chrome, Viewer};
 use super::{PortalError, render};
@@ -344,13 +345,7 @@ pub async fn csv(
         _ => {
             out.push_str("cafe,orders_30_days,revenue_minor_30_days,visitors\n");
             for c in &f.cafes {
-                out.push_str(&format!(
-                    "{},{},{},{}\n",
-                    super::guests::csv_field(&c.name),
-                    c.orders,
-                    c.revenue_minor,
-                    c.visitors
-                ));
+                out.push_str(&format!("{},{},{},{}\n", csv_field(&c.name), c.orders, c.revenue_minor, c.visitors));
             }
         }
     }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -18,6 +17,7 @@ use regulars_i18n::LanguageIdentifier;
 use serde::Deserialize;
 
 use super::charts::{self, Point};
+use super::export::csv_response;
 use super::format::{self, Change};
 use super::viewer::{Chrome, Viewer};
 use super::{PortalError, render};
@@ -258,19 +258,6 @@ pub async fn csv(
         ));
     }
     Ok(csv_response("dashboard.csv", out))
-}
-
-/// A CSV download named `name`.
-#[must_use]
-pub fn csv_response(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 fn period(days: Option<i64>) -> Result<i64> {

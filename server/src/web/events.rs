@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, TimeZone};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use regulars_core::analytics::Scope;
 use regulars_core::auth::policy::{Action, CafeFilter, Target};
 use regulars_core::event::EventFilter;
@@ -69,6 +69,23 @@ fn day(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, Error> {
     }
 }
 
+/// The start and the end of a filter's days, each when given.
+pub(super) type DayBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The moments a `since` and an `until` day of a filter stand for in `tz`: the start of
+/// `since`, and the end of `until` (the start of the day after), either missing when not given.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `since` or `until` for text that is not a date.
+pub(super) fn day_bounds(tz: chrono_tz::Tz, since: Option<&str>, until: Option<&str>) -> Result<DayBounds, Error> {
+    let local_midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest().map(|t| t.with_timezone(&Utc))
+    };
+    let since = day("since", since)?.and_then(local_midnight);
+    let until = day("until", until)?.and_then(|d| local_midnight(d.succ_opt().unwrap_or(d)));
+    Ok((since, until))
+}
+
 /// `GET /portal/events`.
 pub async fn page(
     State(state): State<AppState>,
@@ -95,13 +112,7 @@ pub async fn page(
             Err(e) => return Err(e.into()),
         },
     };
-    let local_midnight = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
-    let since = day("since", query.since.as_deref())?.and_then(local_midnight);
-    let until = day("until", query.until.as_deref())?.and_then(|d| local_midnight(d.succ_opt().unwrap_or(d)));
+    let (since, until) = day_bounds(tz, query.since.as_deref(), query.until.as_deref())?;
     let cafes = match (scope, viewer.caller.principal.cafes()) {
         (Some(Scope::Cafe(cafe)), _) => {
             viewer.caller.principal.require(Action::ViewEvents, Target::Cafe(chain, cafe))?;

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono_tz::Tz;
 use regulars_core::Error;
 use regulars_core::auth::policy::{Action, Decision, Target};
+use regulars_core::event::EventFilter;
 use regulars_core::guest::Guest;
 use regulars_core::ids::GuestId;
 use regulars_core::page::PageRequest;
@@ -42,6 +43,11 @@ struct EntryLine {
     snapshot: String,
 }
 
+struct MergeLine {
+    when: String,
+    absorbed: String,
+}
+
 struct PurchaseLine {
     when: String,
     cafe: String,
@@ -63,7 +69,9 @@ struct GuestPage<'a> {
     messengers: String,
     wallets: Vec<WalletPart>,
     purchases: Vec<PurchaseLine>,
+    merges: Vec<MergeLine>,
     may_adjust: bool,
+    may_merge: bool,
     adjust_key: String,
     notice: String,
 }
@@ -156,10 +164,13 @@ pub async fn page(
         })
         .collect();
     let may_adjust = viewer.caller.principal.decide(Action::AdjustBalance, Target::Chain(chain)) == Decision::Allowed;
+    let may_merge = viewer.caller.principal.decide(Action::MergeGuests, Target::Chain(chain)) == Decision::Allowed;
     let notice = match query.done.as_deref() {
         Some("adjusted") => state.i18n.format(lang, "portal-guest-adjusted", None),
+        Some("merged") => state.i18n.format(lang, "portal-guest-merged", None),
         _ => String::new(),
     };
+    let merges = merges(&state, &viewer, &guest, tz).await?;
     let page = GuestPage {
         chrome: Chrome::new(&state, &viewer, "/portal/guests", "portal-guest-title", None),
         public_id: guest.public_id.to_string(),
@@ -171,11 +182,69 @@ pub async fn page(
         messengers: guest.identities.iter().map(|i| i.channel.as_str().to_owned()).collect::<Vec<_>>().join(", "),
         wallets,
         purchases,
+        merges,
         may_adjust,
+        may_merge,
         adjust_key: format!("{:016x}", rand::random::<u64>()),
         notice,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The cards merged into this guest, newest first, from the `guest.merged` events.
+async fn merges(state: &AppState, viewer: &Viewer, guest: &Guest, tz: Tz) -> Result<Vec<MergeLine>, Error> {
+    let filter = EventFilter {
+        kind: Some("guest.merged".into()),
+        subject: Some(format!("guest:{}", guest.id)),
+        newest_first: true,
+        ..EventFilter::default()
+    };
+    let events = state.store.events(viewer.chain.id, &filter, PageRequest::first(RECENT)).await?;
+    let mut lines = Vec::with_capacity(events.items.len());
+    for event in events.items {
+        let absorbed = match event.payload["absorbed"].as_i64() {
+            Some(id) => match state.store.guest(viewer.chain.id, GuestId(id)).await {
+                Ok(absorbed) => absorbed.public_id.to_string(),
+                Err(e) if e.kind() == regulars_core::ErrorKind::NotFound => id.to_string(),
+                Err(e) => return Err(e),
+            },
+            None => String::new(),
+        };
+        lines.push(MergeLine { when: format::moment(&viewer.lang, event.created_at, tz), absorbed });
+    }
+    Ok(lines)
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeForm {
+    #[serde(default)]
+    absorb: String,
+}
+
+/// `POST /portal/guests/{public_id}/merge`: the guest with card `absorb` is this one found
+/// twice (managers and owners): the API's own merge, audited.
+pub async fn merge(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(public_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PortalError> {
+    let keep = find(&state, &viewer, &public_id).await?;
+    let form: MergeForm =
+        serde_urlencoded::from_bytes(&body).map_err(|e| Error::invalid("form", format!("not a merge form: {e}")))?;
+    let card = form.absorb.trim().to_uppercase();
+    if card.is_empty() {
+        return Err(Error::invalid("absorb", "the card code of the other guest").into());
+    }
+    let absorb = match state.store.guest_by_public_id(viewer.chain.id, &card).await {
+        Ok(guest) => guest,
+        Err(e) if matches!(e.kind(), regulars_core::ErrorKind::NotFound | regulars_core::ErrorKind::InvalidInput) => {
+            return Err(Error::invalid("absorb", "no guest has this card code").into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let kept = crate::api::guests::merge(&state, &viewer.caller, viewer.chain.id, keep.id, absorb.id).await?;
+    Ok(Redirect::to(&format!("/portal/guests/{}?done=merged", kept.public_id)).into_response())
 }
 
 fn signed(lang: &regulars_i18n::LanguageIdentifier, n: i64) -> String {

@@ -3,9 +3,7 @@
 //! reward is within reach; exported to CSV with the same query.
 
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -17,6 +15,7 @@ use regulars_core::program::Program;
 use regulars_core::{Error, Result};
 use serde::Deserialize;
 
+use super::export::{csv_field, csv_stream};
 use super::format;
 use super::viewer::{Chrome, Viewer};
 use super::{PortalError, render};
@@ -204,7 +203,7 @@ struct GuestsPage<'a> {
     csv_href: String,
 }
 
-fn href(path: &str, pairs: &[(&str, &str)]) -> String {
+pub(super) fn href(path: &str, pairs: &[(&str, &str)]) -> String {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
         .finish();
@@ -265,44 +264,21 @@ pub async fn csv(
     Sort::parse(query.sort.as_deref())?;
     let programs = state.store.list_programs(viewer.chain.id).await?;
     let header_line = "public_id,name,phone,orders,spend_minor,balance,tier,last_visit,reward_ready\n".to_owned();
-    let start = Some(GuestsQuery { after: None, offset: None, ..query });
-    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(header_line) }).chain(
-        futures::stream::unfold(start, move |next| {
-            let (state, viewer, programs) = (state.clone(), viewer.clone(), programs.clone());
-            async move {
-                let query = next?;
-                match lines(&state, &viewer, scope, &query, EXPORT_PAGE, &programs).await {
-                    Ok(found) => {
-                        let mut chunk = String::new();
-                        for l in &found.lines {
-                            chunk.push_str(&csv_row(l));
-                        }
-                        let following = found.next.map(|(k, v)| GuestsQuery {
-                            after: (k == "after").then(|| v.clone()),
-                            offset: (k == "offset").then(|| v.parse().unwrap_or(0)),
-                            ..query.clone()
-                        });
-                        Some((Ok(chunk), following))
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e.report(), "guest export stopped");
-                        Some((Err(std::io::Error::other("export stopped")), None))
-                    }
-                }
-            }
-        }),
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"guests.csv\""),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    let start = GuestsQuery { after: None, offset: None, ..query };
+    Ok(csv_stream("guests.csv", header_line, start, move |query: GuestsQuery| {
+        let (state, viewer, programs) = (state.clone(), viewer.clone(), programs.clone());
+        async move {
+            let found = lines(&state, &viewer, scope, &query, EXPORT_PAGE, &programs).await?;
+            let chunk: String = found.lines.iter().map(csv_row).collect();
+            let following = found.next.map(|(k, v)| GuestsQuery {
+                after: (k == "after").then(|| v.clone()),
+                offset: (k == "offset").then(|| v.parse().unwrap_or(0)),
+                ..query.clone()
+            });
+            Ok((chunk, following))
+        }
+    }))
 }
-
-use futures::StreamExt as _;
 
 fn csv_row(l: &GuestLine) -> String {
     format!(
@@ -317,25 +293,4 @@ fn csv_row(l: &GuestLine) -> String {
         l.last_visit_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         l.reward_ready
     )
-}
-
-/// A CSV field, quoted when it holds a separator or quote, and defused when a spreadsheet
-/// would run it as a formula (`=`, `+`, `-`, `@` first).
-#[must_use]
-pub fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("Ana"), "Ana");
-        assert_eq!(csv_field("Ana, Marko"), "\"Ana, Marko\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 }

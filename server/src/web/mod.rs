@@ -12,10 +12,13 @@ pub mod assets;
 pub mod charts;
 pub mod dashboard;
 pub mod events;
+pub mod export;
 pub mod format;
 pub mod guest;
 pub mod guests;
 pub mod login;
+pub mod loyalty;
+pub mod orders;
 pub mod viewer;
 
 use askama::Template;
@@ -41,6 +44,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/portal/guests.csv", get(guests::csv))
         .route("/portal/guests/{public_id}", get(guest::page))
         .route("/portal/guests/{public_id}/adjust", post(guest::adjust))
+        .route("/portal/guests/{public_id}/merge", post(guest::merge))
+        .route("/portal/orders", get(orders::page))
+        .route("/portal/orders.csv", get(orders::csv))
+        .route("/portal/loyalty", get(loyalty::page))
+        .route("/portal/loyalty.csv", get(loyalty::csv))
         .route("/portal/events", get(events::page))
         .route("/portal/login", get(login::form).post(login::submit))
         .route("/portal/logout", post(login::logout))

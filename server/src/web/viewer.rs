@@ -198,9 +198,11 @@ pub struct Chrome<'a> {
 }
 
 /// The pages of the navigation: (path, message id).
-const NAV: [(&str, &str); 4] = [
+const NAV: [(&str, &str); 6] = [
     ("/portal/", "portal-nav-dashboard"),
     ("/portal/guests", "portal-nav-guests"),
+    ("/portal/orders", "portal-nav-orders"),
+    ("/portal/loyalty", "portal-nav-loyalty"),
     ("/portal/analytics", "portal-nav-analytics"),
     ("/portal/events", "portal-nav-events"),
 ];

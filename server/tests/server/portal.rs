@@ -519,3 +519,214 @@ async fn an_owner_of_two_chains_switches_between_them() {
     let nowhere = form(&app, "/portal/chain", "chain_id=999999", &new_cookie).await;
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
 }
+
+/// The guest with Telegram id `telegram` of the hand-made history.
+async fn guest_of(app: &TestApp, chain: &TestChain, telegram: &str) -> regulars_core::guest::Guest {
+    let identity = regulars_core::guest::ChannelIdentity::new("telegram", telegram).unwrap();
+    app.store.guest_by_identity(chain.id(), &identity).await.unwrap()
+}
+
+/// The receipts of an orders page, top to bottom.
+fn receipts_of(html: &str) -> Vec<String> {
+    html.split("<tr data-order=")
+        .skip(1)
+        .map(|row| {
+            let codes: Vec<&str> = row.split("<code>").skip(1).map(|c| c.split("</code>").next().unwrap()).collect();
+            (*codes.last().unwrap()).to_owned()
+        })
+        .collect()
+}
+
+/// The orders of the hand-made history, newest first, with A1's refund, the POS source and
+/// who was on shift for a sale made while a barista worked.
+#[tokio::test]
+async fn orders_show_refunds_sources_and_who_was_on_shift() {
+    let app = TestApp::empty().build().await;
+    let (chain, second) = history(&app).await;
+    let barista = app.store.list_staff(chain.id()).await.unwrap().into_iter().find(|s| s.name == "barista").unwrap();
+    app.store.open_shift(chain.id(), barista.id, chain.cafe.id).await.unwrap();
+    let ana = guest_of(&app, &chain, "ana").await;
+    chain.sale(&*app.store, &ana, "S1", 25_000).await;
+
+    let owner = portal_sign_in(&app, "owner").await;
+    let all = page(&app, "/portal/orders", &owner).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(receipts_of(&all.text), ["S1", "A1", "X1", "A2", "B1", "B0"], "the latest sale first");
+    let row = |receipt: &str| {
+        let html = &all.text;
+        let at = html.find(&format!("<code>{receipt}</code></td>")).unwrap();
+        let start = html[..at].rfind("<tr data-order=").unwrap();
+        html[start..at + html[at..].find("</tr>").unwrap()].to_owned()
+    };
+    let a1 = row("A1");
+    assert!(a1.contains("RSD\u{a0}1,000.00") && a1.contains("RSD\u{a0}100.00") && a1.contains("R1"), "{a1}");
+    assert!(a1.contains("test-pos") && a1.contains("Cappuccino × 1") && a1.contains(&ana.public_id.to_string()));
+    assert!(row("S1").contains("<td>barista</td>"), "the barista was on shift: {}", row("S1"));
+    assert!(!row("B1").contains("barista"), "nobody was on shift three days ago");
+    assert!(!row("X1").contains("/portal/guests/"), "a sale without a guest links to none");
+
+    let vracar = page(&app, &format!("/portal/orders?cafe={}", second.id), &owner).await;
+    assert_eq!(receipts_of(&vracar.text), ["A2"]);
+    let of_ana = page(&app, &format!("/portal/orders?guest={}", ana.public_id), &owner).await;
+    assert_eq!(receipts_of(&of_ana.text), ["S1", "A1", "A2"]);
+    let until = (Utc::now() - Duration::days(10)).with_timezone(&chain.cafe.timezone).date_naive();
+    let old = page(&app, &format!("/portal/orders?until={until}"), &owner).await;
+    assert_eq!(receipts_of(&old.text), ["B0"], "by the day of the sale");
+    let none = page(&app, "/portal/orders?source=till", &owner).await;
+    assert!(receipts_of(&none.text).is_empty() && none.text.contains("Nothing here yet"), "{}", none.text);
+    let paged = page(&app, "/portal/orders", &owner).await;
+    assert!(!paged.text.contains("after="), "six orders fit one page");
+
+    let csv = page(&app, "/portal/orders.csv", &owner).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,occurred_at,cafe,guest,source,receipt,currency,total_minor,refunded_minor,refunds,items,staff_on_shift"
+    );
+    assert_eq!(lines.len(), 7, "a header and six orders");
+    let order: Vec<&str> = lines[1..].iter().map(|l| l.split(',').nth(5).unwrap()).collect();
+    assert_eq!(order, ["S1", "A1", "X1", "A2", "B1", "B0"], "in the page's order");
+    let a1 = lines.iter().find(|l| l.contains(",A1,")).unwrap();
+    assert!(a1.contains(",RSD,100000,10000,R1,"), "{a1}");
+    assert!(lines[1].contains(",S1,") && lines[1].ends_with(",barista"), "{}", lines[1]);
+
+    for bad in ["/portal/orders?guest=NOSUCHCARD", "/portal/orders?since=yesterday", "/portal/orders?after=zzz"] {
+        assert_eq!(page(&app, bad, &owner).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let manager = portal_sign_in(&app, "manager").await;
+    let theirs = page(&app, "/portal/orders", &manager).await;
+    assert_eq!(receipts_of(&theirs.text), ["A2"], "a manager sees their cafe's orders");
+    let csv = page(&app, "/portal/orders.csv", &manager).await;
+    assert_eq!(csv.text.lines().count(), 2, "and exports only those");
+    let elsewhere = page(&app, &format!("/portal/orders?cafe={}", chain.cafe.id), &manager).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    let barista = portal_sign_in(&app, "barista").await;
+    for path in ["/portal/orders", "/portal/orders.csv"] {
+        assert_eq!(page(&app, path, &barista).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
+
+/// The loyalty page of the hand-made history: Ana holds 14 points and Boris 7 (1 point per
+/// 100 RSD, a tenth of A1 refunded); Boris is given enough stamps at the central cafe for a
+/// coffee and takes one.
+#[tokio::test]
+async fn loyalty_counts_balances_tiers_and_rewards() {
+    use regulars_core::ledger::IdempotencyKey;
+    use regulars_core::rules::codes::RewardCode;
+    use regulars_core::wallet::WalletScope;
+    let app = TestApp::empty().build().await;
+    let (chain, _) = history(&app).await;
+    let owner = portal_sign_in(&app, "owner").await;
+    let points = page(&app, "/portal/loyalty", &owner).await;
+    assert_eq!(points.status, StatusCode::OK, "{}", points.text);
+    let html = &points.text;
+    assert!(html.contains("<td><bdi>1–24</bdi></td><td class=\"num\">2</td>"), "both hold 1 to 24 points");
+    assert!(html.contains("<td><bdi>0</bdi></td><td class=\"num\">0</td>"));
+    assert!(html.contains("<td>No level yet</td><td class=\"num\">2</td><td class=\"num\">100%</td>"));
+    assert!(html.contains("This program has no rewards yet."), "the points program has none");
+    let top = &html[html.find("Largest balances").unwrap()..html.find("Biggest spenders").unwrap()];
+    assert!(top.find("Guest ana").unwrap() < top.find("Guest boris").unwrap(), "14 before 7");
+    assert!(top.contains("<bdi>14</bdi>") && top.contains("<bdi>7</bdi>"));
+    let spenders = &html[html.find("Biggest spenders").unwrap()..];
+    assert!(spenders.contains("RSD\u{a0}1,400.00") && spenders.contains("RSD\u{a0}700.00"));
+    assert!(html.contains("<svg"), "the histogram is drawn");
+
+    let boris = guest_of(&app, &chain, "boris").await;
+    let stamps = app
+        .store
+        .open_wallet(
+            chain.id(),
+            WalletScope { guest_id: boris.id, program_id: chain.stamps.id, cafe_id: Some(chain.cafe.id) },
+        )
+        .await
+        .unwrap();
+    let manager_of_all = portal_sign_in(&app, "owner").await;
+    let body = format!("wallet_id={}&amount=10&reason=Welcome+back&key=loyal", stamps.id);
+    let adjusted = form(&app, &format!("/portal/guests/{}/adjust", boris.public_id), &body, &manager_of_all).await;
+    assert_eq!(adjusted.status, StatusCode::SEE_OTHER, "{}", adjusted.text);
+    let reward: regulars_core::rules::Reward =
+        serde_json::from_value(serde_json::json!({ "key": "coffee", "name": "Coffee", "cost": 7 })).unwrap();
+    let code = RewardCode::issue(
+        "LOYALTY1".into(),
+        stamps.id,
+        &reward,
+        (0, 7),
+        IdempotencyKey::new("loyalty-redeem").unwrap(),
+        Some(chain.cafe.id),
+        Utc::now(),
+    );
+    app.store.issue_reward_code(chain.id(), code).await.unwrap();
+
+    let card = page(&app, &format!("/portal/loyalty?program={}", chain.stamps.id), &owner).await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.text);
+    let html = &card.text;
+    assert!(html.contains("data-figure=\"eligible\">1<"), "Boris alone holds a coffee's 7 stamps");
+    let eligible = &html[html.find("Can take a reward now").unwrap()..html.find("Largest balances").unwrap()];
+    assert!(eligible.contains("Guest boris") && !eligible.contains("Guest ana"), "{eligible}");
+    assert!(html.contains("<td><bdi>≥ 7</bdi></td><td class=\"num\">1</td>"));
+    assert!(
+        html.contains("<td>Coffee</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">1</td>"),
+        "one coffee issued, waiting to be used"
+    );
+
+    let csv = page(&app, &format!("/portal/loyalty.csv?table=eligible&program={}", chain.stamps.id), &owner).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines, ["public_id,name,balance", &format!("{},Guest boris,{}", boris.public_id, 12)].as_slice());
+    let balances = page(&app, "/portal/loyalty.csv?table=balances", &owner).await;
+    assert_eq!(balances.text.lines().nth(2), Some("1,2"), "{}", balances.text);
+    let rewards = page(&app, "/portal/loyalty.csv?table=rewards", &owner).await;
+    assert_eq!(rewards.text.lines().nth(1), Some("Coffee,1,0,1,0,0"));
+    assert_eq!(page(&app, "/portal/loyalty.csv?table=nope", &owner).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page(&app, "/portal/loyalty?program=999999", &owner).await.status, StatusCode::NOT_FOUND);
+
+    let manager = portal_sign_in(&app, "manager").await;
+    let theirs = page(&app, "/portal/loyalty", &manager).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.text.contains("<td>Coffee</td>"), "the coffee was issued at another cafe");
+    let barista = portal_sign_in(&app, "barista").await;
+    assert_eq!(page(&app, "/portal/loyalty", &barista).await.status, StatusCode::FORBIDDEN);
+}
+
+/// One person with two cards: a manager merges the second into the first from the guest's
+/// page; the page then lists the merged card, and the audit log has it.
+#[tokio::test]
+async fn a_guest_found_twice_is_merged_from_their_page() {
+    let app = TestApp::empty().build().await;
+    let (chain, _) = history(&app).await;
+    let ana = guest_of(&app, &chain, "ana").await;
+    let cleo = guest_of(&app, &chain, "cleo").await;
+    let path = format!("/portal/guests/{}", ana.public_id);
+    let manager = portal_sign_in(&app, "manager").await;
+    let shown = page(&app, &path, &manager).await;
+    assert!(shown.text.contains("action=\"/portal/guests/") && shown.text.contains("/merge\""), "a manager may merge");
+    assert!(shown.text.contains("No other card was merged into this guest."));
+
+    let itself = form(&app, &format!("{path}/merge"), &format!("absorb={}", ana.public_id), &manager).await;
+    assert_eq!(itself.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", itself.text);
+    let unknown = form(&app, &format!("{path}/merge"), "absorb=NOSUCHCARD", &manager).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let barista = portal_sign_in(&app, "barista").await;
+    let refused = form(&app, &format!("{path}/merge"), &format!("absorb={}", cleo.public_id), &barista).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let merged = form(
+        &app,
+        &format!("{path}/merge"),
+        &format!("absorb={}", cleo.public_id.to_string().to_lowercase()),
+        &manager,
+    )
+    .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
+    assert_eq!(merged.headers[header::LOCATION], format!("{path}?done=merged"));
+    let after = page(&app, &format!("{path}?done=merged"), &manager).await;
+    assert!(after.text.contains("The two cards are now one guest."));
+    let merges = &after.text[after.text.find("Merged cards").unwrap()..after.text.find("class=\"purchases\"").unwrap()];
+    assert!(merges.contains(&format!("<code>{}</code>", cleo.public_id)), "{merges}");
+    let kept = app.store.guest(chain.id(), ana.id).await.unwrap();
+    assert!(kept.identities.iter().any(|i| i.external_id == "cleo"), "Cleo's messenger is Ana's now: {kept:?}");
+    let owner = portal_sign_in(&app, "owner").await;
+    let audit = page(&app, "/portal/events?kind=audit.", &owner).await;
+    assert!(audit.text.contains("audit.guests_merged"), "the owner's log has it");
+}
