@@ -3,6 +3,7 @@
 //! [`GuestRepo`](regulars_core::store::GuestRepo) delegates here.
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 use regulars_core::guest::{Guest, name_key};
 use regulars_core::ids::{ChainId, GuestId};
@@ -15,7 +16,7 @@ use crate::columns::now_millis;
 use crate::events::append_event;
 use crate::guests::{GuestRow, IdentityRow, assemble, load_guests};
 use crate::schema::{conversations, guest_identities, guest_secrets, guests, outbox, presences};
-use crate::store::{DbStore, read, write_tx};
+use crate::store::{Backend, DbStore, read, write_tx};
 
 /// See [`regulars_core::store::GuestRepo::erase_guest`].
 pub(crate) async fn erase_guest(store: &DbStore, chain: ChainId, guest: GuestId) -> Result<Guest> {
@@ -96,9 +97,31 @@ pub(crate) async fn search_guests(
     if needle.is_empty() {
         return Err(Error::invalid("q", "type part of a name"));
     }
-    let pattern = format!("%{}%", escape_like(&needle));
     let limit = page.clamped_limit();
     let after = page.after.map_or(0, |c| c.key());
+    // Three letters or more make a trigram: SQLite reads its FTS5 trigram index of the names
+    // (PostgreSQL's planner takes its pg_trgm index for the LIKE below by itself). Shorter
+    // needles have no trigram and scan the chain's names.
+    if needle.chars().count() >= 3 && matches!(store.backend, Backend::Sqlite(_)) {
+        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+        let found: Vec<Guest> = read!(store, |c| {
+            let ids: Vec<GuestIdRow> = diesel::sql_query(
+                "SELECT g.id AS id FROM guest_names JOIN guests g ON g.id = guest_names.rowid \
+                 WHERE guest_names MATCH ? AND guest_names.rowid > ? AND g.chain_id = ? AND g.merged_into IS NULL \
+                 ORDER BY guest_names.rowid LIMIT ?",
+            )
+            .bind::<Text, _>(&phrase)
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(chain.get())
+            .bind::<BigInt, _>(limit + 1)
+            .load(c)
+            .await?;
+            let ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
+            Ok(load_guests!(c, guests::table.filter(guests::id.eq_any(&ids)).order(guests::id.asc())))
+        })?;
+        return Ok(Page::from_rows(found, limit, |g| g.id.get()));
+    }
+    let pattern = format!("%{}%", escape_like(&needle));
     let found: Vec<Guest> = read!(store, |c| {
         Ok(load_guests!(
             c,
@@ -112,6 +135,13 @@ pub(crate) async fn search_guests(
         ))
     })?;
     Ok(Page::from_rows(found, limit, |g| g.id.get()))
+}
+
+/// A guest's id, read by raw SQL.
+#[derive(QueryableByName)]
+struct GuestIdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
 /// `text` with the `LIKE` wildcards (and the escape itself) escaped by `\`.

@@ -52,6 +52,9 @@ pub async fn guests_found_by_name(store: Arc<dyn Store>) {
     assert_eq!(names(&find("0%", PageRequest::first(10)).await.unwrap()), [percent.id], "`%` is literal");
     assert!(find("_", PageRequest::first(10)).await.unwrap().items.is_empty(), "`_` is literal");
     assert!(find("Guest n5", PageRequest::first(10)).await.unwrap().items.is_empty(), "not another chain's");
+    assert!(find("ilica petr", PageRequest::first(10)).await.unwrap().items.is_empty(), "Latin is not Cyrillic");
+    assert_eq!(names(&find("ица пе", PageRequest::first(10)).await.unwrap()), [milica.id], "across the space");
+    assert_eq!(names(&find("o\"v", PageRequest::first(10)).await.unwrap()), Vec::new(), "a quote is a letter");
     let err = find("  ", PageRequest::first(10)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 
@@ -63,6 +66,11 @@ pub async fn guests_found_by_name(store: Arc<dyn Store>) {
     all.extend(names(&second));
     assert_eq!(all.len(), 3, "Mila, 100% Arabica, Marko: {all:?}");
     assert!(all.windows(2).all(|w| w[0] < w[1]), "by id, no repeats");
+    let jovana = named("Jovana Jovanović", "n7").await;
+    let page = find("ović", PageRequest::first(1)).await.unwrap();
+    assert_eq!(names(&page), [mila.id]);
+    let rest = find("ović", PageRequest { after: page.next, limit: 1 }).await.unwrap();
+    assert_eq!(names(&rest), [jovana.id], "a long needle pages too");
 
     // A guest merged into another is found as the one they became.
     let twin = named("Mila on WhatsApp", "n6").await;
@@ -141,8 +149,11 @@ pub async fn guests_erased_keep_their_totals(store: Arc<dyn Store>) {
     assert!(!store.outbox_of_guest(chain.id(), guest.id).await.unwrap().is_empty(), "the sale told them");
 
     assert_eq!(store.erase_guest(other.id(), guest.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.search_guests(chain.id(), "jelena", PageRequest::first(10)).await.unwrap().items.len(), 1);
     let erased = store.erase_guest(chain.id(), guest.id).await.unwrap();
     assert!(erased.erased_at.is_some());
+    let by_name = store.search_guests(chain.id(), "jelena", PageRequest::first(10)).await.unwrap();
+    assert!(by_name.items.is_empty(), "an erased name is found no more");
     assert_eq!(
         (erased.display_name, erased.phone, erased.language, erased.birthday),
         (None, None, None, None),

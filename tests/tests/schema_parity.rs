@@ -33,7 +33,10 @@ async fn both_backends_have_the_same_tables_and_columns() {
     let sqlite = DbStore::open(&StoreConfig { url, pool_size: 1 }).await.unwrap().schema_columns().await.unwrap();
 
     assert!(sqlite.len() > 50, "the schema was read: {sqlite:?}");
-    let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
+    // SQLite finds names by an FTS5 trigram table (with its shadow tables); PostgreSQL by a
+    // pg_trgm index on the same column, which is no table.
+    let private_to_sqlite = |table: &str| table == "guest_names" || table.starts_with("guest_names_");
+    let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c) && !private_to_sqlite(&c.0)).collect();
     // PostgreSQL keeps the portal's shared roll-ups as folded rows and appended deltas behind
     // views of the shared names (the roll-up migration says why); query code reads the views.
     let private_to_postgres = |table: &str| {
