@@ -1,7 +1,8 @@
 //! `regulars-bench portal --store sqlite|postgres --guests N --purchases N` loads a chain of
 //! that size (guests, wallets and sales inserted in bulk, each sale through the roll-up
 //! triggers, as the POS path writes them), then times the portal's pages through the real
-//! router as a signed-in owner and prints p50 and p95 of each page's server time.
+//! router as a signed-in owner and prints p50 and p95 of each page's server time: the
+//! dashboard, guest list and searches, analytics, orders and loyalty.
 
 use std::time::{Duration, Instant};
 
@@ -208,6 +209,13 @@ pub async fn portal(args: PortalBench) -> anyhow::Result<()> {
         ("guest search, card", format!("/portal/guests?q=B{}{:010}", run % 10, 12_345)),
         ("guest search, name", "/portal/guests?q=guest+12345".to_owned()),
         ("analytics (cohort grid)", "/portal/analytics".to_owned()),
+        ("orders, all cafes", "/portal/orders".to_owned()),
+        ("orders, one cafe", format!("/portal/orders?cafe={first_cafe}")),
+        (
+            "orders, a month ago",
+            format!("/portal/orders?until={}", (Utc::now() - chrono::Duration::days(30)).date_naive()),
+        ),
+        ("loyalty", "/portal/loyalty".to_owned()),
     ];
     println!(
         "portal on {} with {} guests, {} sales, {} cafes (loaded in {load_seconds:.0} s); server time per page, {} samples:",

@@ -13,7 +13,9 @@ use regulars_core::page::{Cursor, PageRequest};
 use regulars_core::{Error, ErrorKind};
 use serde::Deserialize;
 
+use super::export::{csv_field, csv_stream};
 use super::format;
+use super::guests::href;
 use super::viewer::{Choice, Chrome, Viewer};
 use super::{PortalError, render};
 use crate::app::AppState;
@@ -58,6 +60,7 @@ struct EventsPage<'a> {
     until: String,
     lines: Vec<EventLine>,
     next_href: Option<String>,
+    csv_href: String,
 }
 
 fn day(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, Error> {
@@ -86,12 +89,13 @@ pub(super) fn day_bounds(tz: chrono_tz::Tz, since: Option<&str>, until: Option<&
     Ok((since, until))
 }
 
-/// `GET /portal/events`.
-pub async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(query): Query<EventsQuery>,
-) -> Result<Response, PortalError> {
+/// What a query asks the store for, checked against what the viewer may see, the timezone
+/// its dates are in and the cafe scope picked (`None`: a manager's own cafes).
+async fn filter_of(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &EventsQuery,
+) -> Result<(EventFilter, chrono_tz::Tz, Option<Scope>), Error> {
     let chain = viewer.chain.id;
     viewer.caller.principal.require(Action::ViewEvents, Target::Chain(chain))?;
     let scope = match query.cafe.as_deref().map(str::trim).filter(|c| !c.is_empty() && *c != "all") {
@@ -99,17 +103,16 @@ pub async fn page(
         None if viewer.sees_whole_chain() => Some(Scope::Chain),
         None => None,
     };
-    let tz = super::dashboard::scope_timezone(&viewer, scope.unwrap_or(Scope::Chain));
+    let tz = super::dashboard::scope_timezone(viewer, scope.unwrap_or(Scope::Chain));
     let kind = query.kind.clone().filter(|k| FAMILIES.iter().any(|(prefix, _)| prefix == k));
-    let guest_text = query.guest.clone().unwrap_or_default();
-    let subject = match guest_text.trim() {
+    let subject = match query.guest.as_deref().unwrap_or_default().trim() {
         "" => None,
         card => match state.store.guest_by_public_id(chain, &card.to_uppercase()).await {
             Ok(guest) => Some(format!("guest:{}", guest.id)),
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {
-                return Err(Error::invalid("guest", "no guest has this card code").into());
+                return Err(Error::invalid("guest", "no guest has this card code"));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         },
     };
     let (since, until) = day_bounds(tz, query.since.as_deref(), query.until.as_deref())?;
@@ -121,7 +124,20 @@ pub async fn page(
         (_, CafeFilter::Only(mine)) => Some(mine),
         (_, CafeFilter::All) => None,
     };
-    let filter = EventFilter { kind: kind.clone(), subject, since, until, cafes, newest_first: true };
+    let filter = EventFilter { kind, subject, since, until, cafes, newest_first: true };
+    Ok((filter, tz, scope))
+}
+
+/// `GET /portal/events`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<EventsQuery>,
+) -> Result<Response, PortalError> {
+    let (filter, tz, scope) = filter_of(&state, &viewer, &query).await?;
+    let chain = viewer.chain.id;
+    let kind = filter.kind.clone();
+    let guest_text = query.guest.clone().unwrap_or_default();
     let after = query.after.clone().map(Cursor::try_from).transpose()?;
     let found = state.store.events(chain, &filter, PageRequest { after, limit: 50 }).await?;
     let lang = &viewer.lang;
@@ -147,21 +163,21 @@ pub async fn page(
         label: t(id),
         selected: kind.as_deref() == Some(*prefix),
     }));
+    let pairs: Vec<(&str, &str)> = [
+        ("kind", query.kind.as_deref()),
+        ("cafe", query.cafe.as_deref()),
+        ("guest", query.guest.as_deref()),
+        ("since", query.since.as_deref()),
+        ("until", query.until.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
     let next_href = found.next.map(|c| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("kind", query.kind.as_deref()),
-            ("cafe", query.cafe.as_deref()),
-            ("guest", query.guest.as_deref()),
-            ("since", query.since.as_deref()),
-            ("until", query.until.as_deref()),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                q.append_pair(k, v);
-            }
-        }
-        q.append_pair("after", &String::from(c));
-        format!("/portal/events?{}", q.finish())
+        let cursor = String::from(c);
+        let mut with_cursor = pairs.clone();
+        with_cursor.push(("after", &cursor));
+        href("/portal/events", &with_cursor)
     });
     let page = EventsPage {
         chrome: Chrome::new(&state, &viewer, "/portal/events", "portal-events-title", scope.or(Some(Scope::Chain))),
@@ -171,6 +187,42 @@ pub async fn page(
         until: query.until.clone().unwrap_or_default(),
         lines,
         next_href,
+        csv_href: href("/portal/events.csv", &pairs),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// Events read at a time by an export.
+const EXPORT_PAGE: u32 = 500;
+
+/// `GET /portal/events.csv`: every event the filter finds, newest first, streamed.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<EventsQuery>,
+) -> Result<Response, PortalError> {
+    let (filter, _, _) = filter_of(&state, &viewer, &query).await?;
+    let header = "id,created_at,kind,subject,cafe,details\n".to_owned();
+    let start: Option<Cursor> = None;
+    Ok(csv_stream("events.csv", header, start, move |after: Option<Cursor>| {
+        let (state, viewer, filter) = (state.clone(), viewer.clone(), filter.clone());
+        async move {
+            let found = state.store.events(viewer.chain.id, &filter, PageRequest { after, limit: EXPORT_PAGE }).await?;
+            let mut chunk = String::new();
+            for e in &found.items {
+                let cafe =
+                    e.cafe_id.and_then(|c| viewer.cafes.iter().find(|k| k.id == c)).map_or("", |c| c.name.as_str());
+                chunk.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    e.id,
+                    e.created_at.to_rfc3339(),
+                    csv_field(&e.kind),
+                    csv_field(&e.subject),
+                    csv_field(cafe),
+                    csv_field(&serde_json::to_string(&e.payload).unwrap_or_default()),
+                ));
+            }
+            Ok((chunk, found.next.map(Some)))
+        }
+    }))
 }

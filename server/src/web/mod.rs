@@ -50,6 +50,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/portal/loyalty", get(loyalty::page))
         .route("/portal/loyalty.csv", get(loyalty::csv))
         .route("/portal/events", get(events::page))
+        .route("/portal/events.csv", get(events::csv))
         .route("/portal/login", get(login::form).post(login::submit))
         .route("/portal/logout", post(login::logout))
         .route("/portal/chain", post(login::switch_chain))

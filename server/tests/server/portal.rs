@@ -730,3 +730,54 @@ async fn a_guest_found_twice_is_merged_from_their_page() {
     let audit = page(&app, "/portal/events?kind=audit.", &owner).await;
     assert!(audit.text.contains("audit.guests_merged"), "the owner's log has it");
 }
+
+/// The portal's pages by role, as the accounts issue's matrix has the API's routes: nobody
+/// signed in is sent to sign in, managers and owners read, baristas are refused.
+#[tokio::test]
+async fn every_page_answers_each_role_as_the_policy_says() {
+    let app = TestApp::empty().build().await;
+    let (chain, _) = history(&app).await;
+    let ana = guest_of(&app, &chain, "ana").await;
+    let guest_page = format!("/portal/guests/{}", ana.public_id);
+    let pages = [
+        "/portal/",
+        "/portal/dashboard.csv",
+        "/portal/guests",
+        "/portal/guests.csv",
+        guest_page.as_str(),
+        "/portal/orders",
+        "/portal/orders.csv",
+        "/portal/loyalty",
+        "/portal/loyalty.csv",
+        "/portal/events",
+        "/portal/events.csv",
+        "/portal/analytics",
+        "/portal/analytics.csv",
+    ];
+    let owner = portal_sign_in(&app, "owner").await;
+    let manager = portal_sign_in(&app, "manager").await;
+    let barista = portal_sign_in(&app, "barista").await;
+    for path in pages {
+        let anonymous = app.get(path).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(anonymous.headers[header::LOCATION].to_str().unwrap().starts_with("/portal/login?next="), "{path}");
+        for (who, cookie, expected) in [
+            ("owner", &owner, StatusCode::OK),
+            ("manager", &manager, StatusCode::OK),
+            ("barista", &barista, StatusCode::FORBIDDEN),
+        ] {
+            let answer = page(&app, path, cookie).await;
+            assert_eq!(answer.status, expected, "{who} at {path}: {}", answer.text);
+        }
+    }
+    let events = page(&app, "/portal/events.csv?kind=purchase.", &owner).await;
+    let lines: Vec<&str> = events.text.lines().collect();
+    assert_eq!(lines[0], "id,created_at,kind,subject,cafe,details");
+    assert!(lines.len() > 5 && lines[1..].iter().all(|l| l.contains(",purchase.")), "{}", events.text);
+    let theirs = page(&app, "/portal/events.csv", &manager).await;
+    assert!(
+        theirs.text.lines().skip(1).all(|l| l.contains(",Vračar,") || l.split(',').nth(4) == Some("")),
+        "a manager exports their cafe's events: {}",
+        theirs.text
+    );
+}
