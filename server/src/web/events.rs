@@ -5,15 +5,16 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use regulars_core::Error;
 use regulars_core::analytics::Scope;
 use regulars_core::auth::policy::{Action, CafeFilter, Target};
 use regulars_core::event::EventFilter;
 use regulars_core::page::{Cursor, PageRequest};
-use regulars_core::{Error, ErrorKind};
 use serde::Deserialize;
 
 use super::export::{csv_field, csv_stream};
+use super::filters::{day_bounds, guest_by_card};
 use super::format;
 use super::guests::href;
 use super::viewer::{Choice, Chrome, Viewer};
@@ -63,32 +64,6 @@ struct EventsPage<'a> {
     csv_href: String,
 }
 
-fn day(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, Error> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| Error::invalid(field, "a date like 2026-12-03")),
-    }
-}
-
-/// The start and the end of a filter's days, each when given.
-pub(super) type DayBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// The moments a `since` and an `until` day of a filter stand for in `tz`: the start of
-/// `since`, and the end of `until` (the start of the day after), either missing when not given.
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `since` or `until` for text that is not a date.
-pub(super) fn day_bounds(tz: chrono_tz::Tz, since: Option<&str>, until: Option<&str>) -> Result<DayBounds, Error> {
-    let local_midnight = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest().map(|t| t.with_timezone(&Utc))
-    };
-    let since = day("since", since)?.and_then(local_midnight);
-    let until = day("until", until)?.and_then(|d| local_midnight(d.succ_opt().unwrap_or(d)));
-    Ok((since, until))
-}
-
 /// What a query asks the store for, checked against what the viewer may see, the timezone
 /// its dates are in and the cafe scope picked (`None`: a manager's own cafes).
 async fn filter_of(
@@ -105,16 +80,8 @@ async fn filter_of(
     };
     let tz = super::dashboard::scope_timezone(viewer, scope.unwrap_or(Scope::Chain));
     let kind = query.kind.clone().filter(|k| FAMILIES.iter().any(|(prefix, _)| prefix == k));
-    let subject = match query.guest.as_deref().unwrap_or_default().trim() {
-        "" => None,
-        card => match state.store.guest_by_public_id(chain, &card.to_uppercase()).await {
-            Ok(guest) => Some(format!("guest:{}", guest.id)),
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {
-                return Err(Error::invalid("guest", "no guest has this card code"));
-            }
-            Err(e) => return Err(e),
-        },
-    };
+    let subject =
+        guest_by_card(state, viewer, "guest", query.guest.as_deref()).await?.map(|g| format!("guest:{}", g.id));
     let (since, until) = day_bounds(tz, query.since.as_deref(), query.until.as_deref())?;
     let cafes = match (scope, viewer.caller.principal.cafes()) {
         (Some(Scope::Cafe(cafe)), _) => {

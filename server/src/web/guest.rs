@@ -232,17 +232,9 @@ pub async fn merge(
     let keep = find(&state, &viewer, &public_id).await?;
     let form: MergeForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| Error::invalid("form", format!("not a merge form: {e}")))?;
-    let card = form.absorb.trim().to_uppercase();
-    if card.is_empty() {
-        return Err(Error::invalid("absorb", "the card code of the other guest").into());
-    }
-    let absorb = match state.store.guest_by_public_id(viewer.chain.id, &card).await {
-        Ok(guest) => guest,
-        Err(e) if matches!(e.kind(), regulars_core::ErrorKind::NotFound | regulars_core::ErrorKind::InvalidInput) => {
-            return Err(Error::invalid("absorb", "no guest has this card code").into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let absorb = super::filters::guest_by_card(&state, &viewer, "absorb", Some(&form.absorb))
+        .await?
+        .ok_or_else(|| Error::invalid("absorb", "the card code of the other guest"))?;
     let kept = crate::api::guests::merge(&state, &viewer.caller, viewer.chain.id, keep.id, absorb.id).await?;
     Ok(Redirect::to(&format!("/portal/guests/{}?done=merged", kept.public_id)).into_response())
 }

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod events;
 pub mod export;
+pub mod filters;
 pub mod format;
 pub mod guest;
 pub mod guests;

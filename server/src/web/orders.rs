@@ -9,16 +9,16 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
+use regulars_core::Result;
 use regulars_core::analytics::Scope;
 use regulars_core::auth::policy::{Action, CafeFilter, Target};
 use regulars_core::ids::{GuestId, StaffId};
 use regulars_core::page::{Cursor, PageRequest};
 use regulars_core::purchase::{PurchaseFilter, PurchaseRecord};
-use regulars_core::{Error, ErrorKind, Result};
 use serde::Deserialize;
 
-use super::events::day_bounds;
 use super::export::{csv_field, csv_stream};
+use super::filters::{day_bounds, guest_by_card};
 use super::format;
 use super::guests::href;
 use super::viewer::{Chrome, Viewer};
@@ -100,16 +100,7 @@ async fn filter_of(state: &AppState, viewer: &Viewer, query: &OrdersQuery) -> Re
         (Scope::Chain, CafeFilter::Only(mine)) => Some(mine),
         (Scope::Chain, CafeFilter::All) => None,
     };
-    let guest = match query.guest.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
-        None => None,
-        Some(card) => match state.store.guest_by_public_id(chain, &card.to_uppercase()).await {
-            Ok(guest) => Some(guest.id),
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {
-                return Err(Error::invalid("guest", "no guest has this card code"));
-            }
-            Err(e) => return Err(e),
-        },
-    };
+    let guest = guest_by_card(state, viewer, "guest", query.guest.as_deref()).await?.map(|g| g.id);
     let source = query.source.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let tz = super::dashboard::scope_timezone(viewer, scope);
     let (since, until) = day_bounds(tz, query.since.as_deref(), query.until.as_deref())?;
