@@ -25,6 +25,7 @@
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -84,6 +85,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How often the checkpointer copies the WAL back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// WAL frames (a page each, 4 KiB by default: 64 MiB) past which the checkpointer empties the
+/// WAL even if that holds writes back for a moment.
+const WAL_LIMIT_FRAMES: i32 = 16_384;
 
 /// Writes the writer applies together: all of a group's are handed to [`GroupedWrites::run`]
 /// at once, inside the group's transaction, before its other writes.
@@ -206,14 +211,16 @@ impl<G: GroupedWrites> SqliteDb<G> {
         .map_err(|e| connect(e.to_string()))?
         .map_err(|e| connect(e.to_string()))?;
         let (checkpoints, stop_checkpoints) = std::sync::mpsc::channel();
+        let wal_too_long = Arc::new(AtomicBool::new(false));
+        let raise = wal_too_long.clone();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run_checkpointer(checkpoint_conn, &stop_checkpoints))
+            .spawn(move || run_checkpointer(checkpoint_conn, &stop_checkpoints, &raise))
             .map_err(|e| connect(format!("cannot start the checkpoint thread: {e}")))?;
         let (writes, queue) = mpsc::channel(4 * MAX_GROUP);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer::<G>(SyncConnectionWrapper::new(writer_conn), queue, &caches))
+            .spawn(move || run_writer::<G>(SyncConnectionWrapper::new(writer_conn), queue, &caches, &wal_too_long))
             .map_err(|e| connect(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { readers, writes, _checkpoints: checkpoints })
     }
@@ -329,16 +336,45 @@ where
 /// next write starts the WAL over from its beginning, so the file stays small. The writer
 /// connection has automatic checkpoints turned off; a checkpoint there ran inside a commit and
 /// every caller queued behind it waited for its fsyncs.
-fn run_checkpointer(mut conn: SqliteConnection, stop: &std::sync::mpsc::Receiver<()>) {
+///
+/// Under writes that never pause (a bulk load, a long burst of large transactions) the passive
+/// checkpoint never catches up with the end of the WAL, so the WAL is never started over and
+/// grows without bound (a 10M-sale load filled the disk with a 25 GB WAL). Past
+/// [`WAL_LIMIT_FRAMES`] the checkpointer raises `too_long`, and the writer, between two groups
+/// (the one moment no write is in progress, which another connection's checkpoint cannot find
+/// when the writer starts the next group at once), runs a `TRUNCATE` checkpoint: it copies what
+/// is left and empties the file. Writes pause for that moment, the price of a bounded WAL; at
+/// a cafe's ordinary pace the passive checkpoint keeps the WAL far below the limit.
+fn run_checkpointer(mut conn: SqliteConnection, stop: &std::sync::mpsc::Receiver<()>, too_long: &AtomicBool) {
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
-            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+        match checkpoint(&mut conn, "PASSIVE") {
+            Ok(left) if left.log > WAL_LIMIT_FRAMES => too_long.store(true, Ordering::Relaxed),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retrying"),
         }
     }
     tracing::debug!("SQLite checkpointer stopped: the store was dropped");
 }
 
-fn run_writer<G: GroupedWrites>(mut conn: SqliteWriteConn, mut queue: mpsc::Receiver<Queued<G>>, caches: &Arc<Caches>) {
+/// What `PRAGMA wal_checkpoint` answers.
+#[derive(diesel::QueryableByName)]
+struct Checkpoint {
+    /// Frames in the WAL.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+}
+
+fn checkpoint(conn: &mut SqliteConnection, mode: &'static str) -> diesel::QueryResult<Checkpoint> {
+    use diesel::RunQueryDsl as _;
+    diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)
+}
+
+fn run_writer<G: GroupedWrites>(
+    mut conn: SqliteWriteConn,
+    mut queue: mpsc::Receiver<Queued<G>>,
+    caches: &Arc<Caches>,
+    wal_too_long: &AtomicBool,
+) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -350,6 +386,18 @@ fn run_writer<G: GroupedWrites>(mut conn: SqliteWriteConn, mut queue: mpsc::Rece
         }
         // Every statement completes inline, so this never actually waits on another task.
         futures::executor::block_on(commit_group::<G>(&mut conn, group.drain(..), caches));
+        if wal_too_long.swap(false, Ordering::Relaxed) {
+            // See `run_checkpointer`: between groups no write is in progress.
+            let started = std::time::Instant::now();
+            match futures::executor::block_on(conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                // Debug, not info: a bulk load does this every statement.
+                Ok(()) => tracing::debug!(
+                    took_ms = started.elapsed().as_millis(),
+                    "the WAL outgrew its limit under sustained writes; emptied it between two groups"
+                ),
+                Err(e) => tracing::warn!(error = %e, "truncating WAL checkpoint failed; the checkpointer asks again"),
+            }
+        }
     }
     tracing::debug!("SQLite writer stopped: every store handle was dropped");
 }
@@ -476,6 +524,24 @@ mod tests {
     use diesel_async::RunQueryDsl;
 
     use super::*;
+
+    #[test]
+    fn checkpoints_say_how_long_the_wal_is_and_truncate_empties_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        let mut conn = open_connection(path.to_str().unwrap()).unwrap();
+        conn.batch_execute(
+            "PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (x BLOB); \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
+             INSERT INTO t SELECT randomblob(4000) FROM n;",
+        )
+        .unwrap();
+        let passive = checkpoint(&mut conn, "PASSIVE").unwrap();
+        assert!(passive.log >= 200, "a page a row at least: {} frames", passive.log);
+        let truncated = checkpoint(&mut conn, "TRUNCATE").unwrap();
+        assert_eq!(truncated.log, 0, "the WAL is empty");
+        assert_eq!(std::fs::metadata(dir.path().join("wal.db-wal")).unwrap().len(), 0);
+    }
 
     fn insert_chain<'c>(c: &'c mut SqliteWriteConn, slug: &'static str) -> BoxFuture<'c, Result<usize, DbError>> {
         Box::pin(async move {
