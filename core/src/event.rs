@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CafeId, ChainId, EventId};
+use crate::ids::{CafeId, ChainId, EventId, StaffId};
 use crate::{Error, Result};
 
 /// One event.
@@ -39,6 +39,8 @@ pub struct EventFilter {
     pub until: Option<DateTime<Utc>>,
     /// At one of these cafes only ([`Event::cafe_id`]); an empty list matches nothing.
     pub cafes: Option<Vec<CafeId>>,
+    /// Done by or about this staff member only ([`staff_of`]).
+    pub staff: Option<StaffId>,
     /// Newest first (the cursor then pages back in time), rather than oldest first.
     pub newest_first: bool,
 }
@@ -52,6 +54,16 @@ pub fn cafe_of(subject: &str, payload: &serde_json::Value) -> Option<CafeId> {
     }
     let id = |v: &serde_json::Value| v.get("cafe").or_else(|| v.get("cafe_id")).and_then(serde_json::Value::as_i64);
     id(payload).or_else(|| payload.get("details").and_then(id)).map(CafeId)
+}
+
+/// The staff member an event is by or about: its subject's (`staff:7`), else its payload's
+/// `by` (who made an admin change) or `staff` (whose shift, whose token), when that is an id.
+#[must_use]
+pub fn staff_of(subject: &str, payload: &serde_json::Value) -> Option<StaffId> {
+    if let Some(id) = subject.strip_prefix("staff:") {
+        return id.parse().ok().map(StaffId);
+    }
+    payload.get("by").or_else(|| payload.get("staff")).and_then(serde_json::Value::as_i64).map(StaffId)
 }
 
 impl EventFilter {
@@ -114,5 +126,9 @@ mod tests {
         assert_eq!(cafe_of("staff:2", &serde_json::json!({ "details": { "cafe": 5 } })), Some(CafeId(5)));
         assert_eq!(cafe_of("guest:1", &serde_json::json!({ "cafe": null })), None);
         assert_eq!(cafe_of("cafe:x", &none), None);
+        assert_eq!(staff_of("staff:7", &none), Some(StaffId(7)));
+        assert_eq!(staff_of("shift:9", &serde_json::json!({ "staff": 1, "cafe": 4 })), Some(StaffId(1)));
+        assert_eq!(staff_of("guest:1", &serde_json::json!({ "by": 3, "via": "session:1" })), Some(StaffId(3)));
+        assert_eq!(staff_of("purchase:1", &serde_json::json!({ "cafe": 2 })), None);
     }
 }

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use regulars_core::Result;
-use regulars_core::event::{Event, EventFilter, cafe_of};
-use regulars_core::ids::{CafeId, ChainId, EventId};
+use regulars_core::event::{Event, EventFilter, cafe_of, staff_of};
+use regulars_core::ids::{CafeId, ChainId, EventId, StaffId};
 use regulars_core::page::{Page, PageRequest};
 use regulars_core::store::EventRepo;
 
@@ -22,6 +22,7 @@ pub(crate) struct NewEventRow {
     kind: &'static str,
     subject: String,
     cafe_id: Option<i64>,
+    staff_id: Option<i64>,
     payload: String,
     created_at: i64,
 }
@@ -34,6 +35,7 @@ impl NewEventRow {
             Bind::Text(self.kind),
             Bind::Text(&self.subject),
             Bind::OptI64(self.cafe_id),
+            Bind::OptI64(self.staff_id),
             Bind::Text(&self.payload),
             Bind::I64(self.created_at),
         ]
@@ -41,13 +43,23 @@ impl NewEventRow {
 
     pub(crate) fn new(chain: ChainId, kind: &'static str, subject: String, payload: &serde_json::Value) -> Self {
         let cafe_id = cafe_of(&subject, payload).map(CafeId::get);
-        Self { chain_id: chain.get(), kind, subject, cafe_id, payload: to_json(payload), created_at: now_millis() }
+        let staff_id = staff_of(&subject, payload).map(StaffId::get);
+        Self {
+            chain_id: chain.get(),
+            kind,
+            subject,
+            cafe_id,
+            staff_id,
+            payload: to_json(payload),
+            created_at: now_millis(),
+        }
     }
 }
 
 crate::cached::statements! {
     /// Appends an event.
-    InsertEvent => "INSERT INTO events (chain_id, kind, subject, cafe_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+    InsertEvent => "INSERT INTO events (chain_id, kind, subject, cafe_id, staff_id, payload, created_at) \
+        VALUES (?, ?, ?, ?, ?, ?, ?)";
 }
 
 /// Appends an event inside the current transaction (a cached statement: every change writes
@@ -126,6 +138,9 @@ impl EventRepo for DbStore {
             }
             if let Some(cafes) = &filter.cafes {
                 query = query.filter(events::cafe_id.eq_any(cafes.iter().map(|c| c.get()).collect::<Vec<_>>()));
+            }
+            if let Some(staff) = filter.staff {
+                query = query.filter(events::staff_id.eq(staff.get()));
             }
             if let Some(since) = filter.since {
                 query = query.filter(events::created_at.ge(to_millis(since)));

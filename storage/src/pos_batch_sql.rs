@@ -406,8 +406,8 @@ macro_rules! impl_batch_statements {
                 execute_chunks!(
                     c,
                     Rows::<()>::new(
-                        "INSERT INTO events (chain_id, kind, subject, cafe_id, payload, created_at) VALUES ",
-                        &placeholders(6),
+                        "INSERT INTO events (chain_id, kind, subject, cafe_id, staff_id, payload, created_at) VALUES ",
+                        &placeholders(7),
                         rows.len(),
                         "",
                         binds,

@@ -178,6 +178,7 @@ diesel::table! {
         cafe_id -> Nullable<BigInt>,
         payload -> Text,
         created_at -> BigInt,
+        staff_id -> Nullable<BigInt>,
     }
 }
 

@@ -144,6 +144,27 @@ pub async fn events_filter_by_kind_subject_and_time(store: Arc<dyn Store>) {
             .await
             .unwrap();
     assert!(elsewhere.items.is_empty());
+
+    // By staff: what they did or what is about them (their record, their shifts).
+    let theirs = read(EventFilter { staff: Some(barista.id), ..EventFilter::default() }).await.unwrap();
+    assert_eq!(kinds(&theirs.items), ["staff.created", "shift.opened"]);
+    let nobody = read(EventFilter { staff: Some(regulars_core::ids::StaffId(i64::MAX)), ..EventFilter::default() })
+        .await
+        .unwrap();
+    assert!(nobody.items.is_empty());
+    store
+        .record_event(
+            id,
+            "audit.cafe_updated",
+            format!("cafe:{}", chain.cafe.id),
+            serde_json::json!({ "by": barista.id }),
+        )
+        .await
+        .unwrap();
+    let audited = read(EventFilter { staff: Some(barista.id), kind: Some("audit.".into()), ..EventFilter::default() })
+        .await
+        .unwrap();
+    assert_eq!(kinds(&audited.items), ["audit.cafe_updated"], "an admin change by them");
 }
 
 /// A staff member's name, role and cafes change and read back; an unknown cafe or another

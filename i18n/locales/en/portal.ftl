@@ -308,3 +308,5 @@ portal-guest-no-merges = No other card was merged into this guest.
 portal-guest-merge-card = Card code of the same person
 portal-guest-merge = Merge into this guest
 portal-guest-merge-hint = Their messengers, purchases and balances move here; the other card stops working. This cannot be undone.
+portal-events-by-staff = Staff
+portal-events-everyone = Everyone

@@ -318,3 +318,5 @@ portal-guest-no-merges = לא אוחד כרטיס אחר עם האורח הזה.
 portal-guest-merge-card = קוד הכרטיס של אותו אדם
 portal-guest-merge = איחוד עם האורח הזה
 portal-guest-merge-hint = המסנג׳רים, הקניות והיתרות יעברו לכאן; הכרטיס השני יפסיק לעבוד. אי אפשר לבטל.
+portal-events-by-staff = צוות
+portal-events-everyone = כולם

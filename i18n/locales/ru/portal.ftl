@@ -318,3 +318,5 @@ portal-guest-no-merges = С этим гостем ещё не объединял
 portal-guest-merge-card = Код карты того же человека
 portal-guest-merge = Объединить с этим гостем
 portal-guest-merge-hint = Мессенджеры, покупки и балансы перейдут сюда; другая карта перестанет работать. Отменить нельзя.
+portal-events-by-staff = Сотрудник
+portal-events-everyone = Все

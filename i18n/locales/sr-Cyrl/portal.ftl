@@ -314,3 +314,5 @@ portal-guest-no-merges = Ниједна друга картица није сп�
 portal-guest-merge-card = Код картице исте особе
 portal-guest-merge = Споји са овим гостом
 portal-guest-merge-hint = Месинџери, куповине и стања прелазе овде; друга картица престаје да ради. Не може да се поништи.
+portal-events-by-staff = Запослени
+portal-events-everyone = Сви

@@ -313,3 +313,5 @@ portal-guest-no-merges = Nijedna druga kartica nije spojena sa ovim gostom.
 portal-guest-merge-card = Kod kartice iste osobe
 portal-guest-merge = Spoji sa ovim gostom
 portal-guest-merge-hint = Mesindžeri, kupovine i stanja prelaze ovde; druga kartica prestaje da radi. Ne može da se poništi.
+portal-events-by-staff = Zaposleni
+portal-events-everyone = Svi

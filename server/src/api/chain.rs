@@ -188,6 +188,9 @@ pub struct EventQuery {
     pub guest: Option<i64>,
     /// A cafe's id: events about it or at it (a shift, a sale, a terminal).
     pub cafe: Option<i64>,
+    /// A staff member's id: what they did (admin changes) or what is about them (their
+    /// record, their shifts).
+    pub staff: Option<i64>,
     /// At or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
     pub since: Option<DateTime<Utc>>,
     /// Before this time (RFC 3339).
@@ -212,6 +215,7 @@ impl EventQuery {
             since: self.since,
             until: self.until,
             cafes: self.cafe.map(|cafe| vec![CafeId(cafe)]),
+            staff: self.staff.map(regulars_core::ids::StaffId),
             newest_first: false,
         })
     }

@@ -10,6 +10,7 @@ use regulars_core::Error;
 use regulars_core::analytics::Scope;
 use regulars_core::auth::policy::{Action, CafeFilter, Target};
 use regulars_core::event::EventFilter;
+use regulars_core::ids::StaffId;
 use regulars_core::page::{Cursor, PageRequest};
 use serde::Deserialize;
 
@@ -37,6 +38,7 @@ const FAMILIES: [(&str, &str); 7] = [
 pub struct EventsQuery {
     kind: Option<String>,
     cafe: Option<String>,
+    staff: Option<String>,
     guest: Option<String>,
     since: Option<String>,
     until: Option<String>,
@@ -56,6 +58,7 @@ struct EventLine {
 struct EventsPage<'a> {
     chrome: Chrome<'a>,
     families: Vec<Choice>,
+    staff: Vec<Choice>,
     guest: String,
     since: String,
     until: String,
@@ -91,8 +94,30 @@ async fn filter_of(
         (_, CafeFilter::Only(mine)) => Some(mine),
         (_, CafeFilter::All) => None,
     };
-    let filter = EventFilter { kind, subject, since, until, cafes, newest_first: true };
+    let staff = match query.staff.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "all") {
+        None => None,
+        Some(text) => Some(StaffId(text.parse().map_err(|_| Error::invalid("staff", "a staff member's id or `all`"))?)),
+    };
+    let filter = EventFilter { kind, subject, since, until, cafes, staff, newest_first: true };
     Ok((filter, tz, scope))
+}
+
+/// The staff members to filter by: the chain's for an owner, those of a manager's cafes for
+/// a manager (and the owners, who work at every cafe), after "everyone".
+async fn staff_choices(state: &AppState, viewer: &Viewer, picked: Option<StaffId>) -> Result<Vec<Choice>, Error> {
+    let mut members = state.store.list_staff(viewer.chain.id).await?;
+    if !viewer.sees_whole_chain() {
+        members.retain(|s| s.cafes.is_empty() || s.cafes.iter().any(|c| viewer.cafes.iter().any(|v| v.id == *c)));
+    }
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    let everyone = state.i18n.format(&viewer.lang, "portal-events-everyone", None);
+    let mut choices = vec![Choice { value: String::new(), label: everyone, selected: picked.is_none() }];
+    choices.extend(members.into_iter().map(|s| Choice {
+        value: s.id.get().to_string(),
+        label: s.name,
+        selected: picked == Some(s.id),
+    }));
+    Ok(choices)
 }
 
 /// `GET /portal/events`.
@@ -133,6 +158,7 @@ pub async fn page(
     let pairs: Vec<(&str, &str)> = [
         ("kind", query.kind.as_deref()),
         ("cafe", query.cafe.as_deref()),
+        ("staff", query.staff.as_deref()),
         ("guest", query.guest.as_deref()),
         ("since", query.since.as_deref()),
         ("until", query.until.as_deref()),
@@ -146,7 +172,9 @@ pub async fn page(
         with_cursor.push(("after", &cursor));
         href("/portal/events", &with_cursor)
     });
+    let staff = staff_choices(&state, &viewer, filter.staff).await?;
     let page = EventsPage {
+        staff,
         chrome: Chrome::new(&state, &viewer, "/portal/events", "portal-events-title", scope.or(Some(Scope::Chain))),
         families,
         guest: guest_text,

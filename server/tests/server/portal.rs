@@ -485,6 +485,24 @@ async fn the_event_log_filters_and_keeps_to_the_viewers_cafes() {
     let _ = second;
     let barista = portal_sign_in(&app, "barista").await;
     assert_eq!(page(&app, "/portal/events", &barista).await.status, StatusCode::FORBIDDEN);
+
+    // By staff: the barista's record and shift, and the owner's adjustment as an admin change.
+    let staff = app.store.list_staff(chain.id()).await.unwrap();
+    let id_of = |name: &str| staff.iter().find(|s| s.name == name).unwrap().id;
+    app.store.open_shift(chain.id(), id_of("barista"), chain.cafe.id).await.unwrap();
+    let wallet = chain.points_wallet(&*app.store, &ana).await;
+    let body = format!("wallet_id={}&amount=3&reason=Birthday&key=by-staff", wallet.id);
+    form(&app, &format!("/portal/guests/{}/adjust", ana.public_id), &body, &owner).await;
+    let baristas = page(&app, &format!("/portal/events?staff={}", id_of("barista")), &owner).await;
+    assert!(
+        baristas.text.contains("<code>shift.opened</code>") && baristas.text.contains("<code>staff.created</code>")
+    );
+    assert!(!baristas.text.contains("<code>audit.") && !baristas.text.contains("<code>purchase."), "nothing else");
+    let picked = format!("<option value=\"{}\" selected>barista</option>", id_of("barista"));
+    assert!(baristas.text.contains(&picked), "the filter shows who is picked");
+    let owners = page(&app, &format!("/portal/events?kind=audit.&staff={}", id_of("owner")), &owner).await;
+    assert!(owners.text.contains("<code>audit.balance_adjusted</code>"), "{}", owners.text);
+    assert_eq!(page(&app, "/portal/events?staff=someone", &owner).await.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// An owner of two chains moves between them; the old session ends; a chain they do not
