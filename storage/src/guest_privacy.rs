@@ -105,8 +105,12 @@ pub(crate) async fn search_guests(
     if needle.chars().count() >= 3 && matches!(store.backend, Backend::Sqlite(_)) {
         let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
         let found: Vec<Guest> = read!(store, |c| {
+            // CROSS JOIN keeps the trigram index as the outer loop. With a plain JOIN the
+            // planner (which, built with QPSG, cannot see the bound values) walked the chain's
+            // guests by id and matched each against the index: 118 s at a million guests,
+            // 0.3 ms this way.
             let ids: Vec<GuestIdRow> = diesel::sql_query(
-                "SELECT g.id AS id FROM guest_names JOIN guests g ON g.id = guest_names.rowid \
+                "SELECT g.id AS id FROM guest_names CROSS JOIN guests g ON g.id = guest_names.rowid \
                  WHERE guest_names MATCH ? AND guest_names.rowid > ? AND g.chain_id = ? AND g.merged_into IS NULL \
                  ORDER BY guest_names.rowid LIMIT ?",
             )
