@@ -57,7 +57,7 @@ impl Dialect {
     /// `FROM` a series `from..=to` named `n(i)`, and a `WITH` clause SQLite needs before it.
     fn series(&self, from: i64, to: i64) -> (String, String) {
         if self.postgres {
-            (String::new(), format!("FROM generate_series({from}, {to}) AS n(i)"))
+            (String::new(), format!("FROM generate_series({from}::bigint, {to}::bigint) AS n(i)"))
         } else {
             (
                 format!("WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {to}) "),
