@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::Balance;
 use crate::ids::{ChainId, ProgramId};
 use crate::rules::ProgramRules;
 use crate::{Error, Result};
@@ -60,6 +61,22 @@ impl Program {
     #[must_use]
     pub fn is_earning(&self) -> bool {
         self.archived_at.is_none()
+    }
+
+    /// What its wallets hold: points, or stamps for a stamp card.
+    #[must_use]
+    pub fn balance(&self) -> Balance {
+        match self.kind {
+            ProgramKind::Points => Balance::Points,
+            ProgramKind::Stamps { .. } => Balance::Stamps,
+        }
+    }
+
+    /// The cost of its cheapest reward, in [`Program::balance`]'s unit: what a wallet needs to
+    /// take a reward; `None` when no reward costs anything.
+    #[must_use]
+    pub fn cheapest_reward_cost(&self) -> Option<i64> {
+        self.rules.rewards.iter().map(|r| r.cost).filter(|c| *c > 0).min()
     }
 }
 

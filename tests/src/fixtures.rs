@@ -10,6 +10,7 @@ use regulars_core::pos::ingest::{GuestMatch, IngestOutcome, Notify, PurchaseInge
 use regulars_core::program::{NewProgram, Program, ProgramKind, ProgramScope};
 use regulars_core::purchase::{LineItem, NewPurchase};
 use regulars_core::rules::ProgramRules;
+use regulars_core::staff::{NewStaff, Role, Staff};
 use regulars_core::store::Store;
 use regulars_core::wallet::{Wallet, WalletScope};
 
@@ -157,6 +158,16 @@ impl TestChain {
             staff: None,
             notify: Notify::Guest,
         }
+    }
+
+    /// A barista of the chain's cafe named `name`, without a login.
+    ///
+    /// # Panics
+    /// When the store refuses.
+    pub async fn barista(&self, store: &dyn Store, name: &str) -> Staff {
+        let new =
+            NewStaff { name: name.into(), role: Role::Barista, cafes: vec![self.cafe.id], identity: None, login: None };
+        store.create_staff(self.id(), new).await.expect("create barista")
     }
 
     /// The guest's chain-wide points wallet.

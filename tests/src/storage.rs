@@ -494,13 +494,7 @@ pub async fn double_tap_counts_once(store: Arc<dyn Store>) {
     use regulars_core::identity::double_tap::{ActionClaim, ClaimOutcome, DOUBLE_TAP_WINDOW, TillAction};
     let chain = TestChain::create(&*store, "taps").await;
     let guest = chain.guest(&*store, "1").await;
-    let staff = store
-        .create_staff(
-            chain.id(),
-            NewStaff { name: "B".into(), role: Role::Barista, cafes: vec![chain.cafe.id], identity: None, login: None },
-        )
-        .await
-        .unwrap();
+    let staff = chain.barista(&*store, "B").await;
     let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
     let claim = |at| ActionClaim { staff: staff.id, action: TillAction::new("earn").unwrap(), guest: guest.id, at };
     let outcomes = futures::future::join_all((0..10).map(|_| {
@@ -532,13 +526,7 @@ pub async fn security_events_count_failed_codes(store: Arc<dyn Store>) {
     use regulars_core::identity::security::{SecurityEvent, SecurityEventKind};
     let chain = TestChain::create(&*store, "security").await;
     let other = TestChain::create(&*store, "security-other").await;
-    let staff = store
-        .create_staff(
-            chain.id(),
-            NewStaff { name: "B".into(), role: Role::Barista, cafes: vec![chain.cafe.id], identity: None, login: None },
-        )
-        .await
-        .unwrap();
+    let staff = chain.barista(&*store, "B").await;
     let terminal = TerminalId::new("till-1").unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
     let event = |kind, secs| SecurityEvent {
@@ -1359,13 +1347,7 @@ async fn till_with_points(
         .unwrap();
     let guest = chain.guest(store, "1").await;
     chain.sale(store, &guest, "R-100", 1_000_000).await;
-    let barista = store
-        .create_staff(
-            chain.id(),
-            NewStaff { name: "B".into(), role: Role::Barista, cafes: vec![chain.cafe.id], identity: None, login: None },
-        )
-        .await
-        .unwrap();
+    let barista = chain.barista(store, "B").await;
     let shift = store.open_shift(chain.id(), barista.id, chain.cafe.id).await.unwrap();
     (chain, guest, program, regulars_core::pos::ingest::StaffSale { staff_id: barista.id, shift_id: shift.id })
 }

@@ -120,19 +120,7 @@ pub async fn events_filter_by_kind_subject_and_time(store: Arc<dyn Store>) {
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "kind"));
 
     // By cafe: events about the cafe and events at it (a shift there), nothing else.
-    let barista = store
-        .create_staff(
-            id,
-            NewStaff {
-                name: "Iva".into(),
-                role: Role::Barista,
-                cafes: vec![chain.cafe.id],
-                identity: None,
-                login: None,
-            },
-        )
-        .await
-        .unwrap();
+    let barista = chain.barista(&*store, "Iva").await;
     store.open_shift(id, barista.id, chain.cafe.id).await.unwrap();
     let at_cafe = read(EventFilter { cafes: Some(vec![chain.cafe.id]), ..EventFilter::default() }).await.unwrap();
     assert_eq!(kinds(&at_cafe.items), ["cafe.created", "cafe.updated", "shift.opened"]);

@@ -11,7 +11,6 @@ use regulars_core::pos::RefundLines;
 use regulars_core::purchase::{PurchaseFilter, PurchaseRecord};
 use regulars_core::rules::Reward;
 use regulars_core::rules::codes::{RewardCode, RewardCodeStatus};
-use regulars_core::staff::{NewStaff, Role};
 use regulars_core::store::Store;
 
 use crate::fixtures::{TestChain, entry};
@@ -27,19 +26,7 @@ pub async fn orders_list_with_refunds_and_shifts(store: Arc<dyn Store>) {
     let other = TestChain::create(&*store, "orders-other").await;
     let ana = chain.guest(&*store, "o1").await;
     let bo = chain.guest(&*store, "o2").await;
-    let barista = store
-        .create_staff(
-            chain.id(),
-            NewStaff {
-                name: "Jelena".into(),
-                role: Role::Barista,
-                cafes: vec![chain.cafe.id],
-                identity: None,
-                login: None,
-            },
-        )
-        .await
-        .unwrap();
+    let barista = chain.barista(&*store, "Jelena").await;
     let before_shift = Utc::now() - Duration::seconds(1);
     let shift = store.open_shift(chain.id(), barista.id, chain.cafe.id).await.unwrap();
     for (guest, receipt) in [(&ana, "r-1"), (&bo, "r-2"), (&ana, "r-3")] {

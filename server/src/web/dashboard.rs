@@ -8,10 +8,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use regulars_core::analytics::{Counters, HourlyStats, Scope, hour_of, hour_start};
+use regulars_core::analytics::{Balance, Counters, HourlyStats, Scope, hour_of, hour_start};
 use regulars_core::event::{Event, EventFilter};
 use regulars_core::page::PageRequest;
-use regulars_core::program::ProgramKind;
+
 use regulars_core::{Error, Result};
 use regulars_i18n::LanguageIdentifier;
 use serde::Deserialize;
@@ -372,12 +372,12 @@ async fn cards(
 async fn reward_eligible(state: &AppState, viewer: &Viewer) -> Result<i64> {
     let mut total = 0;
     for program in state.store.list_programs(viewer.chain.id).await? {
-        let Some(cheapest) = program.rules.rewards.iter().map(|r| r.cost).filter(|c| *c > 0).min() else {
+        let Some(cheapest) = program.cheapest_reward_cost() else {
             continue;
         };
-        let (points, stamps) = match program.kind {
-            ProgramKind::Points => (cheapest, 0),
-            ProgramKind::Stamps { .. } => (0, cheapest),
+        let (points, stamps) = match program.balance() {
+            Balance::Points => (cheapest, 0),
+            Balance::Stamps => (0, cheapest),
         };
         let n = state.store.count_reward_eligible(viewer.chain.id, program.id, points, stamps).await?;
         total += i64::try_from(n).unwrap_or(i64::MAX);

@@ -5,10 +5,9 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-
 use regulars_core::Error;
 use regulars_core::analytics::Scope;
-use regulars_core::auth::policy::{Action, CafeFilter, Target};
+use regulars_core::auth::policy::{Action, Target};
 use regulars_core::event::EventFilter;
 use regulars_core::ids::StaffId;
 use regulars_core::page::{Cursor, PageRequest};
@@ -17,7 +16,7 @@ use serde::Deserialize;
 use super::export::{csv_field, csv_stream};
 use super::filters::{day_bounds, guest_by_card};
 use super::format;
-use super::guests::href;
+use super::guests::{href, next_page_href};
 use super::viewer::{Choice, Chrome, Viewer};
 use super::{PortalError, render};
 use crate::app::AppState;
@@ -86,14 +85,10 @@ async fn filter_of(
     let subject =
         guest_by_card(state, viewer, "guest", query.guest.as_deref()).await?.map(|g| format!("guest:{}", g.id));
     let (since, until) = day_bounds(tz, query.since.as_deref(), query.until.as_deref())?;
-    let cafes = match (scope, viewer.caller.principal.cafes()) {
-        (Some(Scope::Cafe(cafe)), _) => {
-            viewer.caller.principal.require(Action::ViewEvents, Target::Cafe(chain, cafe))?;
-            Some(vec![cafe])
-        }
-        (_, CafeFilter::Only(mine)) => Some(mine),
-        (_, CafeFilter::All) => None,
-    };
+    if let Some(Scope::Cafe(cafe)) = scope {
+        viewer.caller.principal.require(Action::ViewEvents, Target::Cafe(chain, cafe))?;
+    }
+    let cafes = viewer.cafe_ids(scope.unwrap_or(Scope::Chain));
     let staff = match query.staff.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "all") {
         None => None,
         Some(text) => Some(StaffId(text.parse().map_err(|_| Error::invalid("staff", "a staff member's id or `all`"))?)),
@@ -166,12 +161,7 @@ pub async fn page(
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
     .collect();
-    let next_href = found.next.map(|c| {
-        let cursor = String::from(c);
-        let mut with_cursor = pairs.clone();
-        with_cursor.push(("after", &cursor));
-        href("/portal/events", &with_cursor)
-    });
+    let next_href = next_page_href("/portal/events", &pairs, found.next);
     let staff = staff_choices(&state, &viewer, filter.staff).await?;
     let page = EventsPage {
         staff,

@@ -165,7 +165,7 @@ async fn line(
     let reward_ready = wallets.iter().any(|w| {
         programs.iter().filter(|p| p.id == w.scope.program_id).any(|p| {
             let held = w.balances.points.max(w.balances.stamps);
-            p.rules.rewards.iter().any(|r| r.cost > 0 && held >= r.cost)
+            p.cheapest_reward_cost().is_some_and(|cost| held >= cost)
         })
     });
     let spend_minor = visits.map_or(0, |v| v.spend_minor);
@@ -208,6 +208,17 @@ pub(super) fn href(path: &str, pairs: &[(&str, &str)]) -> String {
         .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
         .finish();
     if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
+}
+
+/// The link to the page after the one shown (`after` the cursor `next`), with the same
+/// query, when there is one.
+pub(super) fn next_page_href(path: &str, pairs: &[(&str, &str)], next: Option<Cursor>) -> Option<String> {
+    next.map(|c| {
+        let cursor = String::from(c);
+        let mut with_cursor = pairs.to_vec();
+        with_cursor.push(("after", &cursor));
+        href(path, &with_cursor)
+    })
 }
 
 /// `GET /portal/guests`: the guest list.

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use regulars_core::analytics::{Balance, Scope, VisitOrder};
-use regulars_core::ids::CafeId;
 use regulars_core::program::{Program, ProgramKind};
 use regulars_core::rules::codes::RewardCodeStatus;
 use regulars_core::wallet::Wallet;
@@ -100,13 +99,6 @@ fn program_of<'p>(programs: &'p [Program], asked: Option<&str>) -> Result<&'p Pr
     found.ok_or_else(|| Error::not_found(regulars_core::ids::ProgramId::ENTITY, asked.unwrap_or("any")))
 }
 
-fn balance_of(program: &Program) -> Balance {
-    match program.kind {
-        ProgramKind::Points => Balance::Points,
-        ProgramKind::Stamps { .. } => Balance::Stamps,
-    }
-}
-
 fn held(wallet: &Wallet, balance: Balance) -> i64 {
     match balance {
         Balance::Points => wallet.balances.points,
@@ -114,21 +106,16 @@ fn held(wallet: &Wallet, balance: Balance) -> i64 {
     }
 }
 
-/// The cheapest reward's cost: what a wallet needs to take one.
-fn threshold(program: &Program) -> Option<i64> {
-    program.rules.rewards.iter().map(|r| r.cost).filter(|c| *c > 0).min()
-}
-
 /// The histogram's floors: every stamp of a card, or for points the steps to the cheapest
 /// reward (none, some, a quarter, a half, three quarters, one, two rewards' worth).
 fn floors(program: &Program) -> Vec<i64> {
     let mut floors = match program.kind {
         ProgramKind::Stamps { card_size } => {
-            let top = i64::from(card_size).max(threshold(program).unwrap_or(0)).max(1);
+            let top = i64::from(card_size).max(program.cheapest_reward_cost().unwrap_or(0)).max(1);
             (0..=top).collect()
         }
         ProgramKind::Points => {
-            let c = threshold(program).unwrap_or(100).max(4);
+            let c = program.cheapest_reward_cost().unwrap_or(100).max(4);
             vec![0, 1, c / 4, c / 2, c * 3 / 4, c, c * 2]
         }
     };
@@ -159,17 +146,9 @@ async fn guest_rows(state: &AppState, viewer: &Viewer, wallets: &[Wallet], balan
     Ok(rows)
 }
 
-/// The cafes whose reward codes count: one, or every cafe.
-fn cafes_of_scope(scope: Scope) -> Option<Vec<CafeId>> {
-    match scope {
-        Scope::Cafe(cafe) => Some(vec![cafe]),
-        Scope::Chain => None,
-    }
-}
-
 async fn rewards(state: &AppState, viewer: &Viewer, scope: Scope) -> Result<Vec<RewardRow>> {
     let since = Utc::now() - Duration::days(REWARD_DAYS);
-    let cafes = cafes_of_scope(scope);
+    let cafes = viewer.cafe_ids(scope);
     let counts = state.store.reward_code_counts(viewer.chain.id, cafes.as_deref(), since).await?;
     let mut rows: Vec<RewardRow> = Vec::new();
     for count in counts {
@@ -200,7 +179,7 @@ async fn rewards(state: &AppState, viewer: &Viewer, scope: Scope) -> Result<Vec<
 
 async fn buckets(state: &AppState, viewer: &Viewer, program: &Program) -> Result<Vec<Bucket>> {
     let floors = floors(program);
-    let counts = state.store.balance_histogram(viewer.chain.id, program.id, balance_of(program), &floors).await?;
+    let counts = state.store.balance_histogram(viewer.chain.id, program.id, program.balance(), &floors).await?;
     Ok(floors
         .iter()
         .zip(counts)
@@ -237,7 +216,7 @@ pub async fn page(
     let chain = viewer.chain.id;
     let programs = state.store.list_programs(chain).await?;
     let program = program_of(&programs, query.program.as_deref())?;
-    let balance = balance_of(program);
+    let balance = program.balance();
     let lang = &viewer.lang;
     let buckets = buckets(&state, &viewer, program).await?;
     let points: Vec<Point> = buckets
@@ -250,7 +229,8 @@ pub async fn page(
         .collect();
     let rtl = regulars_i18n::text_direction(lang).as_html_dir() == "rtl";
     let t = |id: &str| state.i18n.format(lang, id, None);
-    let (eligible_count, eligible) = match threshold(program) {
+    let cheapest = program.cheapest_reward_cost();
+    let (eligible_count, eligible) = match cheapest {
         Some(cost) => {
             let (points, stamps) = if balance == Balance::Points { (cost, 0) } else { (0, cost) };
             let count = state.store.count_reward_eligible(chain, program.id, points, stamps).await?;
@@ -283,7 +263,7 @@ pub async fn page(
         buckets,
         tiers: tiers(&state, &viewer, program).await?,
         eligible_count: format::integer(lang, i64::try_from(eligible_count).unwrap_or(i64::MAX)),
-        threshold: threshold(program).map(|c| format::integer(lang, c)).unwrap_or_default(),
+        threshold: cheapest.map(|c| format::integer(lang, c)).unwrap_or_default(),
         eligible,
         top_balance: guest_rows(&state, &viewer, &largest, balance).await?,
         top_spend,
@@ -332,14 +312,14 @@ pub async fn csv(
             }
         }
         "eligible" => {
-            let Some(cost) = threshold(&program) else {
+            let Some(cost) = program.cheapest_reward_cost() else {
                 return Ok(csv_response("eligible.csv", "public_id,name,balance\n".to_owned()));
             };
             let header = "public_id,name,balance\n".to_owned();
             return Ok(csv_stream("eligible.csv", header, 0_u64, move |offset: u64| {
                 let (state, viewer, program) = (state.clone(), viewer.clone(), program.clone());
                 async move {
-                    let balance = balance_of(&program);
+                    let balance = program.balance();
                     let wallets = state
                         .store
                         .wallets_by_balance(viewer.chain.id, program.id, balance, cost, offset, EXPORT_PAGE)

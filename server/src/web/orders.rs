@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 use regulars_core::Result;
 use regulars_core::analytics::Scope;
-use regulars_core::auth::policy::{Action, CafeFilter, Target};
+use regulars_core::auth::policy::{Action, Target};
 use regulars_core::ids::{GuestId, StaffId};
 use regulars_core::page::{Cursor, PageRequest};
 use regulars_core::purchase::{PurchaseFilter, PurchaseRecord};
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::export::{csv_field, csv_stream};
 use super::filters::{day_bounds, guest_by_card};
 use super::format;
-use super::guests::href;
+use super::guests::{href, next_page_href};
 use super::viewer::{Chrome, Viewer};
 use super::{PortalError, render};
 use crate::app::AppState;
@@ -95,11 +95,7 @@ async fn filter_of(state: &AppState, viewer: &Viewer, query: &OrdersQuery) -> Re
     let chain = viewer.chain.id;
     viewer.caller.principal.require(Action::ViewGuestHistory, Target::Chain(chain))?;
     let scope = viewer.scope(query.cafe.as_deref())?;
-    let cafes = match (scope, viewer.caller.principal.cafes()) {
-        (Scope::Cafe(cafe), _) => Some(vec![cafe]),
-        (Scope::Chain, CafeFilter::Only(mine)) => Some(mine),
-        (Scope::Chain, CafeFilter::All) => None,
-    };
+    let cafes = viewer.cafe_ids(scope);
     let guest = guest_by_card(state, viewer, "guest", query.guest.as_deref()).await?.map(|g| g.id);
     let source = query.source.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let tz = super::dashboard::scope_timezone(viewer, scope);
@@ -170,12 +166,7 @@ pub async fn page(
     let lines = found.items.iter().map(|r| line(&viewer, &names, tz, r)).collect();
     let pairs = query.pairs();
     let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let next_href = found.next.map(|c| {
-        let cursor = String::from(c);
-        let mut with_cursor = borrowed.clone();
-        with_cursor.push(("after", &cursor));
-        href("/portal/orders", &with_cursor)
-    });
+    let next_href = next_page_href("/portal/orders", &borrowed, found.next);
     let page = OrdersPage {
         chrome: Chrome::new(&state, &viewer, "/portal/orders", "portal-orders-title", Some(scope)),
         guest: query.guest.clone().unwrap_or_default(),

@@ -132,6 +132,17 @@ impl Viewer {
         Ok(scope)
     }
 
+    /// The cafes a listing of `scope` reads: the one cafe, else the viewer's own when they
+    /// do not see the whole chain, else every cafe (`None`).
+    #[must_use]
+    pub fn cafe_ids(&self, scope: Scope) -> Option<Vec<CafeId>> {
+        match (scope, self.caller.principal.cafes()) {
+            (Scope::Cafe(cafe), _) => Some(vec![cafe]),
+            (Scope::Chain, CafeFilter::Only(mine)) => Some(mine),
+            (Scope::Chain, CafeFilter::All) => None,
+        }
+    }
+
     /// The cafes a scope covers.
     #[must_use]
     pub fn cafes_of(&self, scope: Scope) -> Vec<&Cafe> {
